@@ -1,0 +1,95 @@
+"""Zero-shot rank correlation of a TG-NAS model on every labelled benchmark, next to the free baselines.
+
+    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/zero_shot.py [--checkpoint PATH] [--out FILE]
+
+Prints Spearman rho / Kendall tau of TG-NAS, the parameter-count heuristic (conv3x3 = 9, conv1x1 = 1 summed
+over live nodes) and zen (where the file has it) on: NB201 (all 15,625, three datasets), NB301 (500),
+TNB101-micro (all 4,096, seven tasks), plus the NB101 grouped 5-fold CV of the model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+from scipy import stats
+
+from tgnas_naslib import TGNAS
+from tgnas_naslib.baselines import param_heuristic
+from tgnas_naslib.datasets import load_benchmark
+from tgnas_naslib.paths import MissingDataError
+
+BENCHMARKS = (
+    ["nb201_cifar10_15625", "nb201_cifar100_15625", "nb201_ImageNet16-120_15625", "nb301_500"]
+    + [f"tnb101_micro_{t}_4096" for t in ("autoencoder", "class_object", "class_scene", "jigsaw", "normal",
+                                          "room_layout", "segmentsemantic")]
+)
+#: benchmarks whose labels took part in model selection (so their number is not a clean zero-shot report)
+SELECTION_FAMILIES = {"nb301_500"}
+
+
+def correlations(score: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Spearman rho and Kendall tau (failed scores, NaN, ranked last)."""
+    s = np.where(np.isfinite(score), score, -np.inf)
+    return float(stats.spearmanr(s, y)[0]), float(stats.kendalltau(s, y)[0])
+
+
+def main() -> int:
+    """Score every benchmark and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--checkpoint", default=None, help="default: the shipped model")
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--out", default=None, help="also write the results as JSON")
+    args = ap.parse_args()
+
+    model = TGNAS.load(args.checkpoint) if args.checkpoint else TGNAS.pretrained()
+    card = model.card or {}
+    trained = model.meta.get("trained_on", {})
+    print(f"model: {args.checkpoint or 'shipped'} - trained on {trained.get('file')} "
+          f"({trained.get('n_archs')} NB101 archs, {trained.get('n_distinct_graphs')} distinct pruned graphs); "
+          f"ensemble of {len(model.models)}")
+    print(f"selection data: {card.get('selection_data', 'NB101 CV + NB301 500 (validation family)')}")
+    rows = []
+    cv = card.get("nb101_grouped_cv")
+    if cv:
+        rows.append({"benchmark": "nb101_500 (grouped 5-fold CV, training space)", "n": 500,
+                     "tgnas_rho": cv["spearman"], "tgnas_tau": cv["kendall"]})
+    for name in BENCHMARKS:
+        try:
+            bench = load_benchmark(name, args.data_dir)
+        except MissingDataError as exc:
+            print(f"skipping {name}: {exc}", file=sys.stderr)
+            continue
+        t = time.time()
+        graphs = model.graphs(bench.archs, bench.space)
+        scores = model.score_graphs(graphs)
+        seconds = time.time() - t
+        y = np.asarray(bench.y, dtype=np.float64)
+        rho, tau = correlations(scores, y)
+        h_rho, h_tau = correlations(np.array([param_heuristic(g) for g in graphs]), y)
+        row = {"benchmark": name + (" (validation family)" if name in SELECTION_FAMILIES else ""),
+               "n": len(y), "tgnas_rho": rho, "tgnas_tau": tau, "params_rho": h_rho, "params_tau": h_tau,
+               "score_seconds": round(seconds, 3)}
+        if "zen" in bench.proxy_names:
+            row["zen_rho"], row["zen_tau"] = correlations(bench.proxy("zen"), y)
+        rows.append(row)
+
+    def f(v):
+        return f"{v:6.3f}" if isinstance(v, float) else "     -"
+
+    print(f"\n{'benchmark':<48} {'n':>6}  {'TG-NAS rho':>10} {'tau':>6}  {'params rho':>10} {'tau':>6}  "
+          f"{'zen rho':>7}")
+    for r in rows:
+        print(f"{r['benchmark']:<48} {r['n']:>6}  {f(r['tgnas_rho']):>10} {f(r['tgnas_tau'])}  "
+              f"{f(r.get('params_rho')):>10} {f(r.get('params_tau'))}  {f(r.get('zen_rho')):>7}")
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump({"model": trained, "rows": rows}, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

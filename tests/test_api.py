@@ -1,0 +1,141 @@
+"""Scoring API, checkpoints (format, checksum, embedder pairing) and training determinism."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from tgnas_naslib import TGNAS, ArchGraph
+from tgnas_naslib.api import DISCONNECTED_SCORE
+from tgnas_naslib.model.checkpoint import CheckpointError, card_path
+from tgnas_naslib.model.train import TrainConfig, grouped_folds, train_gcn
+from tgnas_naslib.spaces import SPACES, to_graph
+
+BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return TGNAS.pretrained()
+
+
+def _toy_data(n=40, seed=0):
+    """NB201 cells labelled by their number of 3x3 convs (a learnable, known target)."""
+    rng = np.random.default_rng(seed)
+    space = SPACES["nasbench201"]
+    archs = [space.random(rng) for _ in range(n)]
+    graphs = [to_graph(a, "nasbench201") for a in archs]
+    keep = [i for i, g in enumerate(graphs) if g.is_connected]
+    y = np.array([sum(op == "nor_conv_3x3" for op in graphs[i].ops) for i in keep], dtype=float)
+    return [graphs[i] for i in keep], y
+
+
+def test_training_is_deterministic_for_a_seed():
+    graphs, y = _toy_data()
+    cfg = TrainConfig(epochs=3, seed=7)
+    a, b = train_gcn(graphs, y, cfg), train_gcn(graphs, y, cfg)
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb and torch.equal(va, vb), ka
+    c = train_gcn(graphs, y, TrainConfig(epochs=3, seed=8))
+    assert not all(torch.equal(v, w) for v, w in zip(a.state_dict().values(), c.state_dict().values()))
+
+
+def test_grouped_folds_keep_groups_together():
+    groups = ["a", "a", "b", "c", "c", "c", "d", "e"]
+    folds = grouped_folds(groups, 3, seed=0)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(len(groups)))
+    for fold in folds:
+        inside = {groups[i] for i in fold}
+        assert all(groups[j] not in inside for f in folds if f is not fold for j in f)
+
+
+def test_shipped_model_scores_every_encoding_alike(shipped):
+    g = to_graph(BEST, "nasbench201")
+    s = shipped.score([BEST, (2, 2, 0, 2, 2, 2), "(2, 2, 0, 2, 2, 2)", g], space="nasbench201")
+    assert s.shape == (4,) and np.isfinite(s).all()
+    assert np.ptp(s) == 0.0
+    assert shipped.score_one(BEST, "nasbench201") == pytest.approx(s[0])
+
+
+def test_disconnected_architecture_scores_lowest(shipped):
+    s = shipped.score([(1, 1, 1, 1, 1, 1), (0, 0, 0, 0, 0, 0), BEST], space="nasbench201")
+    assert s[0] == DISCONNECTED_SCORE == -np.inf
+    assert np.isfinite(s[1:]).all()
+
+
+def test_mixed_spaces_and_unknown_operator(shipped):
+    compact = (((0, 4), (1, 3), (0, 2), (2, 3), (2, 3), (0, 3), (2, 6), (3, 5)),) * 2
+    custom = ArchGraph(("input", "sep_conv_7x7", "mystery_op", "output"), ((0, 1), (1, 2), (2, 3)))
+    s = shipped.score([BEST, compact, (2, 3, 2, 3, 2, 3), custom],
+                      space=["nasbench201", "nasbench301", "transbench101_micro", None])
+    assert s.shape == (4,) and np.isfinite(s).all()
+    with pytest.raises(ValueError, match="space names"):
+        shipped.score([BEST, BEST], space=["nasbench201"])
+
+
+def test_scores_are_batch_invariant(shipped):
+    archs = list(SPACES["nasbench201"].enumerate())[:3000:7]
+    full = shipped.score(archs, space="nasbench201")
+    small = shipped.score(archs, space="nasbench201", batch_size=50)
+    np.testing.assert_allclose(full, small, rtol=1e-5, atol=1e-5)
+
+
+def test_model_card_describes_training(shipped):
+    card = shipped.card
+    assert card["training_data"]["file"].endswith("zc_nasbench101_500.json")
+    assert len(card["training_data"]["sha256"]) == 64
+    assert card["nb101_grouped_cv"]["spearman"] > 0.5
+    assert "NB201" in card["selection_data"]
+
+
+def test_save_load_roundtrip_and_errors(tmp_path):
+    graphs, y = _toy_data()
+    cfg = TrainConfig(epochs=2)
+    model = TGNAS([train_gcn(graphs, y, cfg)], cfg, meta={"trained_on": {"space": "toy"}})
+    path = model.save(tmp_path / "m.pt", card={"name": "toy"})
+    again = TGNAS.load(path)
+    np.testing.assert_allclose(model.score_graphs(graphs), again.score_graphs(graphs), rtol=1e-6)
+
+    with pytest.raises(CheckpointError, match="not found"):
+        TGNAS.load(tmp_path / "missing.pt")
+    # corrupt bytes, no card: a clear "corrupt" error
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"\x00garbage" * 100)
+    with pytest.raises(CheckpointError, match="corrupt or not a TG-NAS checkpoint"):
+        TGNAS.load(junk)
+    # a valid torch file that is not ours
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(CheckpointError, match="not a TG-NAS checkpoint"):
+        TGNAS.load(foreign)
+    # flipped byte -> checksum mismatch against the card
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="checksum mismatch"):
+        TGNAS.load(path)
+
+
+def test_wrong_embedder_is_refused(tmp_path):
+    graphs, y = _toy_data()
+    cfg = TrainConfig(epochs=1)
+    path = TGNAS([train_gcn(graphs, y, cfg)], cfg).save(tmp_path / "m.pt")
+    with pytest.raises(CheckpointError, match="embedder"):
+        TGNAS.load(path, expect_embedder={"model": "all-MiniLM-L6-v2", "length": "long", "pca": None})
+    # a checkpoint whose recorded embedder differs from its config (e.g. edited) is refused too
+    blob = torch.load(path, weights_only=True)
+    blob["meta"]["embedder"]["model"] = "some-other-sentence-model"
+    torch.save(blob, path)
+    card_path(path).unlink()
+    with pytest.raises(CheckpointError, match="embedder"):
+        TGNAS.load(path)
+
+
+def test_finetune_returns_a_new_model(shipped):
+    graphs, y = _toy_data(60, seed=1)
+    tuned = shipped.finetune(graphs, y, epochs=5)
+    assert tuned is not shipped and tuned.meta["finetuned_on"]["n"] == len(graphs)
+    before = shipped.score_graphs(graphs)
+    np.testing.assert_allclose(before, TGNAS.pretrained().score_graphs(graphs))  # original untouched
+    assert not np.allclose(before, tuned.score_graphs(graphs))

@@ -1,0 +1,42 @@
+"""The ``tgnas`` command: one sub-command per module in ``tgnas_naslib.commands`` (score, train, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+#: sub-command name -> module providing ``add_parser(subparsers)`` and ``run(args) -> int``
+COMMANDS = {
+    "score": "tgnas_naslib.commands.score",
+    "train": "tgnas_naslib.commands.train",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(prog="tgnas", description="TG-NAS: data-free zero-cost proxy for NAS")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, module in COMMANDS.items():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run a sub-command; user errors end in one clear line and exit status 2."""
+    from .errors import USER_ERRORS
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except USER_ERRORS as exc:
+        print(f"tgnas {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"tgnas {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""The one architecture representation: a node-labelled DAG (operator name per node, directed edges).
+
+Every adapter produces an :class:`ArchGraph`; the embedder, the GCN, the search and the study consume it.
+Input nodes carry the operator name ``"input"`` (DARTS cells have two), the single output node ``"output"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+INPUT = "input"
+OUTPUT = "output"
+
+
+class ArchitectureError(ValueError):
+    """An architecture cannot be turned into a valid graph; the message says what is wrong with it."""
+
+
+def _reach(n: int, succ: list[list[int]], starts: Iterable[int]) -> set[int]:
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        u = stack.pop()
+        for v in succ[u]:
+            if v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen
+
+
+def _adjacency_lists(n: int, edges: Sequence[tuple[int, int]]) -> tuple[list[list[int]], list[list[int]]]:
+    succ: list[list[int]] = [[] for _ in range(n)]
+    pred: list[list[int]] = [[] for _ in range(n)]
+    for a, b in edges:
+        succ[a].append(b)
+        pred[b].append(a)
+    return succ, pred
+
+
+def _topological_order(n: int, succ: list[list[int]], pred: list[list[int]]) -> list[int] | None:
+    indeg = [len(p) for p in pred]
+    queue = [i for i in range(n) if indeg[i] == 0]
+    order: list[int] = []
+    while queue:
+        u = queue.pop()
+        order.append(u)
+        for v in succ[u]:
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                queue.append(v)
+    return order if len(order) == n else None
+
+
+@dataclass(frozen=True)
+class ArchGraph:
+    """A validated node-labelled DAG: ``ops[i]`` is node i's operator, ``edges`` are (src, dst) data flow.
+
+    Valid means: no empty op names, acyclic, at least one ``input`` node (all without predecessors),
+    exactly one ``output`` node (without successors), and every node on some input->output path.
+    The one exception is the *disconnected* architecture (no input->output path at all), represented by
+    inputs + output and no edges (``is_connected`` is False); it scores lowest.
+    """
+
+    ops: tuple[str, ...]
+    edges: tuple[tuple[int, int], ...]
+    space: str = "custom"
+    _order: tuple[int, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ops = tuple(str(o) for o in self.ops)
+        edges = tuple(sorted({(int(a), int(b)) for a, b in self.edges}))
+        object.__setattr__(self, "ops", ops)
+        object.__setattr__(self, "edges", edges)
+        n = len(ops)
+        for i, op in enumerate(ops):
+            if not op.strip():
+                raise ArchitectureError(f"node {i} has an empty operator name")
+        for a, b in edges:
+            if not (0 <= a < n and 0 <= b < n):
+                raise ArchitectureError(f"edge ({a}, {b}) refers to a node outside 0..{n - 1}")
+            if a == b:
+                raise ArchitectureError(f"self-loop on node {a} ({ops[a]}): the graph must be acyclic")
+        inputs = [i for i, o in enumerate(ops) if o == INPUT]
+        outputs = [i for i, o in enumerate(ops) if o == OUTPUT]
+        if not inputs:
+            raise ArchitectureError(f"no '{INPUT}' node among ops {list(ops)}")
+        if len(outputs) != 1:
+            raise ArchitectureError(f"expected exactly one '{OUTPUT}' node, found {len(outputs)} in {list(ops)}")
+        succ, pred = _adjacency_lists(n, edges)
+        order = _topological_order(n, succ, pred)
+        if order is None:
+            raise ArchitectureError(f"the graph has a cycle (edges {list(edges)})")
+        object.__setattr__(self, "_order", tuple(order))
+        for i in inputs:
+            if pred[i]:
+                raise ArchitectureError(f"input node {i} has incoming edges from {pred[i]}")
+        out = outputs[0]
+        if succ[out]:
+            raise ArchitectureError(f"output node {out} has outgoing edges to {succ[out]}")
+        if not edges:  # the disconnected architecture: only inputs and the output
+            if n != len(inputs) + 1:
+                raise ArchitectureError("a graph without edges may hold only input nodes and the output node")
+            return
+        alive = _reach(n, succ, inputs) & _reach(n, pred, [out])
+        dead = [i for i in range(n) if i not in alive and ops[i] != INPUT]
+        if dead:
+            raise ArchitectureError(
+                f"nodes {dead} ({[ops[i] for i in dead]}) lie on no input->output path; prune the graph first "
+                "(ArchGraph.build prunes)"
+            )
+
+    # construction -------------------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, ops: Sequence[str], edges: Iterable[tuple[int, int]], space: str = "custom") -> "ArchGraph":
+        """Build a graph from any DAG, pruning every node that lies on no input->output path.
+
+        An architecture without any input->output path becomes the disconnected graph (scores lowest).
+        """
+        ops = [str(o) for o in ops]
+        edges = [(int(a), int(b)) for a, b in edges]
+        n = len(ops)
+        for a, b in edges:
+            if not (0 <= a < n and 0 <= b < n):
+                raise ArchitectureError(f"edge ({a}, {b}) refers to a node outside 0..{n - 1}")
+        inputs = [i for i, o in enumerate(ops) if o == INPUT]
+        outputs = [i for i, o in enumerate(ops) if o == OUTPUT]
+        if not inputs or len(outputs) != 1:
+            # let the validator produce the precise message
+            return cls(tuple(ops), tuple(edges), space)
+        succ, pred = _adjacency_lists(n, edges)
+        if _topological_order(n, succ, pred) is None:
+            raise ArchitectureError(f"the graph has a cycle (edges {sorted(set(edges))})")
+        out = outputs[0]
+        alive = _reach(n, succ, inputs) & _reach(n, pred, [out])
+        if out not in alive:
+            return cls.disconnected(space, n_inputs=len(inputs))
+        for i in inputs:
+            if pred[i]:
+                raise ArchitectureError(f"input node {i} has incoming edges from {pred[i]}")
+        if succ[out]:
+            raise ArchitectureError(f"output node {out} has outgoing edges to {succ[out]}")
+        if any(not op.strip() for op in ops):
+            raise ArchitectureError(f"an operator name is empty in {ops}")
+        keep = [i for i in range(n) if i in alive]  # inputs that feed nothing alive are dropped too
+        remap = {old: new for new, old in enumerate(keep)}
+        new_edges = sorted({(remap[a], remap[b]) for a, b in edges if a in remap and b in remap})
+        new_ops = tuple(ops[i] for i in keep)
+        m = len(new_ops)
+        succ, pred = _adjacency_lists(m, new_edges)
+        # everything validated above: skip the second pass of __post_init__
+        graph = object.__new__(cls)
+        object.__setattr__(graph, "ops", new_ops)
+        object.__setattr__(graph, "edges", tuple(new_edges))
+        object.__setattr__(graph, "space", space)
+        object.__setattr__(graph, "_order", tuple(_topological_order(m, succ, pred)))  # type: ignore[arg-type]
+        return graph
+
+    @classmethod
+    def disconnected(cls, space: str = "custom", n_inputs: int = 1) -> "ArchGraph":
+        """The architecture with no input->output path (e.g. NB201 with ``none`` on the decisive edges)."""
+        return cls(tuple([INPUT] * n_inputs + [OUTPUT]), (), space)
+
+    @classmethod
+    def from_adjacency(cls, adjacency: np.ndarray | Sequence[Sequence[int]], ops: Sequence[str],
+                       space: str = "custom", prune: bool = True) -> "ArchGraph":
+        """Build from an adjacency matrix (``adjacency[i][j] != 0`` means an edge i -> j) and node ops."""
+        mat = np.asarray(adjacency)
+        if mat.ndim != 2 or mat.shape[0] != mat.shape[1]:
+            raise ArchitectureError(f"adjacency must be a square matrix, got shape {mat.shape}")
+        if mat.shape[0] != len(ops):
+            raise ArchitectureError(f"adjacency is {mat.shape[0]}x{mat.shape[0]} but {len(ops)} ops were given")
+        edges = [(int(a), int(b)) for a, b in zip(*np.nonzero(mat))]
+        return cls.build(ops, edges, space) if prune else cls(tuple(ops), tuple(edges), space)
+
+    # views --------------------------------------------------------------------------------------------------
+    @property
+    def num_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.ops)
+
+    @property
+    def is_connected(self) -> bool:
+        """False only for the disconnected architecture (no input->output path)."""
+        return bool(self.edges)
+
+    @property
+    def adjacency(self) -> np.ndarray:
+        """Dense 0/1 adjacency matrix, ``adjacency[i, j] = 1`` for an edge i -> j."""
+        mat = np.zeros((self.num_nodes, self.num_nodes), dtype=np.int8)
+        for a, b in self.edges:
+            mat[a, b] = 1
+        return mat
+
+    @property
+    def topological_order(self) -> tuple[int, ...]:
+        """Node indices in a topological order."""
+        return self._order
+
+    def wl_hash(self, iterations: int = 3) -> str:
+        """Weisfeiler-Lehman hash of the labelled DAG: equal for isomorphic graphs (used to group duplicates)."""
+        import hashlib
+
+        succ, pred = _adjacency_lists(self.num_nodes, self.edges)
+        labels = list(self.ops)
+        for _ in range(iterations):
+            labels = [
+                hashlib.md5(
+                    (labels[i] + "|" + ",".join(sorted(labels[j] for j in pred[i])) + "|"
+                     + ",".join(sorted(labels[j] for j in succ[i]))).encode()
+                ).hexdigest()
+                for i in range(self.num_nodes)
+            ]
+        return hashlib.md5(",".join(sorted(labels)).encode()).hexdigest()
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (ops, edges, space)."""
+        return {"space": self.space, "ops": list(self.ops), "edges": [list(e) for e in self.edges]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ArchGraph":
+        """Inverse of :meth:`to_dict`."""
+        try:
+            return cls(tuple(d["ops"]), tuple(tuple(e) for e in d["edges"]), d.get("space", "custom"))
+        except (KeyError, TypeError) as exc:
+            raise ArchitectureError(f"not an architecture-graph dict ({exc!r}): {d!r:.200}") from None
+
+
+def edge_op_graph(
+    num_cell_nodes: int,
+    edge_ops: Sequence[tuple[int, int, str]],
+    input_nodes: Sequence[int],
+    output_node: int | None,
+    space: str,
+    concat_nodes: Sequence[int] = (),
+    none_ops: frozenset[str] = frozenset(),
+    skip_ops: frozenset[str] = frozenset(),
+) -> ArchGraph:
+    """Turn a cell with operators on edges (NB201, TNB-micro, DARTS) into an operator-on-node DAG.
+
+    Each edge ``(a, b, op)`` becomes a node ``op``; it is fed by every op node on an edge into ``a`` (or by
+    the input node when ``a`` is a cell input) and feeds every op node on an edge out of ``b``, and the
+    output node when ``b`` is the output (or one of ``concat_nodes``, whose concatenation is the output).
+    ``none_ops`` are dropped (no data flows), ``skip_ops`` become plain edges (identity is data flow, not an
+    operator: that is how NB101, the training space, represents it); then dead nodes are pruned.
+    """
+    concat = set(concat_nodes)
+    if output_node is not None:
+        concat.add(output_node)
+    ops: list[str] = []
+    producers: dict[int, list[int]] = {}  # cell node -> graph nodes whose output arrives there
+    for cell_node in input_nodes:
+        producers[cell_node] = [len(ops)]
+        ops.append(INPUT)
+    out_idx = len(ops)
+    ops.append(OUTPUT)
+    edges: list[tuple[int, int]] = []
+    # Cells are numbered topologically (a < b on every edge), so once the edges are sorted by source,
+    # the producers of `a` are complete when its outgoing edges are handled.
+    for a, b, op in sorted(edge_ops, key=lambda e: (e[0], e[1])):
+        if a >= b:
+            raise ArchitectureError(f"cell edge {a}->{b} is not forward: cell nodes must be numbered topologically")
+        if op in none_ops:
+            continue
+        srcs = producers.get(a, [])
+        if op in skip_ops:
+            producers.setdefault(b, []).extend(srcs)
+            continue
+        idx = len(ops)
+        ops.append(op)
+        edges.extend((s, idx) for s in srcs)
+        producers.setdefault(b, []).append(idx)
+    for c in sorted(concat):
+        edges.extend((s, out_idx) for s in producers.get(c, []))
+    return ArchGraph.build(ops, edges, space)

@@ -1,0 +1,54 @@
+"""Where the GCN lives: 3 graph-convolution layers (64 units, normalisation, ReLU), graph readout, linear head."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch_geometric.nn import BatchNorm, GCNConv, GraphNorm, global_add_pool, global_mean_pool
+from torch_geometric.utils import to_undirected
+
+
+class TGNASGCN(nn.Module):
+    """Predicts a (standardised) accuracy from an operator-embedding graph.
+
+    ``undirected``: messages flow both ways along each edge (measured better for transfer than data-flow
+    direction only). ``readout``: ``mean``, ``sum`` or ``mean+sum`` (concatenated).
+    """
+
+    def __init__(self, in_dim: int, hidden: int = 64, layers: int = 3, norm: str = "batch",
+                 readout: str = "mean", dropout: float = 0.1, undirected: bool = True) -> None:
+        super().__init__()
+        if readout not in ("mean", "sum", "mean+sum"):
+            raise ValueError(f"unknown readout {readout!r}")
+        if norm not in ("batch", "graph", "none"):
+            raise ValueError(f"unknown norm {norm!r}")
+        self.hparams = dict(in_dim=in_dim, hidden=hidden, layers=layers, norm=norm, readout=readout,
+                            dropout=dropout, undirected=undirected)
+        self.convs = nn.ModuleList()
+        self.norms = nn.ModuleList()
+        dim = in_dim
+        for _ in range(layers):
+            self.convs.append(GCNConv(dim, hidden))
+            self.norms.append(BatchNorm(hidden) if norm == "batch" else GraphNorm(hidden) if norm == "graph"
+                              else nn.Identity())
+            dim = hidden
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden * (2 if readout == "mean+sum" else 1), 1)
+
+    def forward(self, x: torch.Tensor, edge_index: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
+        """Return one prediction per graph, shape [num_graphs]."""
+        if self.hparams["undirected"] and edge_index.numel():
+            edge_index = to_undirected(edge_index, num_nodes=x.size(0))
+        h = x
+        for conv, norm in zip(self.convs, self.norms):
+            h = conv(h, edge_index)
+            h = norm(h, batch) if isinstance(norm, GraphNorm) else norm(h)
+            h = self.dropout(torch.relu(h))
+        readout = self.hparams["readout"]
+        if readout == "mean":
+            g = global_mean_pool(h, batch, size=num_graphs)
+        elif readout == "sum":
+            g = global_add_pool(h, batch, size=num_graphs)
+        else:
+            g = torch.cat([global_mean_pool(h, batch, size=num_graphs), global_add_pool(h, batch, size=num_graphs)], 1)
+        return self.head(g).squeeze(-1)
