@@ -90,7 +90,8 @@ def describe(name: str, length: str = "short") -> str:
     base = derived_description(name)
     if length == "short":
         return base
-    lower = base if base[:2].isupper() else base[0].lower() + base[1:]  # keep acronyms such as ReLU, LSTM
+    first = base.split()[0]
+    lower = base if any(c.isupper() for c in first[1:]) else base[0].lower() + base[1:]  # keep ReLU, LSTM
     if length == "medium":
         return f"A {lower} operation"
     return f"A neural network layer that applies a {lower} operation to the feature map."

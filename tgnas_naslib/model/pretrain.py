@@ -16,19 +16,26 @@ NB101_FILE = "nasbench101/zc_nasbench101_500.json"
 
 #: The shipped recipe. Chosen with NB101 grouped 5-fold CV and the NB301 500 as validation family only
 #: (NB201 and TNB101 labels were never looked at for these choices): see README "Model selection".
-DEFAULT_CONFIG = TrainConfig()
+DEFAULT_CONFIG = TrainConfig(loss="rank")
 DEFAULT_ENSEMBLE = 5
 
 
 def load_nb101(data_dir: str | Path | None = None, representation: str = "prune"):
     """NB101 training set: (graphs, val_accuracy, duplicate groups by pruned graph, archs, path)."""
-    from ..datasets import load_benchmark
+    import json
+
+    from ..spaces.base import literal
 
     path = require_file(NB101_FILE, data_dir)
-    bench = load_benchmark("nb101_500", data_dir)
-    graphs = [to_graph(a, "nasbench101", representation) for a in bench.archs]
+    try:
+        table = json.loads(path.read_text())["nasbench101"]["cifar10"]
+        archs = [literal(k, "NAS-Bench-101 key") for k in table]
+        y = np.array([float(v["val_accuracy"]) for v in table.values()])
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path} is not a NASLib zc_nasbench101 json ({type(exc).__name__}: {exc})") from None
+    graphs = [to_graph(a, "nasbench101", representation) for a in archs]
     groups = [g.wl_hash() for g in graphs]
-    return graphs, np.asarray(bench.y, dtype=np.float64), groups, bench.archs, path
+    return graphs, y, groups, archs, path
 
 
 def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainConfig = DEFAULT_CONFIG,
