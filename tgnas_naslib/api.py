@@ -13,7 +13,7 @@ from .embedding import OperatorEmbedder
 from .graph import ArchGraph
 from .model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .model.featurize import collate
-from .model.gcn import TGNASGCN
+from .model.gcn import TGNASGCN, propagation_graph
 from .model.train import TrainConfig, train_gcn
 from .spaces import to_graph
 
@@ -98,19 +98,25 @@ class TGNAS:
     def score_graphs(self, graphs: Sequence[ArchGraph], batch_size: int = 32768, progress: bool = False) -> np.ndarray:
         """Score ready ArchGraphs; disconnected ones get DISCONNECTED_SCORE without touching the GCN."""
         graphs = list(graphs)
-        out = np.full(len(graphs), DISCONNECTED_SCORE, dtype=np.float64)
-        live = [i for i, g in enumerate(graphs) if g.is_connected]
+        # equal graphs (e.g. NB201 cells that differ only in dead or `none` edges) are scored once
+        slot: dict[ArchGraph, int] = {}
+        which = np.array([slot.setdefault(g, len(slot)) for g in graphs], dtype=np.int64)
+        unique = list(slot)
+        scores = np.full(len(unique), DISCONNECTED_SCORE, dtype=np.float64)
+        live = [i for i, g in enumerate(unique) if g.is_connected]
         starts: Iterable[int] = range(0, len(live), batch_size)
         if progress and len(live) > batch_size:
             from tqdm import tqdm
 
             starts = tqdm(starts, desc="scoring", unit="batch")
+        undirected = self.config.undirected
         for start in starts:
             idx = live[start:start + batch_size]
-            b = collate([graphs[i] for i in idx], self.embedder, self.device)
-            preds = torch.stack([m(b.x, b.edge_index, b.batch, len(idx)) for m in self.models]).mean(0)
-            out[idx] = preds.cpu().numpy()
-        return out
+            b = collate([unique[i] for i in idx], self.embedder, self.device)
+            prop = propagation_graph(b.edge_index, b.num_nodes, undirected)
+            preds = torch.stack([m(b.x, b.edge_index, b.batch, len(idx), prop) for m in self.models]).mean(0)
+            scores[idx] = preds.cpu().numpy()
+        return scores[which]
 
     def score(self, archs: Any, space: str | Sequence[str] | None = None, batch_size: int = 32768,
               progress: bool = False) -> np.ndarray:
