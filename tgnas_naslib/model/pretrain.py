@@ -22,17 +22,11 @@ DEFAULT_ENSEMBLE = 5
 
 def load_nb101(data_dir: str | Path | None = None, representation: str = "prune"):
     """NB101 training set: (graphs, val_accuracy, duplicate groups by pruned graph, archs, path)."""
-    import json
-
-    from ..spaces.base import literal
+    from ..datasets import load_benchmark
 
     path = require_file(NB101_FILE, data_dir)
-    try:
-        table = json.loads(path.read_text())["nasbench101"]["cifar10"]
-        archs = [literal(k, "NAS-Bench-101 key") for k in table]
-        y = np.array([float(v["val_accuracy"]) for v in table.values()])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is not a NASLib zc_nasbench101 json ({type(exc).__name__}: {exc})") from None
+    bench = load_benchmark("nb101_500", data_dir)
+    archs, y = bench.archs, bench.y
     graphs = [to_graph(a, "nasbench101", representation) for a in archs]
     groups = [g.wl_hash() for g in graphs]
     return graphs, y, groups, archs, path

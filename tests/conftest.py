@@ -1,0 +1,25 @@
+"""Shared fixtures: the data directory (TGNAS_DATA_DIR) and a skip that names the missing file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+def data_root() -> Path | None:
+    """The benchmark data directory from TGNAS_DATA_DIR, or None."""
+    env = os.environ.get("TGNAS_DATA_DIR")
+    return Path(env) if env else None
+
+
+def requires_data(relpath: str) -> Path:
+    """Return the data file's path, or skip the test with a message naming the missing file."""
+    root = data_root()
+    if root is None:
+        pytest.skip(f"needs benchmark file {relpath}: set TGNAS_DATA_DIR to the benchmark data directory")
+    path = root / relpath
+    if not path.is_file():
+        pytest.skip(f"needs benchmark file {path} (missing)")
+    return path
