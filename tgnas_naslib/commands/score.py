@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     space = get_space(args.space)
     if args.all == bool(args.arch):
         raise ValueError("give either --arch (one or more) or --all")
+    if args.all and space.size() is None:
+        raise ValueError(f"{space.name} is not enumerable (too large): score given architectures with --arch")
     if args.top is not None and args.top < 1:
         raise ValueError("--top must be a positive number")
     t0 = time.time()

@@ -1,0 +1,62 @@
+"""The ``tgnas`` command line: scoring output, JSON, errors as one clear line, and training."""
+
+import json
+
+import pytest
+
+from conftest import requires_data
+from tgnas_naslib.cli import main
+
+BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+
+
+def test_score_archs_table(capsys):
+    assert main(["score", "--space", "nasbench201", "--arch", BEST, "--arch", "(1, 1, 1, 1, 1, 1)"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["rank", "score", "arch"]
+    assert BEST in out[1] and "-inf" in out[2]
+
+
+def test_score_all_top_json(capsys):
+    assert main(["score", "--space", "transbench101_micro", "--all", "--top", "5", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["n_scored"] == 4096 and len(doc["results"]) == 5
+    scores = [r["score"] for r in doc["results"]]
+    assert scores == sorted(scores, reverse=True)
+    assert [r["rank"] for r in doc["results"]] == [1, 2, 3, 4, 5]
+    assert doc["model"]["space"] == "nasbench101"
+
+
+def test_score_all_lists_everything(capsys):
+    assert main(["score", "--space", "transbench101_macro", "--all", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["results"]) == 3256
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["score", "--space", "nasbench201", "--arch", "|nor_conv_3x3~0|+|x~0|"], "malformed NAS-Bench-201 string"),
+    (["score", "--space", "nasbench201", "--arch", "(1, 2, 3)"], "6 entries"),
+    (["score", "--space", "nasbench201", "--arch", "(0, 0, 0, 0, 0, 9)"], "outside the valid op indices"),
+    (["score", "--space", "nasbench999", "--all"], "unknown search space"),
+    (["score", "--space", "nasbench301", "--all"], "not enumerable"),
+    (["score", "--space", "nasbench201"], "either --arch"),
+    (["score", "--space", "nasbench201", "--arch", BEST, "--checkpoint", "/nonexistent/model.pt"], "not found"),
+    (["train", "--data-dir", "/nonexistent/data"], "zc_nasbench101_500.json"),
+])
+def test_errors_are_one_clear_line(argv, match, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert match in err and "Traceback" not in err
+
+
+def test_train_is_deterministic(tmp_path, capsys):
+    root = requires_data("nasbench101/zc_nasbench101_500.json").parent.parent
+    outs = []
+    for run in ("a", "b"):
+        out = tmp_path / run / "model.pt"
+        argv = ["train", "--data-dir", str(root), "--out", str(out), "--epochs", "2", "--ensemble", "1",
+                "--cv-folds", "0", "--seed", "3"]
+        assert main(argv) == 0
+        outs.append(json.loads((tmp_path / run / "model.card.json").read_text()))
+    assert outs[0]["sha256"] == outs[1]["sha256"]  # byte-identical checkpoints
+    assert outs[0]["training_data"]["n_archs"] == 500
