@@ -23,3 +23,12 @@ def requires_data(relpath: str) -> Path:
     if not path.is_file():
         pytest.skip(f"needs benchmark file {path} (missing)")
     return path
+
+
+def requires_benchmark(name: str) -> Path:
+    """Skip unless every file of the catalog benchmark ``name`` is present; return the data directory."""
+    from tgnas_naslib.datasets import CATALOG
+
+    for relpath in CATALOG[name].files:
+        requires_data(relpath)
+    return data_root()

@@ -1,6 +1,5 @@
 """Scoring API, checkpoints (format, checksum, embedder pairing) and training determinism."""
 
-import json
 
 import numpy as np
 import pytest

@@ -11,6 +11,7 @@ from typing import Sequence
 COMMANDS = {
     "score": "tgnas_naslib.commands.score",
     "train": "tgnas_naslib.commands.train",
+    "study": "tgnas_naslib.commands.study",
 }
 
 

@@ -6,7 +6,6 @@ import platform
 import time
 from pathlib import Path
 
-import numpy as np
 
 from ..paths import require_file
 from ..spaces import to_graph

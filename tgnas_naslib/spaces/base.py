@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+import itertools
 from abc import ABC, abstractmethod
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from ..graph import ArchGraph, ArchitectureError
+from ..graph import ArchGraph, ArchitectureError, edge_op_graph
 
 #: How ``none`` and identity edges enter the graph. "prune": ``none`` edges are dropped, dead nodes pruned and
 #: skip connections become plain edges (NB101, the training space, has no such nodes: identity there is just an
@@ -105,3 +106,40 @@ class SearchSpace(ABC):
     def random(self, rng: np.random.Generator) -> Any:
         """Sample one architecture uniformly (canonical form)."""
         raise NotImplementedError(f"{self.name} has no sampler")
+
+
+class CellSpace(SearchSpace):
+    """A single 4-node cell with one operator per edge (NB201, TNB101-micro): tuples of op indices."""
+
+    #: operator name per op index, and the cell edges in the order of the tuple
+    cell_ops: tuple[str, ...] = ()
+    cell_edges: tuple[tuple[int, int], ...] = ()
+    none_ops = frozenset({"none"})
+    skip_ops = frozenset({"skip_connect"})
+
+    @property
+    def operators(self) -> tuple[str, ...]:  # type: ignore[override]
+        """Every operator of the cell."""
+        return self.cell_ops
+
+    def graph(self, arch: tuple[int, ...], representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
+        """Edge ops become nodes (input, one node per live op, output); see graph.edge_op_graph."""
+        prune = representation == "prune"
+        return edge_op_graph(
+            4, [(a, b, self.cell_ops[o]) for (a, b), o in zip(self.cell_edges, arch)], input_nodes=[0],
+            output_node=3, space=self.name,
+            none_ops=self.none_ops if prune else frozenset(),
+            skip_ops=self.skip_ops if prune else frozenset(),
+        )
+
+    def size(self) -> int:
+        """Number of ops to the power of the number of edges."""
+        return len(self.cell_ops) ** len(self.cell_edges)
+
+    def enumerate(self) -> Iterator[tuple[int, ...]]:
+        """Every op-index tuple in lexicographic order."""
+        return itertools.product(range(len(self.cell_ops)), repeat=len(self.cell_edges))
+
+    def random(self, rng: np.random.Generator) -> tuple[int, ...]:
+        """A uniformly random cell."""
+        return tuple(int(x) for x in rng.integers(0, len(self.cell_ops), size=len(self.cell_edges)))

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import re
-from typing import Any, Iterator
+from typing import Any
 
-import numpy as np
-
-from ..graph import ArchGraph, ArchitectureError, edge_op_graph
-from .base import SearchSpace, int_tuple
+from ..graph import ArchitectureError
+from .base import CellSpace, int_tuple
 
 #: NASLib op indices (0=Identity, 1=Zero, 2=ReLUConvBN3x3, 3=ReLUConvBN1x1, 4=AvgPool) in benchmark names
 OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
@@ -59,14 +56,13 @@ def to_string(arch: tuple[int, ...]) -> str:
     return "+".join(parts)
 
 
-class NasBench201(SearchSpace):
+class NasBench201(CellSpace):
     """NAS-Bench-201: 4-node cell, 6 edges, 5 operators; 15,625 architectures."""
 
     name = "nasbench201"
     aliases = ("nb201", "nas-bench-201")
-    operators = OPS
-    none_ops = frozenset({"none"})
-    skip_ops = frozenset({"skip_connect"})
+    cell_ops = OPS
+    cell_edges = EDGES
 
     def canonical(self, arch: Any) -> tuple[int, ...]:
         """Accept a 6-tuple (or list/array/string of one) or a benchmark string."""
@@ -74,28 +70,6 @@ class NasBench201(SearchSpace):
             return parse_string(arch)
         return int_tuple(arch, 6, 0, len(OPS) - 1, "NAS-Bench-201 op-index tuple")
 
-    def graph(self, arch: tuple[int, ...], representation: str = "prune") -> ArchGraph:
-        """Edge ops become nodes: input, up to 6 op nodes, output (see graph.edge_op_graph)."""
-        prune = representation == "prune"
-        return edge_op_graph(
-            4, [(a, b, OPS[o]) for (a, b), o in zip(EDGES, arch)], input_nodes=[0], output_node=3,
-            space=self.name,
-            none_ops=self.none_ops if prune else frozenset(),
-            skip_ops=self.skip_ops if prune else frozenset(),
-        )
-
     def format(self, arch: Any) -> str:
         """The benchmark string."""
         return to_string(self.canonical(arch))
-
-    def size(self) -> int:
-        """5**6 = 15,625."""
-        return len(OPS) ** len(EDGES)
-
-    def enumerate(self) -> Iterator[tuple[int, ...]]:
-        """All 15,625 tuples in lexicographic order."""
-        return itertools.product(range(len(OPS)), repeat=len(EDGES))
-
-    def random(self, rng: np.random.Generator) -> tuple[int, ...]:
-        """A uniformly random cell."""
-        return tuple(int(x) for x in rng.integers(0, len(OPS), size=len(EDGES)))

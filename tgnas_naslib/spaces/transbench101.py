@@ -8,8 +8,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..graph import ArchGraph, ArchitectureError, edge_op_graph
-from .base import SearchSpace, int_tuple
+from ..graph import ArchGraph, ArchitectureError
+from .base import CellSpace, SearchSpace, int_tuple
 
 #: TransNAS-Bench micro op codes: 0=none, 1=skip, 2=ReLU-Conv1x1-BN, 3=ReLU-Conv3x3-BN (same ops as NB201)
 MICRO_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
@@ -27,14 +27,13 @@ MACRO_LAYER_OPS = {
 _MACRO_STRING = re.compile(r"^(?:\d+-)?([1-4]{4,6})(?:-basic)?$")
 
 
-class TransBench101Micro(SearchSpace):
+class TransBench101Micro(CellSpace):
     """TransNAS-Bench-101 micro: a NB201-like 4-node cell with 4 ops; 4,096 architectures."""
 
     name = "transbench101_micro"
     aliases = ("tnb101_micro", "transnas_micro")
-    operators = MICRO_OPS
-    none_ops = frozenset({"none"})
-    skip_ops = frozenset({"skip_connect"})
+    cell_ops = MICRO_OPS
+    cell_edges = MICRO_EDGES
 
     def canonical(self, arch: Any) -> tuple[int, ...]:
         """Accept 6 TNB codes (tuple/list/string of one) or a TNB cell string like ``1_02_333``."""
@@ -47,32 +46,10 @@ class TransBench101Micro(SearchSpace):
             return tuple(int(c) for c in "".join(m.groups()))
         return int_tuple(arch, 6, 0, len(MICRO_OPS) - 1, "TransNAS-Bench micro code tuple")
 
-    def graph(self, arch: tuple[int, ...], representation: str = "prune") -> ArchGraph:
-        """Edge ops become nodes exactly as in NB201, with TNB's edge order."""
-        prune = representation == "prune"
-        return edge_op_graph(
-            4, [(a, b, MICRO_OPS[o]) for (a, b), o in zip(MICRO_EDGES, arch)], input_nodes=[0], output_node=3,
-            space=self.name,
-            none_ops=self.none_ops if prune else frozenset(),
-            skip_ops=self.skip_ops if prune else frozenset(),
-        )
-
     def format(self, arch: Any) -> str:
         """The TransNAS-Bench cell string, e.g. ``1_02_333``."""
         a = self.canonical(arch)
         return f"{a[0]}_{a[1]}{a[2]}_{a[3]}{a[4]}{a[5]}"
-
-    def size(self) -> int:
-        """4**6 = 4,096."""
-        return 4 ** 6
-
-    def enumerate(self) -> Iterator[tuple[int, ...]]:
-        """All 4,096 code tuples."""
-        return itertools.product(range(4), repeat=6)
-
-    def random(self, rng: np.random.Generator) -> tuple[int, ...]:
-        """A uniformly random cell."""
-        return tuple(int(x) for x in rng.integers(0, 4, size=6))
 
 
 def macro_is_valid(codes: tuple[int, ...]) -> bool:
