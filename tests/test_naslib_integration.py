@@ -282,3 +282,130 @@ def test_trainer_runs_regularized_evolution_offline(tmp_path):
     assert acc == max(m.accuracy for m in opt.history)
     assert 80.0 < acc < 92.0
     assert (save / "errors.json").is_file() and (save / "search" / "model_final.pth").is_file()
+
+
+# ---------------------------------------------------------------------------------------------------
+# TG-NAS inside NASLib: measure, predictor, Bananas, evolution under Trainer, runner
+# ---------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tg_model():
+    return tn.pretrained_model()  # shared by every TG-NAS object in the process (~20 s to load once)
+
+
+def test_zerocost_tgnas_equals_core_score(cifar_npz, tg_model):
+    from naslib.predictors import ZeroCost
+    from naslib.predictors.utils.pruners import measures
+    from naslib.search_spaces import get_search_space
+
+    assert "tgnas" in measures._measure_impls
+    assert tn.register() is False  # idempotent
+    ss = get_search_space("nasbench201", "cifar10")
+    g = ss.clone()
+    g.set_spec(BEST_NB201)
+    g.parse()
+    loader = tn.cifar10_loader(cifar_npz, batch_size=8)
+    score = ZeroCost("tgnas").query(g, dataloader=loader)
+    assert score == pytest.approx(tg_model.score([BEST_NB201], space="nasbench201")[0], rel=1e-9)
+    pred = tn.TGNASPredictor()
+    assert pred.query(g, dataloader=loader) == pytest.approx(score)
+    out = pred.query([g, g])
+    assert isinstance(out, np.ndarray) and out.shape == (2,)
+    # no input->output path: -inf in the core, NASLib's -1e8 here
+    ss.instantiate_model = False
+    dead = ss.clone()
+    dead.set_spec((1, 1, 1, 1, 1, 1))
+    assert ZeroCost("tgnas").query(dead, dataloader=loader) == -1e8
+    assert pred.query([dead])[0] == -1e8
+
+
+def test_predictor_evaluator_with_tgnas(tmp_path, tg_model):
+    from tgnas_naslib.naslib import run
+
+    cfg = run.load_config("configs/nb201_cifar10_predictor_tgnas.yaml",
+                          [f"out_dir={tmp_path}", "test_size=100", "train_size_single=10"])
+    results = run.run(cfg)
+    res = results[1]
+    assert 0.3 < res["spearman"] <= 1.0 and 0.2 < res["kendalltau"] <= 1.0
+    assert (tmp_path / "nasbench201" / "cifar10" / "predictors" / "tgnas" / "0" / "errors.json").is_file()
+
+
+def test_tgnas_predictor_few_shot_and_deepcopy(tg_model):
+    import copy
+
+    rng = np.random.default_rng(0)
+    graphs = [_FakeNB201(tuple(int(v) for v in rng.integers(0, 5, size=6))) for _ in range(12)]
+    y = rng.uniform(60, 90, size=12)
+    pred = tn.TGNASPredictor(zero_shot=False, epochs=2)
+    clone = copy.deepcopy(pred)
+    assert clone.base_model is pred.base_model
+    base = pred.query(graphs)
+    pred.fit(graphs, y)
+    assert pred._tuned is not None and pred._tuned is not tg_model
+    assert pred.query(graphs).shape == (12,)
+    assert np.array_equal(tn.TGNASPredictor().query(graphs), base)  # the pretrained model is untouched
+    zs = tn.TGNASPredictor()
+    assert zs.fit(graphs, y) is None and zs._tuned is None
+
+
+class _FakeNB201:
+    def __init__(self, h):
+        self.h = h
+
+    def get_type(self):
+        return "nasbench201"
+
+    def get_hash(self):
+        return self.h
+
+
+def _nb201_api():
+    from tgnas_naslib.naslib.benchmark_api import nb201_dataset_api
+
+    try:
+        return nb201_dataset_api("cifar10", _data_dir())
+    except Exception as exc:
+        pytest.skip(f"NB201 ground truth not available: {exc}")
+
+
+def test_bananas_with_tgnas_zc_feature(tmp_path, cifar_npz, tg_model):
+    from tgnas_naslib.naslib import run
+
+    _nb201_api()
+    tn.apply_compat(cifar_npz=cifar_npz)
+    cfg = run.load_config("configs/bananas_nb201_zc_tgnas.yaml", [f"out_dir={tmp_path}"])
+    cfg["search"].update({"epochs": 3, "num_init": 2, "k": 1, "num_candidates": 3, "predictor_type": "tgnas"})
+    out = run.run(cfg)
+    assert 0.0 < out["val_accuracy"] < 100.0
+
+
+def test_evolution_under_trainer_nb201(tmp_path, tg_model):
+    from tgnas_naslib.naslib import run
+
+    _nb201_api()
+    cfg = run.load_config("configs/evolution_nb201_tgnas.yaml", [f"out_dir={tmp_path}"])
+    cfg["search"].update({"epochs": 6, "population_size": 10})
+    out = run.run(cfg)
+    assert np.isfinite(out["best_score"]) and out["val_accuracy"] > 60.0
+    assert out["best_score"] == pytest.approx(tg_model.score([ast.literal_eval(out["best_hash"])],
+                                                             space="nasbench201")[0])
+    assert (Path(out["save"]) / "errors.json").is_file()
+
+
+def test_evolution_under_trainer_darts(tmp_path, tg_model):
+    from tgnas_naslib.naslib import run
+
+    cfg = run.load_config("configs/evolution_darts_tgnas.yaml", [f"out_dir={tmp_path}"])
+    cfg["search"].update({"epochs": 3, "population_size": 6})
+    out = run.run(cfg)
+    assert np.isfinite(out["best_score"]) and "val_accuracy" not in out
+
+
+def test_runner_writes_zc_scores(tmp_path, tg_model):
+    from tgnas_naslib.naslib import run
+
+    rc = run.main(["--config", "configs/zc_nasbench201_cifar10_tgnas.yaml", f"out_dir={tmp_path}", "test_size=200"])
+    assert rc == 0
+    path = tmp_path / "zc" / "nasbench201" / "cifar10" / "tgnas" / "9000" / "scores.json"
+    config, results = json.loads(path.read_text())
+    assert config["seed"] == 9000 and results["test_size"] == 200
+    assert 0.4 < results["spearman"] < 1.0 and 0.3 < results["kendalltau"] < 1.0

@@ -7,6 +7,12 @@ numpy 2 / scikit-learn >= 1.6 / torchvision fixes, see that module) and then imp
 NASLib is not on PyPI: put a checkout on ``sys.path`` with ``scripts/setup_naslib.sh /path/to/NASLib``.
 The core package ``tgnas_naslib`` never imports NASLib; only this subpackage does.
 
+Importing it also registers TG-NAS with NASLib (:mod:`.registry`): the zero-cost measure ``tgnas``
+(``ZeroCost("tgnas")``, Bananas ``zc_names: [tgnas]``), ``predictor_type: tgnas`` through
+:class:`TGNASEnsemble` / :class:`TGNASBananas`, and :class:`TGNASPredictor` for ``PredictorEvaluator``.
+The evolution optimizer is :class:`tgnas_naslib.naslib.optimizer.TGNASEvolution`; the experiment runner
+is ``python -m tgnas_naslib.naslib.run --config configs/<file>.yaml``.
+
 To make NASLib's ``get_train_val_loaders`` serve CIFAR-10 offline, call
 ``apply_compat(cifar_npz=path)`` (or set ``TGNAS_CIFAR10_NPZ`` before importing this package).
 """
@@ -43,7 +49,23 @@ try:
 except ImportError as exc:  # a checkout is on sys.path, but one of its dependencies is missing
     raise ImportError(f"{_INSTALL_HINT}. Importing it failed with: {exc!r}", name="naslib") from exc
 
+# registers the zero-cost measure ``tgnas`` (ZeroCost("tgnas"), Bananas zc_names: [tgnas]); idempotent
+from .adapters import arch_of, encoding_of, space_of, to_arch_graph  # noqa: E402
+from .predictor import TGNASPredictor, pretrained_model  # noqa: E402
+from .registry import TGNASBananas, TGNASEnsemble, register  # noqa: E402
+
+register()
+
 __all__ = [
+    "TGNASBananas",
+    "TGNASEnsemble",
+    "TGNASPredictor",
+    "arch_of",
+    "encoding_of",
+    "pretrained_model",
+    "register",
+    "space_of",
+    "to_arch_graph",
     "CIFAR10_MEAN",
     "CIFAR10_STD",
     "apply_compat",
