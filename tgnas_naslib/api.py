@@ -127,6 +127,14 @@ class TGNAS:
         """Score one architecture."""
         return float(self.score_graphs([to_graph(arch, space, self.config.representation)])[0])
 
+    # any torch.nn.Module (see tgnas_naslib.modules) ---------------------------------------------------------------
+    def score_module(self, model: torch.nn.Module, input_shape: Sequence[int] = (1, 3, 32, 32),
+                     collapse: bool = True) -> float:
+        """Score a ``torch.nn.Module`` traced on a zero tensor of ``input_shape`` (no data, no training)."""
+        from .modules import module_graph
+
+        return float(self.score_graphs([module_graph(model, input_shape, collapse)])[0])
+
     # few-shot -------------------------------------------------------------------------------------------------
     def finetune(self, archs: Any, y: Sequence[float], space: str | Sequence[str] | None = None,
                  epochs: int = 50, lr: float = 3e-4, seed: int = 0) -> "TGNAS":

@@ -15,7 +15,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``tgnas score``."""
     p = sub.add_parser("score", help="score architectures with the TG-NAS proxy",
                        description="Score architectures (no data, no training). Higher is better.")
-    p.add_argument("--space", required=True, help=f"search space: {', '.join(SPACES)} (or nb201, darts, ...)")
+    p.add_argument("--space", default=None,
+                   help=f"search space: {', '.join(SPACES)} (or nb201, darts, ...); required unless --module")
     p.add_argument("--arch", action="append", default=[],
                    help="an architecture in any encoding of the space (NB201 string or 6-tuple, DARTS genotype, "
                         "NB101 56-tuple...); repeat for several")
@@ -24,7 +25,52 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
     p.add_argument("--checkpoint", default=None, help="a checkpoint from `tgnas train` (default: the shipped model)")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
+    # any torch.nn.Module (tgnas_naslib.modules) -------------------------------------------------------------------
+    p.add_argument("--module", default=None, metavar="PKG.MOD:ATTR",
+                   help="score a torch.nn.Module instead: ATTR is an instance, a class or a zero-argument factory "
+                        "(e.g. tgnas_naslib.modules.zoo:resnet18); traced on a zero tensor, no data")
+    p.add_argument("--input-shape", default="1,3,32,32", help="with --module: input shape (default 1,3,32,32)")
+    p.add_argument("--no-collapse", action="store_true",
+                   help="with --module: keep every layer a node (no folding of BN / activations, no identity removal)")
+    p.add_argument("-v", "--verbose", action="store_true", help="with --module: also list the graph's nodes")
     p.set_defaults(run=run)
+
+
+def run_module(args: argparse.Namespace) -> int:
+    """``tgnas score --module pkg.mod:attr``: trace the module, score its graph, print score and node count."""
+    from ..api import TGNAS
+    from ..modules.trace import load_module, parse_shape, trace_module
+
+    if args.space or args.arch or args.all or args.top is not None:
+        raise ValueError("--module scores one torch.nn.Module: do not combine it with --space, --arch, --all or --top")
+    shape = parse_shape(args.input_shape)
+    t0 = time.time()
+    traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse)
+    model = TGNAS.load(args.checkpoint, device=args.device) if args.checkpoint else TGNAS.pretrained(args.device)
+    score = float(model.score_graphs([traced.graph])[0])
+    seconds = time.time() - t0
+    g, finite = traced.graph, math.isfinite(score)
+    if args.json:
+        doc = {"module": args.module, "class": traced.module_class, "input_shape": list(shape),
+               "score": score if finite else None, "connected": finite, "nodes": g.num_nodes,
+               "edges": len(g.edges), "method": traced.method, "fallback_reason": traced.fallback_reason,
+               "collapse": not args.no_collapse, "seconds": round(seconds, 3), "model": model.meta.get("trained_on")}
+        if args.verbose:
+            doc["graph"] = {**g.to_dict(), "names": list(traced.names)}
+        json.dump(doc, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{'score':>8}  {'nodes':>5}  module")
+    print(f"{score:8.4f}  {g.num_nodes:>5}  {args.module} ({traced.module_class}, input {'x'.join(map(str, shape))})"
+          if finite else f"    -inf  {g.num_nodes:>5}  {args.module} (no input->output path)")
+    if args.verbose:
+        print("# nodes (index, operator text, [source], <- predecessors):")
+        for line in traced.describe_nodes():
+            print(line)
+    how = "torch.fx" if traced.method == "fx" else f"forward hooks ({traced.fallback_reason})"
+    print(f"# {traced.module_class} traced with {how} into {g.num_nodes} nodes / {len(g.edges)} edges and scored "
+          f"in {seconds:.2f} s", file=sys.stderr)
+    return 0
 
 
 def _record(space, arch, score: float, rank: int) -> dict:
@@ -40,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
 
     from ..api import TGNAS
 
+    if args.module:
+        return run_module(args)
+    if not args.space:
+        raise ValueError("the following argument is required: --space (or score a torch.nn.Module with --module)")
     space = get_space(args.space)
     if args.all == bool(args.arch):
         raise ValueError("give either --arch (one or more) or --all")

@@ -25,6 +25,7 @@ _WORDS = {
     "drop": "dropout", "dropout": "dropout", "res": "residual", "block": "block", "basic": "basic",
     "bottleneck": "bottleneck", "concat": "concatenation", "cat": "concatenation", "add": "addition",
     "flatten": "flatten", "lstm": "LSTM", "gru": "GRU", "rnn": "recurrent", "emb": "embedding",
+    "norm": "normalization", "leakyrelu": "leaky ReLU", "prelu": "PReLU", "hardswish": "hard swish",
 }
 _KERNEL = re.compile(r"^(\d+)x(\d+)$")
 
@@ -61,8 +62,22 @@ def tokenize(name: str) -> list[str]:
     return [t for t in re.split(r"[\s_\-.:/,()\[\]]+", spaced) if t]
 
 
+def is_sentence(name: str) -> bool:
+    """Whether an operator name is already a readable phrase (it contains a space) and is used as-is.
+
+    Traced ``torch.nn.Module`` layers are named that way (``Conv2d 3x3 stride 2, 64 to 128 channels``,
+    ``Global average pooling``; see ``tgnas_naslib.modules``); op names of the search spaces have no spaces.
+    """
+    return any(c.isspace() for c in name.strip())
+
+
 def derived_description(name: str) -> str:
-    """A description for an operator missing from the vocabulary, derived from its name."""
+    """A description for an operator missing from the vocabulary, derived from its name (a phrase: itself)."""
+    if is_sentence(name):
+        return " ".join(name.split())
+    whole = _WORDS.get(name.strip().lower())  # ReLU, SiLU, LeakyReLU: one word the CamelCase split would break
+    if whole:
+        return whole[0].upper() + whole[1:]
     words = []
     for tok in tokenize(name):
         low = tok.lower()

@@ -1,0 +1,524 @@
+"""Any ``torch.nn.Module`` as an architecture: trace it into an :class:`~tgnas_naslib.graph.ArchGraph`.
+
+>>> from tgnas_naslib.modules import module_graph
+>>> from tgnas_naslib.modules.zoo import resnet18
+>>> g = module_graph(resnet18(), (1, 3, 32, 32))   # doctest: +SKIP
+
+Nodes are the leaf modules (``torch.nn`` layers) and the functional ops that compute on tensors (add, cat,
+mul, mean, relu, ...); the one tensor input becomes the ``input`` node, the returned tensors feed ``output``.
+Shape and indexing plumbing (view, reshape, getitem, size, get_attr ...) is never a node: it is collapsed
+into edges. Each node's operator name is a readable text built from the layer's class and hyper-parameters
+(``Conv2d 3x3 stride 2, 64 to 128 channels``; see :mod:`tgnas_naslib.modules.text`), which the vocabulary
+uses verbatim as the operator's description.
+
+How: ``torch.fx.symbolic_trace``, then one run of the traced graph on a zero tensor of ``input_shape`` (it
+tells tensors from non-tensors and checks ``input_shape``). When fx cannot trace the module (data-dependent
+control flow such as ``if x.sum() > 0:``, unsupported Python), the module is run once, eagerly, on that zero
+tensor with forward hooks on the leaf modules and a ``TorchFunctionMode`` recording the functional ops in
+execution order; edges come from tensor identity (each output tensor remembers its producing node). That
+fallback sees only the branch taken for a zero input. Weights, data and gradients are never touched; the
+module's train/eval flags are restored afterwards.
+
+``collapse=True`` (the default) keeps graphs of hundreds of layers meaningful:
+
+* identity-like nodes (Identity, Dropout, Flatten, ``x + 0``) become plain edges;
+* a multiplication by the constant 0 cuts its edges (no data flows: NAS-Bench-201's ``none`` op), and an add
+  or cat left with a single input becomes an edge;
+* normalisations and activations that directly follow a node (its only consumer) fold into its text:
+  ``Conv2d 3x3 stride 1, 64 to 64 channels, batch norm, ReLU``, ``Add, ReLU``;
+* a pre-activation (activation / norm whose only consumer is a conv or linear layer fed by nothing else)
+  folds in front of it: ``ReLU, Conv2d 3x3 stride 1, 16 to 16 channels, batch norm``.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
+from .text import OpInfo, OtherArg, TensorArg, function_info, function_name, module_info
+
+#: the ``space`` recorded in graphs of traced modules
+SPACE = "torch_module"
+#: refuse zero inputs larger than this many elements (512 MB of float32): tracing needs one forward pass
+MAX_INPUT_ELEMENTS = 2**27
+
+_FOLDABLE = ("norm", "act")
+_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.ParameterList, nn.ParameterDict)
+_WEIGHTED = ("conv", "linear")
+
+
+@dataclass
+class TracedModule:
+    """A traced module: its graph, plus where each node came from.
+
+    ``names[i]`` is the module path (or ``scope.function``) of graph node ``i``; ``method`` is ``"fx"`` or
+    ``"hooks"`` (the fallback), with ``fallback_reason`` saying why fx was not used.
+    """
+
+    graph: ArchGraph
+    names: tuple[str, ...]
+    method: str
+    module_class: str
+    input_shape: tuple[int, ...]
+    fallback_reason: str | None = None
+
+    def describe_nodes(self) -> list[str]:
+        """One line per node in topological order: index, op text, source, predecessors."""
+        pred: dict[int, list[int]] = {i: [] for i in range(self.graph.num_nodes)}
+        for a, b in self.graph.edges:
+            pred[b].append(a)
+        lines = []
+        for i in range(self.graph.num_nodes):  # nodes are numbered in execution order
+            src = f"  <- {', '.join(map(str, pred[i]))}" if pred[i] else ""
+            lines.append(f"{i:4d}  {self.graph.ops[i]}  [{self.names[i]}]{src}")
+        return lines
+
+
+# the raw graph --------------------------------------------------------------------------------------------------------
+@dataclass
+class _Raw:
+    """Nodes in execution order (so every predecessor index is smaller): op info, source name, predecessors."""
+
+    infos: list[OpInfo] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    preds: list[list[int]] = field(default_factory=list)
+
+    def add(self, info: OpInfo, name: str, preds: Sequence[int] = ()) -> int:
+        self.infos.append(info)
+        self.names.append(name)
+        self.preds.append(list(dict.fromkeys(preds)))
+        return len(self.infos) - 1
+
+
+def _tensors(v: Any) -> Iterator[torch.Tensor]:
+    if isinstance(v, torch.Tensor):
+        yield v
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            yield from _tensors(x)
+    elif isinstance(v, dict):
+        for x in v.values():
+            yield from _tensors(x)
+
+
+def _has_tensor(v: Any) -> bool:
+    return next(_tensors(v), None) is not None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0].strip() if text else ""
+    out = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return out if len(out) <= 300 else out[:297] + "..."
+
+
+# torch.fx -------------------------------------------------------------------------------------------------------------
+def _fx_trace(model: nn.Module) -> torch.fx.GraphModule:
+    return torch.fx.symbolic_trace(model)
+
+
+def _fx_raw(gm: torch.fx.GraphModule, example: torch.Tensor) -> _Raw:
+    """Run the traced graph once (which values are tensors, and their ranks), then build the raw graph."""
+    seen: dict[torch.fx.Node, tuple[bool, int | None]] = {}
+
+    class _Probe(torch.fx.Interpreter):
+        def run_node(self, n: torch.fx.Node) -> Any:
+            out = super().run_node(n)
+            seen[n] = (_has_tensor(out), out.dim() if isinstance(out, torch.Tensor) else None)
+            return out
+
+    _Probe(gm).run(example)
+
+    def marker(a: torch.fx.Node) -> Any:
+        is_tensor, rank = seen.get(a, (False, None))
+        return TensorArg(rank) if is_tensor else OtherArg()
+
+    raw = _Raw()
+    prod: dict[torch.fx.Node, list[int]] = {}
+
+    def producers(*values: Any) -> list[int]:
+        out: list[int] = []
+        for v in values:
+            torch.fx.node.map_arg(v, lambda a: out.extend(prod.get(a, ())))
+        return list(dict.fromkeys(out))
+
+    for n in gm.graph.nodes:
+        is_tensor = seen.get(n, (False, None))[0]
+        if n.op == "placeholder":
+            prod[n] = [raw.add(OpInfo(INPUT, "input"), n.name)] if is_tensor else []
+        elif n.op == "get_attr" or not is_tensor and n.op != "output":
+            prod[n] = []  # parameters / buffers, and non-tensor values (sizes, shapes): no data flow
+        elif n.op == "output":
+            raw.add(OpInfo(OUTPUT, "output"), "output", producers(n.args, n.kwargs))
+        else:
+            preds = producers(n.args, n.kwargs)
+            if n.op == "call_module":
+                info, name = module_info(gm.get_submodule(n.target)), str(n.target)
+            else:
+                args = torch.fx.node.map_arg(n.args, marker)
+                kwargs = torch.fx.node.map_arg(n.kwargs, marker)
+                info = function_info(n.target, args, kwargs)
+                stack = n.meta.get("nn_module_stack") or {}
+                scope = list(stack.values())[-1][0] if stack else ""
+                name = f"{scope}.{function_name(n.target)}" if scope else function_name(n.target)
+            if info.kind == "plumb":
+                prod[n] = preds
+            elif info.kind == "const":
+                prod[n] = []
+            else:
+                prod[n] = [raw.add(info, name, preds)]
+    return raw
+
+
+# forward hooks + TorchFunctionMode ------------------------------------------------------------------------------------
+class _HookRecorder(TorchFunctionMode):
+    """Records leaf-module calls (hooks) and functional ops outside leaf modules, edges by tensor identity."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.raw = _Raw()
+        self.prod: dict[int, list[int]] = {}
+        self._alive: list[torch.Tensor] = []  # keeps every seen tensor alive, so ids are never reused
+        self._leaf_depth = 0
+        self._pending: list[list[int] | None] = []
+        self._scope: list[str] = []
+        self._handles: list[Any] = []
+        tracer = torch.fx.Tracer()
+        leaf_prefixes: list[str] = []
+        for name, m in model.named_modules():
+            if not name or any(name.startswith(p + ".") for p in leaf_prefixes):
+                continue  # the root, and modules inside a leaf (run by the leaf itself)
+            if tracer.is_leaf_module(m, name) and not isinstance(m, _CONTAINERS):
+                leaf_prefixes.append(name)
+                self._handles.append(m.register_forward_pre_hook(self._leaf_pre(), with_kwargs=True))
+                self._handles.append(m.register_forward_hook(self._leaf_post(name, m)))
+            else:
+                self._handles.append(m.register_forward_pre_hook(self._scope_pre(name)))
+                self._handles.append(m.register_forward_hook(self._scope_post()))
+
+    def remove_hooks(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+
+    def producers(self, *values: Any) -> list[int]:
+        out: list[int] = []
+        for v in values:
+            for t in _tensors(v):
+                out.extend(self.prod.get(id(t), ()))
+        return list(dict.fromkeys(out))
+
+    def assign(self, value: Any, nodes: list[int]) -> None:
+        for t in _tensors(value):
+            self.prod[id(t)] = nodes
+            self._alive.append(t)
+
+    def _scope_pre(self, name: str) -> Callable:
+        def hook(module: nn.Module, args: Any) -> None:
+            if self._leaf_depth == 0:
+                self._scope.append(name)
+        return hook
+
+    def _scope_post(self) -> Callable:
+        def hook(module: nn.Module, args: Any, out: Any) -> None:
+            if self._leaf_depth == 0 and self._scope:
+                self._scope.pop()
+        return hook
+
+    def _leaf_pre(self) -> Callable:
+        def hook(module: nn.Module, args: Any, kwargs: Any) -> None:
+            self._pending.append(self.producers(args, kwargs) if self._leaf_depth == 0 else None)
+            self._leaf_depth += 1
+        return hook
+
+    def _leaf_post(self, name: str, module: nn.Module) -> Callable:
+        info = module_info(module)
+
+        def hook(mod: nn.Module, args: Any, out: Any) -> Any:
+            self._leaf_depth -= 1
+            preds = self._pending.pop()
+            if preds is None or not _has_tensor(out):
+                return None
+            if info.kind == "soft" and isinstance(out, torch.Tensor) and any(out is a for a in _tensors(args)):
+                # Identity / eval Dropout hand back their input object: give later readers of the input
+                # their own handle, so only readers of the output depend on this node (not for in-place ops,
+                # e.g. ReLU(inplace=True), whose readers do see the modified tensor)
+                out = out.view_as(out)
+            self.assign(out, [self.raw.add(info, name, preds)])
+            return out
+        return hook
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        if self._leaf_depth == 0:
+            self._record(func, args, kwargs, out)
+        return out
+
+    def _record(self, func: Any, args: tuple, kwargs: dict, out: Any) -> None:
+        name = function_name(func)
+        if name == "setitem" and len(args) >= 3:  # x[...] = y: y's data now flows on with x
+            target = args[0]
+            if isinstance(target, torch.Tensor):
+                self.prod[id(target)] = list(dict.fromkeys(self.prod.get(id(target), []) + self.producers(args[2])))
+            return
+        if not _has_tensor(out):
+            return
+
+        def mark(v: Any) -> Any:
+            if isinstance(v, torch.Tensor):
+                return TensorArg(v.dim())
+            if isinstance(v, (list, tuple)):
+                return [mark(x) for x in v] if isinstance(v, list) else tuple(mark(x) for x in v)
+            if isinstance(v, dict):
+                return {k: mark(x) for k, x in v.items()}
+            return v
+
+        info = function_info(func, mark(args), mark(kwargs))
+        preds = self.producers(args, kwargs)
+        if info.kind == "plumb":
+            self.assign(out, preds)
+        elif info.kind == "const":
+            self.assign(out, [])
+        else:
+            scope = self._scope[-1] if self._scope else ""
+            self.assign(out, [self.raw.add(info, f"{scope}.{name}" if scope else name, preds)])
+
+
+def _hooks_raw(model: nn.Module, example: torch.Tensor) -> _Raw:
+    rec = _HookRecorder(model)
+    try:
+        rec.assign(example, [rec.raw.add(OpInfo(INPUT, "input"), "x")])
+        with rec:
+            out = model(example)
+        rec.raw.add(OpInfo(OUTPUT, "output"), "output", rec.producers(out))
+    finally:
+        rec.remove_hooks()
+    return rec.raw
+
+
+# collapsing and pruning -----------------------------------------------------------------------------------------------
+def _finish(raw: _Raw, collapse: bool) -> tuple[ArchGraph, tuple[str, ...]]:
+    n = len(raw.infos)
+    kinds = [i.kind for i in raw.infos]
+    parts: list[list[OpInfo]] = [[i] for i in raw.infos]
+    pred = [set(p) for p in raw.preds]
+    succ: list[set[int]] = [set() for _ in range(n)]
+    for v in range(n):
+        for u in pred[v]:
+            succ[u].add(v)
+    alive = [True] * n
+
+    def remove(v: int) -> None:
+        alive[v] = False
+        for u in pred[v]:
+            succ[u].discard(v)
+        for w in succ[v]:
+            pred[w].discard(v)
+        pred[v], succ[v] = set(), set()
+
+    def bypass(v: int) -> None:
+        ps, ss = pred[v], succ[v]
+        remove(v)
+        for u in ps:
+            for w in ss:
+                succ[u].add(w)
+                pred[w].add(u)
+
+    def _prefix_target(v: int) -> int | None:
+        if len(succ[v]) != 1:
+            return None
+        (w,) = succ[v]
+        return w if kinds[w] in _WEIGHTED and len(pred[w]) == 1 else None
+
+    if collapse:
+        for v in range(n):  # multiplication by zero: no data flows
+            if kinds[v] == "zero":
+                remove(v)
+        for v in range(n):  # identity-like nodes, and adds / cats left with one input, become edges
+            if alive[v] and (kinds[v] == "soft" or (kinds[v] == "merge" and len(pred[v]) < 2)):
+                bypass(v)
+        for v in range(n):  # norm / activation after a node that feeds only it: fold into that node
+            if not alive[v] or kinds[v] not in _FOLDABLE or len(pred[v]) != 1:
+                continue
+            (u,) = pred[v]
+            if kinds[u] in ("input", "output") or len(succ[u]) != 1:
+                continue
+            if kinds[u] not in _WEIGHTED + _FOLDABLE and _prefix_target(v) is not None:
+                continue  # Add -> ReLU -> Conv: the ReLU belongs to the conv (pre-activation), folded below
+            parts[u] += parts[v]
+            ss = succ[v]
+            remove(v)
+            for w in ss:
+                succ[u].add(w)
+                pred[w].add(u)
+        for v in range(n):  # pre-activation: norm / activation feeding only a conv / linear fed only by it
+            if not alive[v] or not all(p.kind in _FOLDABLE for p in parts[v]):
+                continue
+            w = _prefix_target(v)
+            if w is None:
+                continue
+            parts[w] = parts[v] + parts[w]
+            ps = pred[v]
+            remove(v)
+            for u in ps:
+                succ[u].add(w)
+                pred[w].add(u)
+
+    def text(ps: list[OpInfo]) -> str:
+        return ", ".join([ps[0].text] + [p.fold or p.text for p in ps[1:]])
+
+    inputs = [v for v in range(n) if kinds[v] == "input" and alive[v]]
+    out = next(v for v in range(n) if kinds[v] == "output")
+    fwd, back = set(inputs), {out}
+    for v in range(n):  # execution order is topological
+        if v in fwd:
+            fwd.update(succ[v])
+    for v in reversed(range(n)):
+        if v in back:
+            back.update(pred[v])
+    keep = [v for v in range(n) if alive[v] and v in fwd and v in back]
+    if out not in keep:
+        return ArchGraph.disconnected(SPACE), (raw.names[inputs[0]] if inputs else "x", "output")
+    index = {v: i for i, v in enumerate(keep)}
+    ops = [text(parts[v]) for v in keep]
+    edges = [(index[u], index[v]) for v in keep for u in pred[v] if u in index]
+    return ArchGraph.build(ops, edges, SPACE), tuple(raw.names[v] for v in keep)
+
+
+# the entry points -----------------------------------------------------------------------------------------------------
+def _check_shape(input_shape: Any) -> tuple[int, ...]:
+    bad = ArchitectureError(
+        f"input_shape must be a non-empty tuple of positive integers such as (1, 3, 32, 32), got {input_shape!r}"
+    )
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__iter__"):
+        raise bad
+    try:
+        shape = tuple(operator.index(s) for s in input_shape)
+    except TypeError:
+        raise bad from None
+    if not shape or any(s <= 0 for s in shape):
+        raise bad
+    numel = 1
+    for s in shape:
+        numel *= s
+    if numel > MAX_INPUT_ELEMENTS:
+        raise ArchitectureError(
+            f"input_shape {shape} has {numel:,} elements; tracing runs the module once on a zero tensor of that "
+            f"shape, so keep it under {MAX_INPUT_ELEMENTS:,} (a batch of 1 and a small image is enough)"
+        )
+    return shape
+
+
+def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = True) -> TracedModule:
+    """Trace ``model`` on a zero tensor of ``input_shape`` into a graph (see the module docstring).
+
+    Raises :class:`~tgnas_naslib.graph.ArchitectureError` naming the module class and the reason when the
+    module can neither be traced nor run, or ``input_shape`` is unusable.
+    """
+    if not isinstance(model, nn.Module):
+        raise ArchitectureError(f"expected a torch.nn.Module, got {type(model).__name__}")
+    shape = _check_shape(input_shape)
+    cls = type(model).__name__
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    example = torch.zeros(shape, device=device)
+    training = [(m, m.training) for m in model.modules()]
+    threads = torch.get_num_threads()
+    model.eval()
+    torch.set_num_threads(1)  # one tiny forward pass: extra threads only contend (100x slower on a busy machine)
+    try:
+        with torch.no_grad():
+            bare = torch.fx.Tracer().is_leaf_module(model, "") and next(model.children(), None) is None
+            if bare:  # a bare layer (nn.Conv2d(...)): input -> layer -> output
+                try:
+                    model(example)
+                except Exception as exc:  # noqa: BLE001 - reported as one clear line
+                    raise ArchitectureError(
+                        f"{cls} does not run on a zero tensor of input_shape {shape}: {_reason(exc)}"
+                    ) from None
+                raw = _Raw()
+                raw.add(OpInfo(INPUT, "input"), "x")
+                raw.add(module_info(model), cls, [0])
+                raw.add(OpInfo(OUTPUT, "output"), "output", [1])
+                graph, names = _finish(raw, collapse)
+                return TracedModule(graph, names, "fx", cls, shape)
+            fx_reason: str | None = None
+            try:
+                gm = _fx_trace(model)
+            except Exception as exc:  # noqa: BLE001 - any tracing failure means: use the hooks
+                fx_reason = f"torch.fx could not trace it ({_reason(exc)})"
+            else:
+                try:
+                    raw = _fx_raw(gm, example)
+                except Exception as exc:  # noqa: BLE001
+                    fx_reason = f"its torch.fx graph failed on the zero input ({_reason(exc)})"
+            if fx_reason is None:
+                graph, names = _finish(raw, collapse)
+                return TracedModule(graph, names, "fx", cls, shape)
+            try:
+                raw = _hooks_raw(model, example)
+            except Exception as exc:  # noqa: BLE001
+                raise ArchitectureError(
+                    f"cannot turn {cls} into a graph: {fx_reason}, and running it on a zero tensor of "
+                    f"input_shape {shape} failed ({_reason(exc)})"
+                ) from None
+            graph, names = _finish(raw, collapse)
+            return TracedModule(graph, names, "hooks", cls, shape, fallback_reason=fx_reason)
+    finally:
+        torch.set_num_threads(threads)
+        for m, flag in training:
+            m.training = flag
+
+
+def module_graph(model: nn.Module, input_shape: tuple[int, ...], collapse: bool = True) -> ArchGraph:
+    """The architecture graph of any ``torch.nn.Module`` (see :func:`trace_module` and the module docstring)."""
+    return trace_module(model, input_shape, collapse).graph
+
+
+def load_module(spec: str) -> nn.Module:
+    """Import ``pkg.mod:attr`` (``attr`` may be dotted) and return a module: an instance is used as it is, a class
+    or a factory is called without arguments. Raises ValueError naming what went wrong."""
+    import importlib
+
+    mod_name, sep, attr = spec.partition(":")
+    if not sep or not mod_name.strip() or not attr.strip():
+        raise ValueError(
+            f"--module wants 'package.module:attribute' (e.g. tgnas_naslib.modules.zoo:resnet18), got {spec!r}"
+        )
+    try:
+        obj: Any = importlib.import_module(mod_name.strip())
+    except Exception as exc:  # noqa: BLE001 - an import error of user code is reported as one line
+        raise ValueError(f"cannot import {mod_name!r} for --module {spec}: {_reason(exc)}") from None
+    for part in attr.strip().split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"{mod_name} has no attribute {attr!r} (--module {spec})")
+        obj = getattr(obj, part)
+    if isinstance(obj, nn.Module):
+        return obj
+    if not callable(obj):
+        raise ValueError(f"--module {spec} is a {type(obj).__name__}, not a torch.nn.Module, class or factory")
+    try:
+        made = obj()
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(f"--module {spec}: calling {attr}() without arguments failed ({_reason(exc)})") from None
+    if not isinstance(made, nn.Module):
+        raise ValueError(f"--module {spec}: {attr}() returned a {type(made).__name__}, not a torch.nn.Module")
+    return made
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``"1,3,32,32"`` (or ``1x3x32x32``) -> (1, 3, 32, 32); raises ValueError for anything else."""
+    import re
+
+    parts = [p.strip() for p in re.split(r"[,x]", text.strip())]
+    shape = tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
+    if not shape or any(s <= 0 for s in shape):
+        raise ValueError(f"--input-shape wants comma-separated positive integers such as 1,3,32,32, got {text!r}")
+    return shape
