@@ -1,0 +1,172 @@
+"""The proxy study (``tgnas study``): metrics, bootstrap, table cells, heatmaps and a small end-to-end run,
+on the real shared data (skipped, naming the file, without it)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from conftest import requires_data
+from tgnas_naslib.cli import main
+from tgnas_naslib.paths import MissingDataError
+from tgnas_naslib.study import heatmap, live
+from tgnas_naslib.study.correlation import bootstrap_spearman, p_at_top, precision_at_k, rank_last
+from tgnas_naslib.study.data import PROXIES, SPEC_BY_KEY, TGNAS, assemble, select_specs
+from tgnas_naslib.study.table import METHODS, benchmark_cells, markdown, summary
+
+NB301 = "nasbench301/zc_nasbench301_500.json"
+NB201_783 = "nasbench201/zc_nasbench201_783.json"
+NB201_ZIP = "nasbench201/nb201_zen_valacc_15625.zip"
+
+
+@pytest.fixture(scope="module")
+def model():
+    from tgnas_naslib import TGNAS as Model
+
+    return Model.pretrained()
+
+
+@pytest.fixture(scope="module")
+def nb301(model):
+    requires_data(NB301)
+    d = assemble(SPEC_BY_KEY["nb301"])
+    d.tgnas = model.score(d.archs, space=d.space)
+    return d
+
+
+# --- metrics --------------------------------------------------------------------------------------------------
+def test_bootstrap_is_exact_spearman_of_each_resample():
+    rng = np.random.default_rng(0)
+    x = np.round(rng.normal(size=300), 1)  # ties
+    x[:15] = -1e8  # failed values tie at the bottom
+    y = x + rng.normal(size=300)
+    boot = bootstrap_spearman([x], y, 7, np.random.default_rng(5), chunk_elems=900)  # several chunks
+    idx = np.random.default_rng(5).integers(0, 300, size=(7, 300))
+    np.testing.assert_allclose(boot[0], [stats.spearmanr(x[i], y[i])[0] for i in idx], rtol=1e-10)
+
+
+def test_topk_metrics_match_naslib_definitions():
+    y = np.arange(100, dtype=float)
+    assert precision_at_k(y, y, 10) == 1.0 and p_at_top(y, y, 0.1) == 1.0
+    assert precision_at_k(-y, y, 10) == 0.0 and p_at_top(-y, y, 0.2) == 0.0
+    pred = y.copy()
+    pred[-1] = -5  # the best arch predicted worst: 9 of the true top 10 remain
+    assert precision_at_k(pred, y, 10) == pytest.approx(0.9)
+    assert rank_last(np.array([np.nan, -np.inf, 3.0, -2e8]))[[0, 1, 3]].tolist() == [-1e8] * 3
+
+
+# --- the correlation table ------------------------------------------------------------------------------------
+def test_cells_shape_n_and_no_data(nb301, model):
+    cells = benchmark_cells(nb301, n_boot=200, seed=0, card=model.card)
+    assert [c.method for c in cells] == list(METHODS) and len(cells) == 14
+    by = {c.method: c for c in cells}
+    for p in ("nwot", "zen"):  # NB301's 500-arch file has neither: reported, not dropped
+        assert by[p].status == "no data" and by[p].n == 0 and "no " + p in by[p].note
+    for m in [TGNAS] + [p for p in PROXIES if p not in ("nwot", "zen")]:
+        c = by[m]
+        assert c.status == "ok" and c.n == 500 and np.isfinite(c.spearman)
+        assert c.spearman_lo <= c.spearman <= c.spearman_hi  # the 95% interval holds the point estimate
+        assert 0 <= c.precision_10 <= 1 and 0 <= c.p_top10pct <= 1
+    assert by["flops"].spearman == pytest.approx(stats.spearmanr(nb301.columns["flops"].values, nb301.y)[0])
+    assert by["flops"].tgnas_spearman_same_archs == pytest.approx(by[TGNAS].spearman)
+    md = markdown(cells, [("nb301", "NB301 C10", nb301.spec.role)], summary(cells, [("nb301", "NB301 C10", "x")]))
+    rows = {line.split("|")[1].strip(): line for line in md.splitlines()[2:]}
+    assert len(rows) == 14 and "no data" in rows["nwot"] and "(n=500)" in rows["flops"]
+
+
+def test_bootstrap_is_seeded(nb301, model):
+    a = benchmark_cells(nb301, n_boot=100, seed=3, card=model.card)
+    b = benchmark_cells(nb301, n_boot=100, seed=3, card=model.card)
+    c = benchmark_cells(nb301, n_boot=100, seed=4, card=model.card)
+    assert [x.spearman_lo for x in a] == [x.spearman_lo for x in b] != [x.spearman_lo for x in c]
+
+
+def test_merged_sources_one_source_per_proxy():
+    requires_data(NB201_783)
+    requires_data(NB201_ZIP)
+    d = assemble(SPEC_BY_KEY["nb201_cifar100"])
+    assert d.n == 783 and set(d.columns) == set(PROXIES)
+    assert d.columns["zen"].source == NB201_ZIP and d.columns["nwot"].source == NB201_783
+    assert d.columns["zen"].n == 783 and not d.warnings  # same labels in both files
+
+
+def test_training_space_uses_model_card(model):
+    requires_data("nasbench101/zc_nasbench101_500.json")
+    d = assemble(SPEC_BY_KEY["nb101"])
+    cells = {c.method: c for c in benchmark_cells(d, n_boot=50, seed=0, card=model.card)}
+    assert cells[TGNAS].spearman == pytest.approx(model.card["nb101_grouped_cv"]["spearman"])
+    assert "training space" in cells[TGNAS].note and cells["nwot"].status == "no data"
+
+
+def test_missing_file_names_it(tmp_path):
+    with pytest.raises(MissingDataError, match="zc_nasbench301_500.json"):
+        assemble(SPEC_BY_KEY["nb301"], tmp_path)
+    with pytest.raises(ValueError, match="unknown study benchmark"):
+        select_specs(["nb999"])
+
+
+def test_cli_missing_file_is_one_line(tmp_path, capsys):
+    assert main(["study", "--out", str(tmp_path / "o"), "--data-dir", str(tmp_path), "--benchmarks", "nb301"]) == 2
+    err = capsys.readouterr().err
+    assert "zc_nasbench301_500.json" in err and "Traceback" not in err
+
+
+# --- heatmaps -------------------------------------------------------------------------------------------------
+def test_heatmap_symmetric_unit_diagonal(model, tmp_path):
+    requires_data(NB201_783)
+    requires_data(NB201_ZIP)
+    d = assemble(SPEC_BY_KEY["nb201_cifar100"])
+    d.tgnas = model.score(d.archs, space=d.space)
+    ind = heatmap.independence(d, n_sample=1000, seed=0)
+    assert ind.names == list(PROXIES) + [TGNAS] and ind.n == 783 and "all 783" in ind.note
+    np.testing.assert_array_equal(ind.matrix, ind.matrix.T)
+    np.testing.assert_array_equal(np.diag(ind.matrix), 1.0)
+    assert ind.matrix[ind.names.index("flops"), ind.names.index("params")] > 0.95
+    assert any({"flops", "params"} <= set(c) for c in ind.clusters)
+    assert sorted(p for c in ind.clusters for p in c) == sorted(ind.names)
+    heatmap.plot(ind, tmp_path / "h.png")
+    heatmap.write_csv(ind, tmp_path / "h.csv")
+    assert (tmp_path / "h.png").stat().st_size > 10_000
+    assert len(list(csv.reader(open(tmp_path / "h.csv")))) == 15
+
+
+# --- live proxies ---------------------------------------------------------------------------------------------
+def test_live_cache_resumes_and_ignores_a_cut_line(tmp_path):
+    path = tmp_path / "live_cache" / "c.jsonl"
+    cache = live.LiveCache(path)
+    cache.add({"arch": [1, 2, 3, 4, 0, 1], "proxy": "params", "score": 1.5, "time": 0.1})
+    with open(path, "a") as fh:
+        fh.write('{"arch": [0, 0, 0, 0, 0, 0], "proxy": "fl')  # interrupted mid-line
+    again = live.LiveCache(path)
+    assert again.get((1, 2, 3, 4, 0, 1), "params")["score"] == 1.5 and again.skipped == 1
+    again.add({"arch": [0, 0, 0, 0, 0, 0], "proxy": "flops", "score": 2.0, "time": 0.1})
+    third = live.LiveCache(path)
+    assert third.skipped == 1 and third.get((0, 0, 0, 0, 0, 0), "flops")["score"] == 2.0
+
+
+# --- end to end -----------------------------------------------------------------------------------------------
+def test_study_end_to_end(tmp_path, capsys, monkeypatch):
+    requires_data(NB301)
+    requires_data("nasbench101/zc_nasbench101_500.json")
+    monkeypatch.setattr(live, "naslib_status", lambda: "NASLib is not importable (test)")
+    monkeypatch.setattr("tgnas_naslib.study.runner.naslib_status", lambda: "NASLib is not importable (test)")
+    out = tmp_path / "study"
+    assert main(["study", "--out", str(out), "--benchmarks", "nb301", "nb101", "--bootstrap", "50",
+                 "--timing-archs", "200", "--live-proxies", "2"]) == 0
+    text = capsys.readouterr().out
+    for f in ("correlations.csv", "correlations.md", "figure3_proxies_x_benchmarks.png", "rank_scatter_tgnas.png",
+              "timing.csv", "report.txt", "summary.json"):
+        assert (out / f).is_file() and (out / f).stat().st_size > 0, f
+    rows = list(csv.DictReader(open(out / "correlations.csv")))
+    assert len(rows) == 2 * 14
+    assert {(r["benchmark"], r["method"]) for r in rows if r["status"] == "no data"} >= {("nb301", "zen"),
+                                                                                          ("nb101", "nwot")}
+    assert "live proxies need NASLib" in text and "| **TG-NAS** |" in text
+    assert "zc_nasbench101_500.json" in text  # which data trained the model
+    assert "GPU" in text  # the stored times' hardware caveat
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["bootstrap"] == 50 and doc["timing"]

@@ -1,0 +1,138 @@
+"""Seconds per architecture: TG-NAS (one batch, this machine) next to the proxies' stored per-arch times.
+
+The NAS-Bench-Suite-Zero result zips store ``{"score", "time"}`` per proxy and architecture; those times were
+measured on NASLib's machines (GPU), not on this CPU, so the ratios compare different hardware.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..datasets import load_benchmark
+from ..paths import MissingDataError
+
+_TNB = ("autoencoder", "class_object", "class_scene", "jigsaw", "normal", "room_layout", "segmentsemantic")
+
+#: (proxy, search space, catalog benchmarks whose records store the proxy's per-arch time)
+STORED_TIME_SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("zen", "nasbench201", tuple(f"nb201_{t}_15625" for t in ("cifar10", "cifar100", "ImageNet16-120"))),
+    ("zen", "transbench101_micro", tuple(f"tnb101_micro_{t}_4096" for t in _TNB)),
+    ("synflow", "transbench101_micro", tuple(f"tnb101_micro_{t}_zc" for t in _TNB)),
+    ("epe_nas", "transbench101_micro", tuple(f"tnb101_micro_{t}_zc" for t in _TNB)),
+    ("fisher", "transbench101_micro", tuple(f"tnb101_micro_{t}_zc" for t in _TNB)),
+    ("zen", "nasbench301", ("nb301_zen_11221",)),
+    ("nwot", "nasbench301", ("nb301_nwot_11221",)),
+    ("zen", "nasbench101", ("nb101_zen_10250",)),
+)
+
+HARDWARE_NOTE = ("stored proxy times were measured by NAS-Bench-Suite-Zero on NASLib's machines (GPU), "
+                 "TG-NAS times on this machine's CPU: the ratios compare different hardware")
+
+
+@dataclass
+class TimingRow:
+    proxy: str
+    space: str
+    where: str  # "stored (NASLib, GPU)" | "live (this CPU)"
+    n_archs: int
+    median_s: float
+    mean_s: float
+    tgnas_same_space_s: float
+    ratio_same_space: float  # proxy median / TG-NAS per-arch on the same space
+    ratio_vs_nb201: float  # proxy median / TG-NAS per-arch on NB201
+    source: str = ""
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+def time_tgnas(model, archs: list, space: str, repeats: int = 3) -> dict:
+    """Seconds per architecture for scoring ``archs`` in one batch, from the encodings (graphs built each time:
+    the graph cache is cleared before every repeat); median over ``repeats``."""
+    from .. import spaces
+
+    runs = []
+    for _ in range(max(1, repeats)):
+        clear = getattr(getattr(spaces, "_cached_graph", None), "cache_clear", None)
+        if clear:
+            clear()
+        t = time.perf_counter()
+        model.score(archs, space=space)
+        runs.append(time.perf_counter() - t)
+    sec = statistics.median(runs)
+    return {"space": space, "n": len(archs), "seconds": sec, "per_arch": sec / max(1, len(archs)), "runs": runs}
+
+
+def tgnas_archs_for(space: str, data_dir) -> list:
+    """The architectures TG-NAS is timed on per space: the whole space where it is enumerable (NB201, TNB101
+    micro), else the archs of the stored-time file (NB301 11,221, NB101 10,250)."""
+    from ..spaces import get_space
+
+    if space in ("nasbench201", "transbench101_micro"):
+        return list(get_space(space).enumerate())
+    name = {"nasbench301": "nb301_zen_11221", "nasbench101": "nb101_zen_10250"}[space]
+    return load_benchmark(name, data_dir).archs
+
+
+def stored_times(spaces: set[str], data_dir, log=print) -> list[dict]:
+    """Per (proxy, space): per-arch stored times pooled over the listed files (finite, > 0 only)."""
+    out = []
+    for proxy, space, names in STORED_TIME_SOURCES:
+        if space not in spaces:
+            continue
+        times, used = [], []
+        for name in names:
+            try:
+                b = load_benchmark(name, data_dir)
+            except MissingDataError as exc:
+                log(f"  timing: skipping {name} ({str(exc).splitlines()[0]})")
+                continue
+            if proxy not in b.proxy_names:
+                continue
+            t = b.proxy_time(proxy)
+            t = t[np.isfinite(t) & (t > 0)]
+            if len(t):
+                times.append(t)
+                used.append(name)
+        if times:
+            t = np.concatenate(times)
+            out.append({"proxy": proxy, "space": space, "times": t, "source": " + ".join(used)})
+    return out
+
+
+def ratio_rows(stored: list[dict], tgnas: dict[str, dict], live: list[dict] | None = None) -> list[TimingRow]:
+    """One row per stored / live proxy timing with its ratio to TG-NAS (same space and NB201)."""
+    nb201 = tgnas.get("nasbench201", {}).get("per_arch", float("nan"))
+    rows = []
+    for s in stored:
+        same = tgnas.get(s["space"], {}).get("per_arch", float("nan"))
+        med = float(np.median(s["times"]))
+        rows.append(TimingRow(s["proxy"], s["space"], "stored (NASLib, GPU)", len(s["times"]), med,
+                              float(np.mean(s["times"])), same, med / same, med / nb201, s["source"]))
+    for s in live or []:
+        med = float(np.median(s["times"]))
+        rows.append(TimingRow(s["proxy"], "nasbench201", "live (this CPU)", len(s["times"]), med,
+                              float(np.mean(s["times"])), nb201, med / nb201, med / nb201, s["source"]))
+    return rows
+
+
+def format_table(rows: list[TimingRow], tgnas: dict[str, dict]) -> str:
+    """The ratio table as text."""
+    lines = ["TG-NAS seconds per architecture (one batch on this CPU, graphs built from the encodings; NB201 "
+             "median of 3 runs, other spaces one run):"]
+    for space, t in tgnas.items():
+        lines.append(f"  {space:<20} {t['per_arch'] * 1e3:8.4f} ms/arch  ({t['n']} archs in {t['seconds']:.2f} s)")
+    lines.append("")
+    lines.append(f"{'proxy':<9} {'space':<20} {'where':<21} {'n':>6} {'median s/arch':>13} {'TG-NAS s/arch':>13} "
+                 f"{'ratio':>8} {'vs NB201':>9}")
+    for r in rows:
+        lines.append(f"{r.proxy:<9} {r.space:<20} {r.where:<21} {r.n_archs:>6} {r.median_s:>13.4f} "
+                     f"{r.tgnas_same_space_s:>13.6f} {r.ratio_same_space:>7.0f}x {r.ratio_vs_nb201:>8.0f}x")
+    lines.append("ratio = proxy median seconds per arch / TG-NAS seconds per arch on the same space; "
+                 "'vs NB201' uses TG-NAS's NB201 time.")
+    lines.append("Note: " + HARDWARE_NOTE + ".")
+    return "\n".join(lines)
