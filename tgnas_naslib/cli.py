@@ -12,6 +12,7 @@ COMMANDS = {
     "score": "tgnas_naslib.commands.score",
     "train": "tgnas_naslib.commands.train",
     "study": "tgnas_naslib.commands.study",
+    "search": "tgnas_naslib.commands.search",
 }
 
 
