@@ -32,3 +32,15 @@ def requires_benchmark(name: str) -> Path:
     for relpath in CATALOG[name].files:
         requires_data(relpath)
     return data_root()
+
+
+def load_naslib_module(filename: str):
+    """Import one file of ``tgnas_naslib/naslib/`` on its own (the subpackage itself refuses to import
+    without NASLib, but its pure-Python parts are testable everywhere)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "tgnas_naslib" / "naslib" / filename
+    spec = importlib.util.spec_from_file_location(f"tgnas_naslib_{path.stem}_under_test", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

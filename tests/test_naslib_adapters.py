@@ -6,47 +6,22 @@ loaded straight from its file: it never imports NASLib.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
+
+from conftest import load_naslib_module, requires_benchmark
 
 from tgnas_naslib.graph import ArchitectureError
 from tgnas_naslib.spaces import to_graph
 
-ADAPTERS_PATH = Path(__file__).resolve().parents[1] / "tgnas_naslib" / "naslib" / "adapters.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("tgnas_naslib_adapters_under_test", ADAPTERS_PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-ad = _load()
-
-
-def _data_dir() -> Path | None:
-    env = os.environ.get("TGNAS_DATA_DIR")
-    if env:
-        return Path(env)
-    guess = Path(__file__).resolve().parents[2] / "shared" / "benchmarks_data"
-    return guess if guess.is_dir() else None
+ad = load_naslib_module("adapters.py")
 
 
 def _records(name: str, n: int = 12):
     from tgnas_naslib.datasets import load_benchmark
 
-    root = _data_dir()
-    if root is None:
-        pytest.skip("benchmark data not found: set TGNAS_DATA_DIR")
-    try:
-        return load_benchmark(name, root).records[:n]
-    except Exception as exc:  # MissingDataError and friends
-        pytest.skip(f"benchmark {name} not available: {exc}")
+    requires_benchmark(name)
+    return load_benchmark(name).records[:n]
 
 
 class FakeGraph:

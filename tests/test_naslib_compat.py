@@ -20,17 +20,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-COMPAT_PATH = Path(__file__).resolve().parents[1] / "tgnas_naslib" / "naslib" / "compat.py"
+from conftest import load_naslib_module
 
 
-def _load_compat():
-    spec = importlib.util.spec_from_file_location("tgnas_naslib_compat_under_test", COMPAT_PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
-compat = _load_compat()
+
+compat = load_naslib_module("compat.py")
 
 
 @pytest.fixture(scope="module")
@@ -266,4 +262,4 @@ def test_core_package_does_not_import_naslib():
     pytest.importorskip("tgnas_naslib")
     code = ("import sys, tgnas_naslib; "
             "sys.exit(1 if any(m == 'naslib' or m.startswith('naslib.') for m in sys.modules) else 0)")
-    assert subprocess.run([sys.executable, "-c", code], cwd=COMPAT_PATH.parents[2], check=False).returncode == 0
+    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], check=False).returncode == 0
