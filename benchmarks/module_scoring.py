@@ -19,13 +19,14 @@ import time
 
 import numpy as np
 import torch
-from scipy import stats
 
 from tgnas_naslib import TGNAS
 from tgnas_naslib.datasets import load_benchmark
 from tgnas_naslib.modules import trace_module
 from tgnas_naslib.modules import zoo
 from tgnas_naslib.paths import MissingDataError
+from tgnas_naslib.study.correlation import rank_last
+from tgnas_naslib.study.correlation import spearman as study_spearman
 
 ZOO = {"ResNet-18": zoo.resnet18, "ResNet-34": zoo.resnet34, "ResNet-50": zoo.resnet50,
        "MobileNetV2": zoo.mobilenet_v2, "VGG-11-BN": zoo.vgg11}
@@ -38,9 +39,7 @@ EXPECT = [("ResNet-34", "ResNet-18"), ("ResNet-50", "ResNet-34"), ("ResNet-18", 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman rho; -inf (disconnected) scores rank last."""
-    a = np.where(np.isfinite(a), a, -np.inf)
-    b = np.where(np.isfinite(b), b, -np.inf)
-    return float(stats.spearmanr(a, b)[0])
+    return study_spearman(rank_last(a), rank_last(b))
 
 
 def part_a(model: TGNAS, n: int, cells: int, seed: int, data_dir: str | None) -> None:
@@ -102,7 +101,7 @@ def part_b(model: TGNAS, shape: tuple[int, ...]) -> None:
         ok = scores[a] >= scores[b]
         print(f"      {a} >= {b}: {'yes' if ok else 'NO'} ({scores[a]:.4f} vs {scores[b]:.4f})")
     names = list(TOP1)
-    rho = stats.spearmanr([scores[k] for k in names], [TOP1[k] for k in names])[0]
+    rho = study_spearman(np.array([scores[k] for k in names]), np.array([TOP1[k] for k in names]))
     print(f"    Spearman rho vs published top-1 over these 5: {rho:+.2f} (5 points: anecdotal)")
 
 

@@ -15,12 +15,12 @@ import sys
 import time
 
 import numpy as np
-from scipy import stats
 
 from tgnas_naslib import TGNAS
 from tgnas_naslib.baselines import param_heuristic
 from tgnas_naslib.datasets import load_benchmark
 from tgnas_naslib.paths import MissingDataError
+from tgnas_naslib.study.correlation import kendall, rank_last, spearman
 
 BENCHMARKS = (
     ["nb201_cifar10_15625", "nb201_cifar100_15625", "nb201_ImageNet16-120_15625", "nb301_500"]
@@ -32,9 +32,9 @@ SELECTION_FAMILIES = {"nb301_500"}
 
 
 def correlations(score: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Spearman rho and Kendall tau (failed scores, NaN, ranked last)."""
-    s = np.where(np.isfinite(score), score, -np.inf)
-    return float(stats.spearmanr(s, y)[0]), float(stats.kendalltau(s, y)[0])
+    """Spearman rho and Kendall tau (failed scores, NaN and -inf, ranked last)."""
+    s = rank_last(score)
+    return spearman(s, y), kendall(s, y)
 
 
 def main() -> int:

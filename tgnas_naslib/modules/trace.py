@@ -41,6 +41,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
+from ..threads import torch_threads
 from .text import OpInfo, OtherArg, TensorArg, function_info, function_name, module_info
 
 #: the ``space`` recorded in graphs of traced modules
@@ -430,11 +431,9 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
     device = param.device if param is not None else torch.device("cpu")
     example = torch.zeros(shape, device=device)
     training = [(m, m.training) for m in model.modules()]
-    threads = torch.get_num_threads()
     model.eval()
-    torch.set_num_threads(1)  # one tiny forward pass: extra threads only contend (100x slower on a busy machine)
     try:
-        with torch.no_grad():
+        with torch_threads(1), torch.no_grad():  # one tiny forward pass: extra threads only contend
             bare = torch.fx.Tracer().is_leaf_module(model, "") and next(model.children(), None) is None
             if bare:  # a bare layer (nn.Conv2d(...)): input -> layer -> output
                 try:
@@ -472,7 +471,6 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
             graph, names = _finish(raw, collapse)
             return TracedModule(graph, names, "hooks", cls, shape, fallback_reason=fx_reason)
     finally:
-        torch.set_num_threads(threads)
         for m, flag in training:
             m.training = flag
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Sequence
 
 import numpy as np
 
 from ..graph import ArchGraph
 from ..spaces import SearchSpace, get_space, to_graph
+from ..threads import torch_threads
 
 if TYPE_CHECKING:
     from ..api import TGNAS
@@ -20,19 +20,6 @@ SEARCH_SPACES = ("nasbench201", "transbench101_micro", "nasbench301")
 #: torch threads while scoring: search scores small batches, where intra-op threads only add synchronisation
 #: (measured on 2 shared cores: evolution on NB201 0.4 s with 1 thread, 9-13 s with 2; DARTS pruning 9 s vs 21 s)
 SCORING_THREADS = 1
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``n`` torch intra-op threads, then restore the previous setting."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def search_space(name: str | SearchSpace) -> SearchSpace:
