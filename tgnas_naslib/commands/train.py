@@ -1,4 +1,4 @@
-"""``tgnas train``: train a TG-NAS model on the NB101 architectures of the data directory."""
+"""``tgnas train``: train a TG-NAS model on NB101 (the shipped recipe) or on several labelled spaces pooled."""
 
 from __future__ import annotations
 
@@ -8,15 +8,23 @@ import json
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``tgnas train``."""
-    p = sub.add_parser("train", help="train the GCN on the 500 labelled NB101 architectures",
-                       description="Train on nasbench101/zc_nasbench101_500.json from the data directory; "
-                                   "deterministic for a seed; writes the checkpoint and its model card.")
+    p = sub.add_parser("train", help="train the GCN (default: on the 500 labelled NB101 architectures)",
+                       description="Train on nasbench101/zc_nasbench101_500.json from the data directory, or with "
+                                   "--sources / --leave-out-for on several labelled spaces pooled (labels "
+                                   "standardised per benchmark task); deterministic for a seed; writes the "
+                                   "checkpoint and its model card.")
     p.add_argument("--data-dir", default=None, help="benchmark data directory (default: $TGNAS_DATA_DIR)")
     p.add_argument("--out", default="tgnas_nb101.pt", help="checkpoint path (a .card.json is written beside it)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ensemble", type=int, default=None, help="number of seeds in the ensemble")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--cv-folds", type=int, default=5, help="grouped CV folds for the model card (0: skip)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--sources", default=None,
+                       help="pool these families: comma list of nb101, nb201, nb301, tnb101_micro, or all")
+    which.add_argument("--leave-out-for", default=None, metavar="SPACE",
+                       help="pool every family except the target space's own (nasbench201, nasbench301, "
+                            "transbench101_micro, nasbench101)")
     p.set_defaults(run=run)
 
 
@@ -29,6 +37,17 @@ def run(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     config = TrainConfig.from_dict({**DEFAULT_CONFIG.to_dict(), **overrides})
+    if args.sources or args.leave_out_for:
+        from ..model.multisource import leave_family_out, parse_families, train_multisource
+
+        families = parse_families(args.sources) if args.sources else leave_family_out(args.leave_out_for)
+        model, card = train_multisource(families, args.data_dir, config, ensemble=args.ensemble or 3, progress=True)
+        model.save(args.out, card)
+        print(json.dumps({"checkpoint": args.out, "trained_on": card["training_data"]["families"],
+                          "never_trained_on": card["never_trained_on"],
+                          "samples": {s["benchmark"]: s["n_samples"] for s in card["training_data"]["sources"]}},
+                         indent=1))
+        return 0
     _, card = pretrain(args.out, args.data_dir, config, ensemble=args.ensemble or DEFAULT_ENSEMBLE,
                        cv_folds=args.cv_folds)
     print(json.dumps({"checkpoint": args.out, "nb101_grouped_cv": card["nb101_grouped_cv"],

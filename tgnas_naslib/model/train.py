@@ -22,6 +22,7 @@ class TrainConfig:
 
     representation: str = "prune"   # how none/skip enter the graph (see spaces.base.REPRESENTATIONS)
     length: str = "short"           # operator sentence length
+    embedder_model: str = "all-MiniLM-L6-v2"  # sentence model (see embedding.embedder)
     pca: int | None = None          # PCA-64 embeddings or the raw 384-d
     hidden: int = 64
     layers: int = 3
@@ -55,7 +56,9 @@ class TrainConfig:
 
     def embedder(self) -> OperatorEmbedder:
         """The operator embedder this config expects."""
-        return OperatorEmbedder(self.length, self.pca)
+        if self.embedder_model == "all-MiniLM-L6-v2":
+            return OperatorEmbedder(self.length, self.pca)
+        return OperatorEmbedder(self.length, self.pca, model=self.embedder_model)
 
 
 def seed_everything(seed: int) -> None:
@@ -92,13 +95,52 @@ def standardise(y: Sequence[float]) -> tuple[np.ndarray, float, float]:
     return (y - mean) / std, mean, std
 
 
+def _batch_plan(n: int, batch_size: int, gen: torch.Generator, tasks: np.ndarray | None,
+                per_task: dict[str, int] | None) -> list[list[int]]:
+    """One epoch's mini-batches: a seeded permutation cut into batches; with ``tasks``, every batch holds one task.
+
+    ``per_task`` caps how many samples of each task one epoch draws (fresh random ones every epoch), which keeps
+    a 15,625-arch space from drowning a 500-arch one when sources are pooled.
+    """
+    if tasks is None:
+        perm = torch.randperm(n, generator=gen).tolist()
+        return [perm[s:s + batch_size] for s in range(0, n, batch_size)]
+    batches: list[list[int]] = []
+    for task in sorted(set(tasks.tolist())):
+        idx = np.nonzero(tasks == task)[0]
+        take = idx[torch.randperm(len(idx), generator=gen).numpy()][:(per_task or {}).get(task, len(idx))].tolist()
+        batches += [take[s:s + batch_size] for s in range(0, len(take), batch_size)]
+    order = torch.randperm(len(batches), generator=gen).tolist()
+    return [batches[i] for i in order]
+
+
+def standardise_per_task(y: Sequence[float], tasks: Sequence[str] | None) -> np.ndarray:
+    """z-score labels within each task (one task when ``tasks`` is None): pooled spaces become comparable."""
+    y = np.asarray(y, dtype=np.float64)
+    if tasks is None:
+        return standardise(y)[0]
+    tasks = np.asarray(tasks)
+    z = np.empty_like(y)
+    for task in set(tasks.tolist()):
+        mask = tasks == task
+        z[mask] = standardise(y[mask])[0]
+    return z
+
+
 def train_gcn(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConfig,
-              model: TGNASGCN | None = None, progress: bool = False) -> TGNASGCN:
-    """Train (or fine-tune ``model``) on graphs with labels ``y`` (standardised here); deterministic per seed."""
+              model: TGNASGCN | None = None, progress: bool = False, tasks: Sequence[str] | None = None,
+              per_task: dict[str, int] | None = None) -> TGNASGCN:
+    """Train (or fine-tune ``model``) on graphs with labels ``y``; deterministic per seed.
+
+    Labels are standardised here, per task when ``tasks`` (one name per sample) is given; then every mini-batch
+    is drawn from one task, so the rank loss only compares architectures measured on the same benchmark.
+    """
     seed_everything(config.seed)
     embedder = config.embedder()
-    z, _, _ = standardise(y)
-    target = torch.tensor(z, dtype=torch.float32)
+    target = torch.tensor(standardise_per_task(y, tasks), dtype=torch.float32)
+    task_arr = None if tasks is None else np.asarray([str(t) for t in tasks])
+    if task_arr is not None and len(task_arr) != len(graphs):
+        raise ValueError(f"got {len(graphs)} graphs but {len(task_arr)} task names")
     model = model if model is not None else config.build_model(embedder.dim)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=config.lr_step, gamma=config.lr_gamma)
@@ -113,9 +155,7 @@ def train_gcn(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConf
         epochs = tqdm(epochs, desc="training GCN", unit="epoch")
     model.train()
     for _ in epochs:
-        perm = torch.randperm(n, generator=gen).tolist()
-        for start in range(0, n, config.batch_size):
-            idx = perm[start:start + config.batch_size]
+        for idx in _batch_plan(n, config.batch_size, gen, task_arr, per_task):
             if len(idx) < 2:  # batch norm needs two graphs
                 continue
             b = collate([graphs[i] for i in idx], embedder)
