@@ -1,11 +1,17 @@
 """Rebuild the packaged embedding cache (vocab_embeddings.npz): every vocabulary alias x sentence length, and
-the PCA-64 basis. Run ``python -m tgnas_naslib.embedding.build_cache`` after editing vocabulary.json."""
+the PCA-64 basis. Run ``python -m tgnas_naslib.embedding.build_cache`` after editing vocabulary.json, and
+``python -m tgnas_naslib.embedding.build_cache --model all-MiniLM-L6-v2-nas`` for the tuned model's cache
+(vocab_embeddings_nas.npz: the same sentences through MiniLM and the learned projection; no PCA)."""
 
 from __future__ import annotations
 
+import argparse
+from typing import Sequence
+
 import numpy as np
 
-from .embedder import CACHE_FILE, PCA_DIM, encode_sentences, known_operator_names
+from .embedder import CACHE_FILES, MODEL_NAME, MODELS, PCA_DIM, TUNED_MODEL_NAME, encode_sentences, \
+    known_operator_names, project, projection_digest
 from .vocabulary import LENGTHS, describe
 
 
@@ -19,15 +25,20 @@ def pca_corpus() -> list[str]:
     return sorted({describe(n, length) for n in names for length in LENGTHS})
 
 
-def build() -> dict[str, np.ndarray]:
-    """Compute every cached array."""
+def build(model: str = MODEL_NAME) -> dict[str, np.ndarray]:
+    """Compute every cached array of one embedding model (the PCA basis only for the base model)."""
     arrays: dict[str, np.ndarray] = {}
     names = sorted(set(known_operator_names()))
     for length in LENGTHS:
         texts = [describe(n, length) for n in names]
         arrays[f"{length}_names"] = np.array(names)
         arrays[f"{length}_texts"] = np.array(texts)
-        arrays[f"{length}_vectors"] = encode_sentences(texts)
+        vectors = encode_sentences(texts)
+        arrays[f"{length}_vectors"] = project(vectors) if model == TUNED_MODEL_NAME else vectors
+    if model == TUNED_MODEL_NAME:
+        arrays["projection_sha256"] = np.array(projection_digest())
+    if model != MODEL_NAME:
+        return arrays
     corpus = encode_sentences(pca_corpus()).astype(np.float64)
     mean = corpus.mean(axis=0)
     _, _, vt = np.linalg.svd(corpus - mean, full_matrices=False)
@@ -36,12 +47,16 @@ def build() -> dict[str, np.ndarray]:
     return arrays
 
 
-def main() -> None:
-    """Write the cache next to the vocabulary."""
-    arrays = build()
-    np.savez_compressed(CACHE_FILE, **arrays)
-    print(f"wrote {CACHE_FILE} ({CACHE_FILE.stat().st_size / 1024:.1f} KiB, "
-          f"{len(arrays['short_names'])} operator names x {len(LENGTHS)} lengths, PCA corpus rows: see pca_components)")
+def main(argv: Sequence[str] | None = None) -> None:
+    """Write the cache of the chosen model next to the vocabulary."""
+    parser = argparse.ArgumentParser(prog="python -m tgnas_naslib.embedding.build_cache")
+    parser.add_argument("--model", default=MODEL_NAME, choices=MODELS, help="which embedding model's cache")
+    model = parser.parse_args(argv).model
+    arrays = build(model)
+    path = CACHE_FILES[model]
+    np.savez_compressed(path, **arrays)
+    print(f"wrote {path} ({path.stat().st_size / 1024:.1f} KiB, "
+          f"{len(arrays['short_names'])} operator names x {len(LENGTHS)} lengths)")
 
 
 if __name__ == "__main__":

