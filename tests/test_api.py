@@ -138,3 +138,18 @@ def test_finetune_returns_a_new_model(shipped):
     before = shipped.score_graphs(graphs)
     np.testing.assert_allclose(before, TGNAS.pretrained().score_graphs(graphs))  # original untouched
     assert not np.allclose(before, tuned.score_graphs(graphs))
+
+
+def test_named_pretrained_models():
+    """Both shipped checkpoints load, each with the embedder its card names; an unknown name is a clear error."""
+    nas = TGNAS.pretrained(name="nb101-nas-embedder")
+    assert nas.embedder.config["model"] == "all-MiniLM-L6-v2-nas"
+    assert nas.card["embedder"] == nas.embedder.config
+    assert nas.card["training_data"]["file"].endswith("zc_nasbench101_500.json")
+    best = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    worst = "|avg_pool_3x3~0|+|none~0|avg_pool_3x3~1|+|none~0|none~1|avg_pool_3x3~2|"
+    for model in (TGNAS.pretrained(), nas):
+        good, bad = model.score([best, worst], "nasbench201")
+        assert good > bad
+    with pytest.raises(ValueError, match="unknown pretrained model 'nb999'"):
+        TGNAS.pretrained(name="nb999")

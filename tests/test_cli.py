@@ -42,6 +42,7 @@ def test_score_all_lists_everything(capsys):
     (["score", "--space", "nasbench201"], "either --arch"),
     (["score", "--space", "nasbench201", "--arch", BEST, "--checkpoint", "/nonexistent/model.pt"], "not found"),
     (["train", "--data-dir", "/nonexistent/data"], "zc_nasbench101_500.json"),
+    (["train", "--embedder", "bert"], "unknown --embedder"),
 ])
 def test_errors_are_one_clear_line(argv, match, capsys):
     assert main(argv) == 2

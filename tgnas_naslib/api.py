@@ -18,6 +18,9 @@ from .model.train import TrainConfig, train_gcn
 from .spaces import to_graph
 
 PRETRAINED = Path(__file__).with_name("pretrained") / "tgnas_nb101.pt"
+#: shipped checkpoints by name: the default, and the same recipe on the NAS-tuned operator embedder
+PRETRAINED_MODELS = {"nb101": PRETRAINED,
+                     "nb101-nas-embedder": PRETRAINED.with_name("tgnas_nb101_nas_embedder.pt")}
 #: the score of an architecture with no input->output path: lowest possible (such nets train to chance)
 DISCONNECTED_SCORE = float("-inf")
 
@@ -47,9 +50,11 @@ class TGNAS:
 
     # loading / saving -----------------------------------------------------------------------------------------
     @classmethod
-    def pretrained(cls, device: str | torch.device = "cpu") -> "TGNAS":
-        """The shipped model, trained once on the 500 labelled NB101 architectures (see its model card)."""
-        return cls.load(PRETRAINED, device=device)
+    def pretrained(cls, device: str | torch.device = "cpu", name: str = "nb101") -> "TGNAS":
+        """A shipped model (default: trained once on the 500 labelled NB101 architectures; see its model card)."""
+        if name not in PRETRAINED_MODELS:
+            raise ValueError(f"unknown pretrained model {name!r}; choose from {', '.join(PRETRAINED_MODELS)}")
+        return cls.load(PRETRAINED_MODELS[name], device=device)
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu",

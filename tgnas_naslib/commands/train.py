@@ -19,6 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ensemble", type=int, default=None, help="number of seeds in the ensemble")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--cv-folds", type=int, default=5, help="grouped CV folds for the model card (0: skip)")
+    p.add_argument("--embedder", default=None, metavar="MODEL",
+                   help="operator sentence model: all-MiniLM-L6-v2 (default) or all-MiniLM-L6-v2-nas (NAS-tuned)")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--sources", default=None,
                        help="pool these families: comma list of nb101, nb201, nb301, tnb101_micro, or all")
@@ -36,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
     overrides = {"seed": args.seed}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
+    if args.embedder is not None:
+        from ..embedding.embedder import MODELS
+
+        if args.embedder not in MODELS:
+            raise ValueError(f"unknown --embedder {args.embedder!r}; choose from {', '.join(MODELS)}")
+        overrides["embedder_model"] = args.embedder
     config = TrainConfig.from_dict({**DEFAULT_CONFIG.to_dict(), **overrides})
     if args.sources or args.leave_out_for:
         from ..model.multisource import leave_family_out, parse_families, train_multisource

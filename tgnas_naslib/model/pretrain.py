@@ -55,7 +55,8 @@ def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainC
         "ensemble": ensemble,
     })
     card = {
-        "name": "TG-NAS (NB101-trained)",
+        "name": f"TG-NAS (NB101-trained, operator embedder {config.embedder_model})",
+        "embedder": config.embedder().config,
         "training_data": {"file": NB101_FILE, "sha256": sha256(path), "n_archs": len(graphs),
                           "n_distinct_pruned_graphs": len(set(groups))},
         "selection_data": "NB101 grouped 5-fold CV and NAS-Bench-301 (500 archs) as validation family; "
