@@ -61,3 +61,9 @@ def test_train_is_deterministic(tmp_path, capsys):
         outs.append(json.loads((tmp_path / run / "model.card.json").read_text()))
     assert outs[0]["sha256"] == outs[1]["sha256"]  # byte-identical checkpoints
     assert outs[0]["training_data"]["n_archs"] == 500
+
+
+def test_score_with_a_named_shipped_model(capsys):
+    assert main(["score", "--space", "nasbench201", "--arch", BEST, "--checkpoint", "nb101-nas-embedder", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["results"][0]["arch"] == BEST and doc["results"][0]["score"] > -1e8

@@ -57,6 +57,13 @@ class TGNAS:
         return cls.load(PRETRAINED_MODELS[name], device=device)
 
     @classmethod
+    def from_spec(cls, spec: str | Path | None, device: str | torch.device = "cpu") -> "TGNAS":
+        """A shipped model by name (``nb101``, ``nb101-nas-embedder``), a checkpoint path, or None (default)."""
+        if spec is None or str(spec) in PRETRAINED_MODELS:
+            return cls.pretrained(device, name=str(spec or "nb101"))
+        return cls.load(spec, device=device)
+
+    @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu",
              expect_embedder: dict | None = None) -> "TGNAS":
         """Load a checkpoint written by :meth:`save` / ``tgnas train`` (format, checksum and embedder checked)."""

@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="enumerate the whole space (NB201, TNB101 micro/macro)")
     p.add_argument("--top", type=int, default=None, help="with --all: show only the N best")
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
-    p.add_argument("--checkpoint", default=None, help="a checkpoint from `tgnas train` (default: the shipped model)")
+    p.add_argument("--checkpoint", default=None,
+                   help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default), nb101-nas-embedder")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
     # any torch.nn.Module (tgnas_naslib.modules) -------------------------------------------------------------------
     p.add_argument("--module", default=None, metavar="PKG.MOD:ATTR",
@@ -46,7 +47,7 @@ def run_module(args: argparse.Namespace) -> int:
     shape = parse_shape(args.input_shape)
     t0 = time.time()
     traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse)
-    model = TGNAS.load(args.checkpoint, device=args.device) if args.checkpoint else TGNAS.pretrained(args.device)
+    model = TGNAS.from_spec(args.checkpoint, args.device)
     score = float(model.score_graphs([traced.graph])[0])
     seconds = time.time() - t0
     g, finite = traced.graph, math.isfinite(score)
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise ValueError("--top must be a positive number")
     t0 = time.time()
-    model = TGNAS.load(args.checkpoint, device=args.device) if args.checkpoint else TGNAS.pretrained(args.device)
+    model = TGNAS.from_spec(args.checkpoint, args.device)
     archs = list(space.enumerate()) if args.all else [space.canonical(a) for a in args.arch]
     scores = model.score(archs, space=space.name, progress=args.all and not args.json)
     order = np.argsort(-scores, kind="stable") if args.all else np.arange(len(archs))

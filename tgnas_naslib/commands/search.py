@@ -27,7 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--data-dir", default=None, help="benchmark data directory for the ground truth "
                                                     "(default: $TGNAS_DATA_DIR)")
-    p.add_argument("--checkpoint", default=None, help="a checkpoint from `tgnas train` (default: the shipped model)")
+    p.add_argument("--checkpoint", default=None,
+                   help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default), nb101-nas-embedder")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
     p.set_defaults(run=run)
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     space = search_space(args.space)  # fail on a bad space before loading the model
     t0 = time.perf_counter()
-    model = TGNAS.load(args.checkpoint, device=args.device) if args.checkpoint else TGNAS.pretrained(args.device)
+    model = TGNAS.from_spec(args.checkpoint, args.device)
     load_seconds = time.perf_counter() - t0
     result = search(args.method, model, space.name, budget=args.budget, seed=args.seed)
     doc = {**result.to_dict(), "load_seconds": round(load_seconds, 3),
