@@ -48,8 +48,7 @@ def main() -> int:
     model = TGNAS.load(args.checkpoint) if args.checkpoint else TGNAS.pretrained()
     card = model.card or {}
     trained = model.meta.get("trained_on", {})
-    print(f"model: {args.checkpoint or 'shipped'} - trained on {trained.get('file')} "
-          f"({trained.get('n_archs')} NB101 archs, {trained.get('n_distinct_graphs')} distinct pruned graphs); "
+    print(f"model: {args.checkpoint or 'shipped'} - trained on {model.training_summary()}; "
           f"ensemble of {len(model.models)}")
     print(f"selection data: {card.get('selection_data', 'NB101 CV + NB301 500 (validation family)')}")
     rows = []

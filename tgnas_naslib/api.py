@@ -94,6 +94,17 @@ class TGNAS:
         states = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in self.models]
         return save_checkpoint(path, states, meta, card)
 
+    def training_summary(self) -> str:
+        """One line naming the data this model was trained on (from its metadata), for printed outputs."""
+        t = self.meta.get("trained_on", {})
+        if "families" in t:
+            files = sorted({src["file"] for src in t.get("sources", [])})
+            return (f"{' + '.join(t['families'])} pooled ({t.get('n_archs', '?')} archs; "
+                    f"labels z-scored per task; files: {', '.join(files)})")
+        if "file" in t:
+            return f"{t['file']} ({t.get('n_archs', '?')} {t.get('space', '')} archs)"
+        return "unknown data (no training record in the checkpoint)"
+
     # scoring --------------------------------------------------------------------------------------------------
     def graphs(self, archs: Any, space: str | Sequence[str] | None = None) -> list[ArchGraph]:
         """Turn architectures (any supported encodings; ``space`` one name or one per arch) into ArchGraphs."""

@@ -119,8 +119,6 @@ def run(args: argparse.Namespace) -> int:
     for r in records:
         s = f"{r['score']:8.4f}" if r["connected"] else "    -inf"
         print(f"{r['rank']:>6}  {s}  {r['arch']:<{width}}")
-    trained = model.meta.get("trained_on", {})
     print(f"# {len(archs)} architectures of {space.name} scored in {seconds:.2f} s by the TG-NAS model trained on "
-          f"{trained.get('space', '?')} ({trained.get('n_archs', '?')} archs); -inf = no input->output path",
-          file=sys.stderr)
+          f"{model.training_summary()}; -inf = no input->output path", file=sys.stderr)
     return 0
