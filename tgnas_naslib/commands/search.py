@@ -8,6 +8,8 @@ import json
 import sys
 import time
 
+from . import add_data_dir
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``tgnas search``."""
@@ -25,8 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--budget", type=int, default=None,
                    help="most architectures scored (default: the method's default for the space)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--data-dir", default=None, help="benchmark data directory for the ground truth "
-                                                    "(default: $TGNAS_DATA_DIR)")
+    add_data_dir(p, " for the ground truth")
     p.add_argument("--checkpoint", default=None,
                    help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default), nb101-nas-embedder")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from . import add_data_dir
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``tgnas study``."""
@@ -14,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "with bootstrap intervals; proxy-independence heatmaps on NB201; rank scatter "
                                    "plots; seconds per architecture. Writes CSV/markdown/PNG files to --out.")
     p.add_argument("--out", required=True, help="output folder (created)")
-    p.add_argument("--data-dir", default=None, help="benchmark data directory (default: $TGNAS_DATA_DIR)")
+    add_data_dir(p)
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the rho intervals "
                    "(0 = none; default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap, the heatmap sample and the live sample")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import add_data_dir
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``tgnas train``."""
@@ -13,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "--sources / --leave-out-for on several labelled spaces pooled (labels "
                                    "standardised per benchmark task); deterministic for a seed; writes the "
                                    "checkpoint and its model card.")
-    p.add_argument("--data-dir", default=None, help="benchmark data directory (default: $TGNAS_DATA_DIR)")
+    add_data_dir(p)
     p.add_argument("--out", default="tgnas_nb101.pt", help="checkpoint path (a .card.json is written beside it)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ensemble", type=int, default=None, help="number of seeds in the ensemble")
