@@ -19,19 +19,27 @@ from pathlib import Path
 
 import numpy as np
 
-from tgnas_naslib.datasets import load_benchmark
+from tgnas_naslib import TGNAS
+from tgnas_naslib.datasets import CATALOG, ZERO_SHOT_BENCHMARKS, load_benchmark
 from tgnas_naslib.model.pretrain import DEFAULT_CONFIG, load_nb101
-from tgnas_naslib.model.train import TrainConfig, cross_validate, predict, train_gcn
+from tgnas_naslib.model.train import TrainConfig, cross_validate, train_gcn
+from tgnas_naslib.paths import MissingDataError
 from tgnas_naslib.spaces import to_graph
-from tgnas_naslib.study.correlation import kendall, rank_last, spearman
+from tgnas_naslib.study.correlation import rank_correlations
 from tgnas_naslib.threads import torch_threads
 
-TARGETS = {
-    "NB201-C10": "nb201_cifar10_15625", "NB201-C100": "nb201_cifar100_15625",
-    "NB201-IN16": "nb201_ImageNet16-120_15625", "NB301": "nb301_500",
-    **{f"TNB-{t}": f"tnb101_micro_{t}_4096" for t in ("autoencoder", "class_object", "class_scene", "jigsaw",
-                                                       "normal", "room_layout", "segmentsemantic")},
-}
+_NB201_SHORT = {"cifar10": "C10", "cifar100": "C100", "ImageNet16-120": "IN16"}
+
+
+def _label(name: str) -> str:
+    """Column label of a zero-shot benchmark: NB201-C10, NB301, TNB-jigsaw..."""
+    spec = CATALOG[name]
+    if spec.space == "nasbench201":
+        return f"NB201-{_NB201_SHORT[spec.task]}"
+    return "NB301" if spec.space == "nasbench301" else f"TNB-{spec.task}"
+
+
+TARGETS = {_label(name): name for name in ZERO_SHOT_BENCHMARKS}
 LENGTHS = ("short", "medium", "long")
 #: Table 2 rows: label -> TrainConfig overrides (the embedders this package can build offline)
 EMBEDDERS = {
@@ -64,21 +72,12 @@ class Targets:
         self.items = {}
         for label, name in TARGETS.items():
             bench = load_benchmark(name, data_dir)
-            graphs = [to_graph(a, bench.space) for a in bench.archs]
-            live = np.array([g.is_connected for g in graphs])
-            self.items[label] = (graphs, live, np.asarray(bench.y))
+            self.items[label] = ([to_graph(a, bench.space) for a in bench.archs], np.asarray(bench.y))
 
     def scores(self, models, config: TrainConfig) -> dict[str, tuple[float, float]]:
         """Spearman / Kendall of an ensemble on every target (disconnected graphs ranked last)."""
-        out = {}
-        emb = config.embedder()
-        for label, (graphs, live, y) in self.items.items():
-            s = np.full(len(graphs), -np.inf)
-            idx = np.nonzero(live)[0]
-            s[idx] = predict(models, [graphs[i] for i in idx], emb)
-            r = rank_last(s)
-            out[label] = (spearman(r, y), kendall(r, y))
-        return out
+        model = TGNAS(models, config)
+        return {label: rank_correlations(model.score_graphs(graphs), y) for label, (graphs, y) in self.items.items()}
 
 
 def evaluate(overrides: dict, targets: Targets, nb101, seeds: int, folds: int) -> dict:
@@ -162,11 +161,16 @@ def main() -> int:
             if line.strip():
                 r = json.loads(line)
                 done[r["label"]] = r
-    from tgnas_naslib.embedding.embedder import register_vector_table
+    from tgnas_naslib.embedding.embedder import EmbedderError, register_vector_table
 
+    if any("=" not in item for item in args.other_model):
+        ap.error("--other-model takes NAME=NPZ, e.g. all-mpnet-base-v2=/path/to/mpnet_vocab.npz")
     others = dict(item.split("=", 1) for item in args.other_model)
     for name, npz in others.items():
-        register_vector_table(name, npz)
+        try:
+            register_vector_table(name, npz)
+        except (EmbedderError, ValueError) as exc:
+            ap.error(str(exc))
     todo = cells(tables, others)
     if not args.report_only:
         with torch_threads(args.threads):
@@ -193,4 +197,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except MissingDataError as exc:  # finished results stay in the workdir; rerun to resume
+        sys.exit(f"error: {exc}")

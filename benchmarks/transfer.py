@@ -21,17 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from tgnas_naslib import TGNAS
-from tgnas_naslib.datasets import load_benchmark
+from tgnas_naslib.datasets import ZERO_SHOT_BENCHMARKS, load_benchmark
 from tgnas_naslib.model.multisource import EXCLUDED_FOR_TARGET, FAMILY_SPACE, leave_family_out, train_multisource
 from tgnas_naslib.model.pretrain import DEFAULT_CONFIG
-from tgnas_naslib.study.correlation import kendall, rank_last, spearman
+from tgnas_naslib.paths import MissingDataError
+from tgnas_naslib.study.correlation import rank_correlations as rho_tau
 from tgnas_naslib.threads import torch_threads
 
-TARGETS = (
-    ["nb201_cifar10_15625", "nb201_cifar100_15625", "nb201_ImageNet16-120_15625", "nb301_500"]
-    + [f"tnb101_micro_{t}_4096" for t in ("autoencoder", "class_object", "class_scene", "jigsaw", "normal",
-                                          "room_layout", "segmentsemantic")]
-)
+TARGETS = ZERO_SHOT_BENCHMARKS
 K_SHOTS = (10, 20, 50, 100)
 #: GENNAPE (Mills et al., AAAI 2023) with 40-50 target labels, the issue's anchor
 GENNAPE = {"nb201_cifar10_15625": 0.917, "nb301_500": 0.892}
@@ -52,12 +49,6 @@ def lfo_model(space: str, workdir: Path, data_dir: str | None, ensemble: int) ->
     forbidden = {FAMILY_SPACE[f] for f in EXCLUDED_FOR_TARGET[space]}
     assert not seen & forbidden, f"leakage: {path} saw {seen & forbidden} but targets {space}"
     return model
-
-
-def rho_tau(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Spearman and Kendall, failed/disconnected scores ranked last."""
-    s = rank_last(scores)
-    return spearman(s, y), kendall(s, y)
 
 
 class Results:
@@ -182,4 +173,7 @@ def report(results: Results, targets: list[str], shots: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except MissingDataError as exc:  # finished results stay in the workdir; rerun to resume
+        sys.exit(f"error: {exc}")

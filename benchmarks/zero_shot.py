@@ -18,23 +18,12 @@ import numpy as np
 
 from tgnas_naslib import TGNAS
 from tgnas_naslib.baselines import param_heuristic
-from tgnas_naslib.datasets import load_benchmark
+from tgnas_naslib.datasets import ZERO_SHOT_BENCHMARKS, load_benchmark
 from tgnas_naslib.paths import MissingDataError
-from tgnas_naslib.study.correlation import kendall, rank_last, spearman
+from tgnas_naslib.study.correlation import rank_correlations as correlations
 
-BENCHMARKS = (
-    ["nb201_cifar10_15625", "nb201_cifar100_15625", "nb201_ImageNet16-120_15625", "nb301_500"]
-    + [f"tnb101_micro_{t}_4096" for t in ("autoencoder", "class_object", "class_scene", "jigsaw", "normal",
-                                          "room_layout", "segmentsemantic")]
-)
 #: benchmarks whose labels took part in model selection (so their number is not a clean zero-shot report)
 SELECTION_FAMILIES = {"nb301_500"}
-
-
-def correlations(score: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Spearman rho and Kendall tau (failed scores, NaN and -inf, ranked last)."""
-    s = rank_last(score)
-    return spearman(s, y), kendall(s, y)
 
 
 def main() -> int:
@@ -56,7 +45,7 @@ def main() -> int:
     if cv:
         rows.append({"benchmark": "nb101_500 (grouped 5-fold CV, training space)", "n": 500,
                      "tgnas_rho": cv["spearman"], "tgnas_tau": cv["kendall"]})
-    for name in BENCHMARKS:
+    for name in ZERO_SHOT_BENCHMARKS:
         try:
             bench = load_benchmark(name, args.data_dir)
         except MissingDataError as exc:

@@ -194,3 +194,21 @@ def test_registered_vector_table_of_another_model(tmp_path):
         OperatorEmbedder("long", model="toy-16")
     with pytest.raises(ValueError, match="packaged model"):
         register_vector_table(TUNED, tmp_path / "t.npz")
+
+
+def test_unreadable_vector_table_and_projection_are_clear_errors(tmp_path, monkeypatch):
+    """A missing or corrupt npz (another model's table, the tuned projection) names the file."""
+    import tgnas_naslib.embedding.embedder as emb
+    from tgnas_naslib.embedding.embedder import EmbedderError, register_vector_table
+
+    with pytest.raises(EmbedderError, match="cannot read the vector table .*missing.npz"):
+        register_vector_table("toy", tmp_path / "missing.npz")
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not an npz")
+    monkeypatch.setattr(emb, "PROJECTION_FILE", junk)
+    emb.projection.cache_clear()
+    try:
+        with pytest.raises(EmbedderError, match="junk.npz is missing or unreadable"):
+            emb.projection()
+    finally:
+        emb.projection.cache_clear()

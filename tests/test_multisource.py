@@ -109,3 +109,9 @@ def test_train_sources_errors_are_one_line(capsys):
     assert "unknown training source" in capsys.readouterr().err
     assert main(["train", "--leave-out-for", "nasbench999"]) == 2
     assert "no leave-family-out rule" in capsys.readouterr().err
+
+
+def test_train_sources_missing_data_is_one_line(capsys):
+    assert main(["train", "--sources", "nb101,nb301", "--data-dir", "/nonexistent/data"]) == 2
+    err = capsys.readouterr().err
+    assert "zc_nasbench101_500.json" in err and "Traceback" not in err

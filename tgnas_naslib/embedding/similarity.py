@@ -19,13 +19,17 @@ TABLE8_PAIRS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _pair_cosines(vectors: np.ndarray, pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str, float]]:
+    """(left, right, cosine) for pairs whose two vectors sit at rows 2i and 2i+1."""
+    vecs = np.asarray(vectors, dtype=np.float64)
+    vecs = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+    return [(a, b, float(vecs[2 * i] @ vecs[2 * i + 1])) for i, (a, b) in enumerate(pairs)]
+
+
 def pair_similarities(encode: Callable[[Sequence[str]], np.ndarray], pairs: Sequence[tuple[str, str]],
                       length: str = "short") -> list[tuple[str, str, float]]:
     """Cosine similarity of each pair's descriptions under an ``encode(texts) -> vectors`` function."""
-    texts = [describe(n, length) for pair in pairs for n in pair]
-    vecs = np.asarray(encode(texts), dtype=np.float64)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    return [(a, b, float(vecs[2 * i] @ vecs[2 * i + 1])) for i, (a, b) in enumerate(pairs)]
+    return _pair_cosines(encode([describe(n, length) for pair in pairs for n in pair]), pairs)
 
 
 def held_out_pairs(prefer: Sequence[str] = ("Conv2d", "AvgPool2d", "RMSNorm", "Hardswish", "ZeroPad2d")
@@ -53,7 +57,4 @@ def similarity_table(model: str = "all-MiniLM-L6-v2", pairs: Sequence[tuple[str,
 
     embedder = OperatorEmbedder(length, model=model)
     pairs = list(TABLE8_PAIRS if pairs is None else pairs)
-    names = [n for pair in pairs for n in pair]
-    vecs = embedder.embed(names).astype(np.float64)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    return [(a, b, float(vecs[2 * i] @ vecs[2 * i + 1])) for i, (a, b) in enumerate(pairs)]
+    return _pair_cosines(embedder.embed([n for pair in pairs for n in pair]), pairs)

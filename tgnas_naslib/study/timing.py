@@ -13,13 +13,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..datasets import load_benchmark
+from ..datasets.catalog import NB201_TASKS, TNB_MICRO_TASKS as _TNB
 from ..paths import MissingDataError
 
-_TNB = ("autoencoder", "class_object", "class_scene", "jigsaw", "normal", "room_layout", "segmentsemantic")
 
 #: (proxy, search space, catalog benchmarks whose records store the proxy's per-arch time)
 STORED_TIME_SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("zen", "nasbench201", tuple(f"nb201_{t}_15625" for t in ("cifar10", "cifar100", "ImageNet16-120"))),
+    ("zen", "nasbench201", tuple(f"nb201_{t}_15625" for t in NB201_TASKS)),
     ("zen", "transbench101_micro", tuple(f"tnb101_micro_{t}_4096" for t in _TNB)),
     ("synflow", "transbench101_micro", tuple(f"tnb101_micro_{t}_zc" for t in _TNB)),
     ("epe_nas", "transbench101_micro", tuple(f"tnb101_micro_{t}_zc" for t in _TNB)),
