@@ -690,6 +690,17 @@ def _nx_graph_object_array(obj: Any):
     return out
 
 
+def _graph_aware(make_array):
+    """``np.array`` / ``np.asarray`` that turn a bare sequence of networkx graphs into a 1-d object array."""
+    def wrapped(obj, *args, **kwargs):
+        if not args and not kwargs:
+            arr = _nx_graph_object_array(obj)
+            if arr is not None:
+                return arr
+        return make_array(obj, *args, **kwargs)
+    return wrapped
+
+
 class _CompatNumpy(types.ModuleType):
     """numpy as NASLib was written against, for the global ``np`` of a few NASLib modules:
 
@@ -708,21 +719,8 @@ class _CompatNumpy(types.ModuleType):
     def __getattr__(self, name):
         return getattr(np, name)
 
-    @staticmethod
-    def array(obj, *args, **kwargs):
-        if not args and not kwargs:
-            arr = _nx_graph_object_array(obj)
-            if arr is not None:
-                return arr
-        return np.array(obj, *args, **kwargs)
-
-    @staticmethod
-    def asarray(obj, *args, **kwargs):
-        if not args and not kwargs:
-            arr = _nx_graph_object_array(obj)
-            if arr is not None:
-                return arr
-        return np.asarray(obj, *args, **kwargs)
+    array = staticmethod(_graph_aware(np.array))
+    asarray = staticmethod(_graph_aware(np.asarray))
 
     @staticmethod
     def sum(a, *args, **kwargs):
