@@ -1,10 +1,13 @@
-"""Zero-shot rank correlation of a TG-NAS model on every labelled benchmark, next to the free baselines.
+"""Zero-shot rank correlation of TG-NAS on the 11 labelled benchmarks, beside the free baselines, and the
+TransNAS-Bench-101 macro skeletons (no labels here).
 
     TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/zero_shot.py [--checkpoint PATH] [--out FILE]
 
-Prints Spearman rho / Kendall tau of TG-NAS, the parameter-count heuristic (conv3x3 = 9, conv1x1 = 1 summed
-over live nodes) and zen (where the file has it) on: NB201 (all 15,625, three datasets), NB301 (500),
-TNB101-micro (all 4,096, seven tasks), plus the NB101 grouped 5-fold CV of the model card.
+Columns, all on the same architectures of each benchmark (NB201: all 15,625; NB301: the 500; TNB101-micro: all
+4,096): Spearman rho of the previous text-only model (``nb101-text``) and of the model under test (default: the
+shipped shape-aware model), of the exact analytic ``params`` and ``flops`` of each network (what NASLib's measures
+give), and of the best stored NAS-Bench-Suite-Zero proxy (on the archs that have it: n shown). ``agree`` is the rank
+agreement of the model with FLOPs (how much of it is just size). Then every valid TNB101-macro skeleton is scored.
 """
 
 from __future__ import annotations
@@ -17,71 +20,130 @@ import time
 import numpy as np
 
 from tgnas_naslib import TGNAS
-from tgnas_naslib.baselines import param_heuristic
+from tgnas_naslib.baselines import analytic_scores
 from tgnas_naslib.datasets import ZERO_SHOT_BENCHMARKS, load_benchmark
 from tgnas_naslib.paths import MissingDataError
-from tgnas_naslib.study.correlation import rank_correlations as correlations
+from tgnas_naslib.spaces import get_space
+from tgnas_naslib.study.correlation import rank_correlations, rank_last, spearman
+from tgnas_naslib.study.data import PROXIES, SPEC_BY_KEY, assemble
 
 #: benchmarks whose labels took part in model selection (so their number is not a clean zero-shot report)
 SELECTION_FAMILIES = {"nb301_500"}
+#: the TNB101-macro task whose network is costed (the encoder is the same for every task)
+MACRO_TASK = "class_scene"
+
+
+def study_key(benchmark: str) -> str:
+    """The study benchmark holding the stored Suite-Zero proxies of a zero-shot benchmark."""
+    if benchmark.startswith("nb201_"):
+        return benchmark.rsplit("_", 1)[0]
+    if benchmark.startswith("nb301_"):
+        return "nb301"
+    return benchmark.rsplit("_", 1)[0]  # tnb101_micro_<task>_4096 -> tnb101_micro_<task>
+
+
+def best_stored_proxy(benchmark: str, data_dir) -> tuple[str, float, int]:
+    """The stored Suite-Zero proxy with the highest Spearman rho on its archs: (name, rho, n)."""
+    data = assemble(SPEC_BY_KEY[study_key(benchmark)], data_dir)
+    best = ("-", float("nan"), 0)
+    for p in PROXIES:
+        col = data.columns.get(p)
+        if col is None or col.n < 50:
+            continue
+        values, _ = col.naslib()
+        rho = spearman(rank_last(values), data.y[col.mask])
+        if np.isfinite(rho) and not rho <= best[1]:
+            best = (p, rho, col.n)
+    return best
+
+
+def macro_report(model: TGNAS) -> dict:
+    """Score every valid TNB101-macro skeleton; rho against analytic FLOPs / params; the top and bottom five."""
+    space = get_space("transbench101_macro")
+    archs = list(space.enumerate())
+    graphs = model.graphs(archs, "transbench101_macro")
+    scores = model.score_graphs(graphs)
+    flops = np.array([space.cost(a, MACRO_TASK).flops for a in archs])
+    params = np.array([space.cost(a, MACRO_TASK).params for a in archs])
+    order = np.argsort(-scores, kind="stable")
+    fmt = lambda i: {"skeleton": space.format(archs[i]), "score": float(scores[i]),  # noqa: E731
+                     "gflops": round(flops[i] / 1e9, 3), "mparams": round(params[i] / 1e6, 3)}
+    return {"n": len(archs), "rho_flops": spearman(scores, flops), "rho_params": spearman(scores, params),
+            "top": [fmt(i) for i in order[:5]], "bottom": [fmt(i) for i in order[-5:]]}
 
 
 def main() -> int:
     """Score every benchmark and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--checkpoint", default=None, help="default: the shipped model")
+    ap.add_argument("--checkpoint", default=None, help="model under test: a path or shipped name (default: shipped)")
+    ap.add_argument("--baseline", default="nb101-text", help="the model to compare with (default nb101-text)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--out", default=None, help="also write the results as JSON")
     args = ap.parse_args()
 
-    model = TGNAS.load(args.checkpoint) if args.checkpoint else TGNAS.pretrained()
+    model = TGNAS.from_spec(args.checkpoint)
+    old = TGNAS.from_spec(args.baseline)
     card = model.card or {}
-    trained = model.meta.get("trained_on", {})
-    print(f"model: {args.checkpoint or 'shipped'} - trained on {model.training_summary()}; "
-          f"ensemble of {len(model.models)}")
+    print(f"model: {args.checkpoint or 'shipped'} ({model.config.shape_features} shape features) - trained on "
+          f"{model.training_summary()}; ensemble of {len(model.models)}")
+    print(f"baseline: {args.baseline} - trained on {old.training_summary()}")
     print(f"selection data: {card.get('selection_data', 'NB101 CV + NB301 500 (validation family)')}")
     rows = []
-    cv = card.get("nb101_grouped_cv")
-    if cv:
-        rows.append({"benchmark": "nb101_500 (grouped 5-fold CV, training space)", "n": 500,
-                     "tgnas_rho": cv["spearman"], "tgnas_tau": cv["kendall"]})
     for name in ZERO_SHOT_BENCHMARKS:
         try:
             bench = load_benchmark(name, args.data_dir)
         except MissingDataError as exc:
-            print(f"skipping {name}: {exc}", file=sys.stderr)
+            print(f"skipping {name}: {str(exc).splitlines()[0]}", file=sys.stderr)
             continue
         t = time.time()
         graphs = model.graphs(bench.archs, bench.space)
-        scores = model.score_graphs(graphs)
+        new = model.score_graphs(graphs)
         seconds = time.time() - t
         y = np.asarray(bench.y, dtype=np.float64)
-        rho, tau = correlations(scores, y)
-        h_rho, h_tau = correlations(np.array([param_heuristic(g) for g in graphs]), y)
-        singles = [correlations(TGNAS([m], model.config).score_graphs(graphs), y)[0] for m in model.models]
-        row = {"benchmark": name + (" (validation family)" if name in SELECTION_FAMILIES else ""),
-               "n": len(y), "tgnas_rho": rho, "tgnas_tau": tau, "params_rho": h_rho, "params_tau": h_tau,
-               "score_seconds": round(seconds, 3),
-               "single_seed_rho_mean": float(np.mean(singles)), "single_seed_rho_std": float(np.std(singles))}
-        if "zen" in bench.proxy_names:
-            row["zen_rho"], row["zen_tau"] = correlations(bench.proxy("zen"), y)
-        rows.append(row)
+        adapter = get_space(bench.space)
+        dataset = bench.task if bench.task in adapter.datasets else None
+        flops = np.array([adapter.cost(a, dataset).flops for a in bench.archs])
+        params = np.array([adapter.cost(a, dataset).params for a in bench.archs])
+        best = best_stored_proxy(name, args.data_dir)
+        rho, tau = rank_correlations(new, y)
+        rows.append({
+            "benchmark": name, "n": len(y), "validation_family": name in SELECTION_FAMILIES,
+            "old_rho": rank_correlations(old.score(bench.archs, bench.space), y)[0],
+            "tgnas_rho": rho, "tgnas_tau": tau, "score_seconds": round(seconds, 3),
+            "params_rho": rank_correlations(params, y)[0], "flops_rho": rank_correlations(flops, y)[0],
+            "best_proxy": best[0], "best_proxy_rho": best[1], "best_proxy_n": best[2],
+            "agree_flops": spearman(rank_last(new), flops),
+        })
+    if not rows:
+        print("no benchmark data found: nothing measured", file=sys.stderr)
+        return 1
 
     def f(v):
-        return f"{v:6.3f}" if isinstance(v, float) else "     -"
+        return f"{v:6.3f}" if isinstance(v, float) and np.isfinite(v) else "     -"
 
-    print(f"\n{'benchmark':<48} {'n':>6}  {'TG-NAS rho':>10} {'tau':>6}  {'1-seed rho':>13}  {'params rho':>10} "
-          f"{'tau':>6}  {'zen rho':>7}")
+    print(f"\n{'benchmark':<36} {'n':>6} {'old':>6} {'TG-NAS':>6} {'tau':>6} {'params':>6} {'FLOPs':>6}  "
+          f"{'best Suite-Zero proxy (n)':<26} {'agree':>6}")
     for r in rows:
-        single = (f"{r['single_seed_rho_mean']:.3f}+-{r['single_seed_rho_std']:.3f}"
-                  if "single_seed_rho_mean" in r else "-")
-        print(f"{r['benchmark']:<48} {r['n']:>6}  {f(r['tgnas_rho']):>10} {f(r['tgnas_tau'])}  {single:>13}  "
-              f"{f(r.get('params_rho')):>10} {f(r.get('params_tau'))}  {f(r.get('zen_rho')):>7}")
-    print("\nTG-NAS = the ensemble; 1-seed = mean +- std over its members scored alone; params = conv3x3 9, conv1x1 1 "
-          "summed over live nodes; zen from the same file. NB201/TNB101 are clean zero-shot reports.")
+        label = r["benchmark"] + (" (val)" if r["validation_family"] else "")
+        best = f"{r['best_proxy']} {f(r['best_proxy_rho']).strip()} ({r['best_proxy_n']})"
+        print(f"{label:<36} {r['n']:>6} {f(r['old_rho'])} {f(r['tgnas_rho'])} {f(r['tgnas_tau'])} {f(r['params_rho'])} "
+              f"{f(r['flops_rho'])}  {best:<26} {f(r['agree_flops'])}")
+    means = {k: float(np.mean([r[k] for r in rows])) for k in ("old_rho", "tgnas_rho", "params_rho", "flops_rho")}
+    print(f"{'mean over ' + str(len(rows)) + ' benchmarks':<36} {'':>6} {f(means['old_rho'])} {f(means['tgnas_rho'])} "
+          f"{'':>6} {f(means['params_rho'])} {f(means['flops_rho'])}")
+    print("\nold = the previous shipped model (operator text only); params / FLOPs = exact analytic counts of each network "
+          "(NASLib's measures); agree = Spearman(TG-NAS, FLOPs). NB301 (val) took part in model selection; NB201 and "
+          "TNB101 labels were never used for training or selection.")
+
+    macro = macro_report(model)
+    print(f"\nTNB101-macro: {macro['n']} valid skeletons scored (no labels here); Spearman with analytic FLOPs "
+          f"{macro['rho_flops']:.3f}, with params {macro['rho_params']:.3f}")
+    for part in ("top", "bottom"):
+        print(f"  {part} 5: " + ", ".join(f"{m['skeleton']} ({m['gflops']} GFLOPs, {m['mparams']} M)" for m in macro[part]))
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump({"model": trained, "rows": rows}, fh, indent=1)
+            json.dump({"model": model.meta.get("trained_on"), "shape_features": model.config.shape_features,
+                       "rows": rows, "means": means, "macro": macro}, fh, indent=1)
     return 0
 
 

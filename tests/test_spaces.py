@@ -76,7 +76,10 @@ def test_tnb_macro():
     space = get_space("transbench101_macro")
     assert space.size() == 3256  # TransNAS-Bench-101's macro space size
     g = to_graph("41414", "transbench101_macro")
-    assert g.num_nodes == 2 + 2 * 5 and g.ops[1] == "resnet_basic_block_stride_2_channel_x2"
+    # 5 layers x 2 basic blocks x 2 convs, a 1x1 projection shortcut in each of the 3 changing layers, input, output
+    assert g.num_nodes == 2 + 5 * 2 * 2 + 3
+    assert g.ops.count("nor_conv_3x3") == 20 and g.ops.count("nor_conv_1x1") == 3
+    assert g.shapes[1].stride == 2 and g.shapes[1].c_out == 2 * g.shapes[1].c_in  # code 4: stride 2, channels x2
     assert to_graph((4, 1, 4, 1, 4, 0), "transbench101_macro") == g  # NASLib pads with 0
     assert not macro_is_valid((1, 1, 1, 1))
     with pytest.raises(ArchitectureError, match="invalid TransNAS-Bench macro"):

@@ -18,8 +18,10 @@ from .model.train import TrainConfig, train_gcn
 from .spaces import to_graph
 
 PRETRAINED = Path(__file__).with_name("pretrained") / "tgnas_nb101.pt"
-#: shipped checkpoints by name: the default, and the same recipe on the NAS-tuned operator embedder
+#: shipped checkpoints by name: the default (shape-aware), the text-only model it replaced, and the text-only recipe
+#: on the NAS-tuned operator embedder
 PRETRAINED_MODELS = {"nb101": PRETRAINED,
+                     "nb101-text": PRETRAINED.with_name("tgnas_nb101_text.pt"),
                      "nb101-nas-embedder": PRETRAINED.with_name("tgnas_nb101_nas_embedder.pt")}
 #: the score of an architecture with no input->output path: lowest possible (such nets train to chance)
 DISCONNECTED_SCORE = float("-inf")
@@ -79,6 +81,9 @@ class TGNAS:
         models = []
         for state in states:
             model = config.build_model(config.embedder().dim)
+            if not config.uses_shapes:  # checkpoints from before shape features lack the (empty) buffers
+                state = {"shape_mean": model.shape_mean, "shape_std": model.shape_std, "size_mean": model.size_mean,
+                         "size_std": model.size_std, **state}
             try:
                 model.load_state_dict(state)
             except (RuntimeError, KeyError, TypeError) as exc:
@@ -135,9 +140,10 @@ class TGNAS:
         undirected = self.config.undirected
         for start in starts:
             idx = live[start:start + batch_size]
-            b = collate([unique[i] for i in idx], self.embedder, self.device)
+            b = collate([unique[i] for i in idx], self.embedder, self.device, self.config.node_features,
+                        self.config.graph_features)
             prop = propagation_graph(b.edge_index, b.num_nodes, undirected)
-            preds = torch.stack([m(b.x, b.edge_index, b.batch, len(idx), prop) for m in self.models]).mean(0)
+            preds = torch.stack([m(b.x, b.edge_index, b.batch, len(idx), prop, b.gfeat) for m in self.models]).mean(0)
             scores[idx] = preds.cpu().numpy()
         return scores[which]
 

@@ -1,12 +1,36 @@
-"""Free baselines computed from the same ArchGraph: the parameter-count heuristic TG-NAS must beat."""
+"""Free baselines computed from the same ArchGraph, which TG-NAS must beat: the network's exact FLOPs and parameters
+(from the adapters' network definitions, counted as NASLib's ``flops`` / ``params`` measures count them) and the
+older kernel-area heuristic."""
 
 from __future__ import annotations
 
 import re
 
-from .graph import ArchGraph
+import numpy as np
+
+from .graph import ArchGraph, ArchitectureError
 
 _KERNEL = re.compile(r"(\d+)x(\d+)")
+#: the analytic data-free baselines by name (values per graph; higher = bigger network)
+ANALYTIC = ("flops", "params")
+
+
+def analytic(graph: ArchGraph, name: str) -> float:
+    """Whole-network ``flops`` or ``params`` of a graph built with shape context (dead operators included, as the
+    network computes them); NaN when there is no network (a NB101 cell without input->output path)."""
+    if name not in ANALYTIC:
+        raise ValueError(f"unknown analytic baseline {name!r}; choose from {', '.join(ANALYTIC)}")
+    if graph.cost is None:
+        if not graph.is_connected:
+            return float("nan")
+        raise ArchitectureError(f"a {graph.space!r} graph without shape context has no {name} "
+                                "(build it with a space adapter or tgnas_naslib.modules.module_graph)")
+    return float(graph.cost.flops if name == "flops" else graph.cost.params)
+
+
+def analytic_scores(graphs: list[ArchGraph], name: str) -> np.ndarray:
+    """``analytic`` for many graphs."""
+    return np.array([analytic(g, name) for g in graphs], dtype=np.float64)
 
 
 def op_weight(op: str) -> int:

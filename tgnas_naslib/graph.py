@@ -7,9 +7,12 @@ Input nodes carry the operator name ``"input"`` (DARTS cells have two), the sing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .shapes import Cost, NodeShape
 
 INPUT = "input"
 OUTPUT = "output"
@@ -62,11 +65,17 @@ class ArchGraph:
     exactly one ``output`` node (without successors), and every node on some input->output path.
     The one exception is the *disconnected* architecture (no input->output path at all), represented by
     inputs + output and no edges (``is_connected`` is False); it scores lowest.
+
+    Shape context (optional, from the space adapters and module tracing): ``shapes[i]`` is node i's
+    :class:`~tgnas_naslib.shapes.NodeShape` (channels, spatial size, stride, kernel, groups, FLOPs, params over
+    every copy of the node in the network) and ``cost`` the whole network's FLOPs and params, dead parts included.
     """
 
     ops: tuple[str, ...]
     edges: tuple[tuple[int, int], ...]
     space: str = "custom"
+    shapes: "tuple[NodeShape, ...] | None" = field(default=None, repr=False)
+    cost: "Cost | None" = field(default=None, repr=False)
     _order: tuple[int, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +84,10 @@ class ArchGraph:
         object.__setattr__(self, "ops", ops)
         object.__setattr__(self, "edges", edges)
         n = len(ops)
+        if self.shapes is not None:
+            object.__setattr__(self, "shapes", tuple(self.shapes))
+            if len(self.shapes) != n:
+                raise ArchitectureError(f"{len(self.shapes)} node shapes given for {n} nodes")
         for i, op in enumerate(ops):
             if not op.strip():
                 raise ArchitectureError(f"node {i} has an empty operator name")
@@ -114,14 +127,18 @@ class ArchGraph:
 
     # construction -------------------------------------------------------------------------------------------
     @classmethod
-    def build(cls, ops: Sequence[str], edges: Iterable[tuple[int, int]], space: str = "custom") -> "ArchGraph":
+    def build(cls, ops: Sequence[str], edges: Iterable[tuple[int, int]], space: str = "custom",
+              shapes: "Sequence[NodeShape] | None" = None, cost: "Cost | None" = None) -> "ArchGraph":
         """Build a graph from any DAG, pruning every node that lies on no input->output path.
 
         An architecture without any input->output path becomes the disconnected graph (scores lowest).
+        ``shapes`` (one per node) follow their nodes through pruning; ``cost`` is the whole network's.
         """
         ops = [str(o) for o in ops]
         edges = [(int(a), int(b)) for a, b in edges]
         n = len(ops)
+        if shapes is not None and len(shapes) != n:
+            raise ArchitectureError(f"{len(shapes)} node shapes given for {n} nodes")
         for a, b in edges:
             if not (0 <= a < n and 0 <= b < n):
                 raise ArchitectureError(f"edge ({a}, {b}) refers to a node outside 0..{n - 1}")
@@ -129,14 +146,15 @@ class ArchGraph:
         outputs = [i for i, o in enumerate(ops) if o == OUTPUT]
         if not inputs or len(outputs) != 1:
             # let the validator produce the precise message
-            return cls(tuple(ops), tuple(edges), space)
+            return cls(tuple(ops), tuple(edges), space, None if shapes is None else tuple(shapes), cost)
         succ, pred = _adjacency_lists(n, edges)
         if _topological_order(n, succ, pred) is None:
             raise ArchitectureError(f"the graph has a cycle (edges {sorted(set(edges))})")
         out = outputs[0]
         alive = _reach(n, succ, inputs) & _reach(n, pred, [out])
         if out not in alive:
-            return cls.disconnected(space, n_inputs=len(inputs))
+            keep_shapes = None if shapes is None else tuple(shapes[i] for i in inputs) + (shapes[out],)
+            return cls(tuple([INPUT] * len(inputs) + [OUTPUT]), (), space, keep_shapes, cost)
         for i in inputs:
             if pred[i]:
                 raise ArchitectureError(f"input node {i} has incoming edges from {pred[i]}")
@@ -155,6 +173,8 @@ class ArchGraph:
         object.__setattr__(graph, "ops", new_ops)
         object.__setattr__(graph, "edges", tuple(new_edges))
         object.__setattr__(graph, "space", space)
+        object.__setattr__(graph, "shapes", None if shapes is None else tuple(shapes[i] for i in keep))
+        object.__setattr__(graph, "cost", cost)
         object.__setattr__(graph, "_order", tuple(_topological_order(m, succ, pred)))  # type: ignore[arg-type]
         return graph
 
@@ -195,6 +215,17 @@ class ArchGraph:
         return mat
 
     @property
+    def has_shapes(self) -> bool:
+        """Whether every node carries its shape context (and the network its cost)."""
+        return self.shapes is not None and self.cost is not None
+
+    def without_shapes(self) -> "ArchGraph":
+        """The same graph with operator names only (what models trained without shape context see)."""
+        if self.shapes is None and self.cost is None:
+            return self
+        return ArchGraph(self.ops, self.edges, self.space)
+
+    @property
     def topological_order(self) -> tuple[int, ...]:
         """Node indices in a topological order."""
         return self._order
@@ -216,14 +247,25 @@ class ArchGraph:
         return hashlib.md5(",".join(sorted(labels)).encode()).hexdigest()
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict (ops, edges, space)."""
-        return {"space": self.space, "ops": list(self.ops), "edges": [list(e) for e in self.edges]}
+        """A JSON-ready dict (ops, edges, space; shapes and cost when present)."""
+        from dataclasses import asdict
+
+        d = {"space": self.space, "ops": list(self.ops), "edges": [list(e) for e in self.edges]}
+        if self.shapes is not None:
+            d["shapes"] = [asdict(s) for s in self.shapes]
+        if self.cost is not None:
+            d["cost"] = asdict(self.cost)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ArchGraph":
         """Inverse of :meth:`to_dict`."""
+        from .shapes import Cost, NodeShape
+
         try:
-            return cls(tuple(d["ops"]), tuple(tuple(e) for e in d["edges"]), d.get("space", "custom"))
+            shapes = None if d.get("shapes") is None else tuple(NodeShape(**s) for s in d["shapes"])
+            cost = None if d.get("cost") is None else Cost(**d["cost"])
+            return cls(tuple(d["ops"]), tuple(tuple(e) for e in d["edges"]), d.get("space", "custom"), shapes, cost)
         except (KeyError, TypeError) as exc:
             raise ArchitectureError(f"not an architecture-graph dict ({exc!r}): {d!r:.200}") from None
 
@@ -237,6 +279,10 @@ def edge_op_graph(
     concat_nodes: Sequence[int] = (),
     none_ops: frozenset[str] = frozenset(),
     skip_ops: frozenset[str] = frozenset(),
+    edge_shapes: "Sequence[NodeShape] | None" = None,
+    input_shapes: "Sequence[NodeShape] | None" = None,
+    output_shape: "NodeShape | None" = None,
+    cost: "Cost | None" = None,
 ) -> ArchGraph:
     """Turn a cell with operators on edges (NB201, TNB-micro, DARTS) into an operator-on-node DAG.
 
@@ -245,21 +291,33 @@ def edge_op_graph(
     output node when ``b`` is the output (or one of ``concat_nodes``, whose concatenation is the output).
     ``none_ops`` are dropped (no data flows), ``skip_ops`` become plain edges (identity is data flow, not an
     operator: that is how NB101, the training space, represents it); then dead nodes are pruned.
+    With shape context, ``edge_shapes[k]`` is the shape of edge k's operator, ``input_shapes`` those of the
+    cell inputs (in ``input_nodes`` order), ``output_shape`` the output node's and ``cost`` the network's.
     """
+    with_shapes = edge_shapes is not None
+    if with_shapes and (input_shapes is None or output_shape is None or len(edge_shapes) != len(edge_ops)):
+        raise ArchitectureError("shape context needs one shape per edge op, per input node and the output's")
     concat = set(concat_nodes)
     if output_node is not None:
         concat.add(output_node)
     ops: list[str] = []
+    shapes: list = []
     producers: dict[int, list[int]] = {}  # cell node -> graph nodes whose output arrives there
-    for cell_node in input_nodes:
+    for k, cell_node in enumerate(input_nodes):
         producers[cell_node] = [len(ops)]
         ops.append(INPUT)
+        if with_shapes:
+            shapes.append(input_shapes[k])
     out_idx = len(ops)
     ops.append(OUTPUT)
+    if with_shapes:
+        shapes.append(output_shape)
     edges: list[tuple[int, int]] = []
     # Cells are numbered topologically (a < b on every edge), so once the edges are sorted by source,
     # the producers of `a` are complete when its outgoing edges are handled.
-    for a, b, op in sorted(edge_ops, key=lambda e: (e[0], e[1])):
+    order = sorted(range(len(edge_ops)), key=lambda k: (edge_ops[k][0], edge_ops[k][1]))
+    for k in order:
+        a, b, op = edge_ops[k]
         if a >= b:
             raise ArchitectureError(f"cell edge {a}->{b} is not forward: cell nodes must be numbered topologically")
         if op in none_ops:
@@ -270,8 +328,10 @@ def edge_op_graph(
             continue
         idx = len(ops)
         ops.append(op)
+        if with_shapes:
+            shapes.append(edge_shapes[k])
         edges.extend((s, idx) for s in srcs)
         producers.setdefault(b, []).append(idx)
     for c in sorted(concat):
         edges.extend((s, out_idx) for s in producers.get(c, []))
-    return ArchGraph.build(ops, edges, space)
+    return ArchGraph.build(ops, edges, space, shapes if with_shapes else None, cost)

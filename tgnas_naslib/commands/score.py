@@ -24,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=int, default=None, help="with --all: show only the N best")
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
     p.add_argument("--checkpoint", default=None,
-                   help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default), nb101-nas-embedder")
+                   help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default, shape-aware), "
+                        "nb101-text (operator text only), nb101-nas-embedder")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
     # any torch.nn.Module (tgnas_naslib.modules) -------------------------------------------------------------------
     p.add_argument("--module", default=None, metavar="PKG.MOD:ATTR",

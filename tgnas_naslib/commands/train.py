@@ -21,6 +21,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ensemble", type=int, default=None, help="number of seeds in the ensemble")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--cv-folds", type=int, default=5, help="grouped CV folds for the model card (0: skip)")
+    p.add_argument("--shape-features", default=None, choices=("none", "node", "node+net"),
+                   help="numeric node features besides the operator text: none (text only), node (each node's "
+                        "channels, size, stride, kernel, groups, FLOPs, params), node+net (also the network's FLOPs "
+                        "and params); default: the shipped recipe's")
     p.add_argument("--embedder", default=None, metavar="MODEL",
                    help="operator sentence model: all-MiniLM-L6-v2 (default) or all-MiniLM-L6-v2-nas (NAS-tuned)")
     which = p.add_mutually_exclusive_group()
@@ -40,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = {"seed": args.seed}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
+    if args.shape_features is not None:
+        overrides["shape_features"] = args.shape_features
     if args.embedder is not None:
         from ..embedding.embedder import MODELS
 

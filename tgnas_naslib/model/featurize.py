@@ -9,14 +9,47 @@ import torch
 from torch_geometric.data import Batch
 
 from ..embedding import OperatorEmbedder
-from ..graph import ArchGraph
+from ..graph import ArchGraph, ArchitectureError
+from ..shapes import network_features, node_features
 
 
-def collate(graphs: Sequence[ArchGraph], embedder: OperatorEmbedder, device: str | torch.device = "cpu") -> Batch:
-    """Stack many small graphs into one disjoint-union Batch (x, edge_index, batch, ptr) for the GCN.
+class ShapeContextError(ArchitectureError):
+    """A model that reads shape features got a graph without shape context."""
 
-    Equivalent to ``Batch.from_data_list`` of per-graph ``Data`` objects, but vectorised: scoring the 15,625
-    NB201 cells builds one index array instead of 15,625 objects.
+
+def _check(g: ArchGraph) -> None:
+    if not g.has_shapes:
+        raise ShapeContextError(
+            f"this TG-NAS model reads shape features (channels, size, FLOPs, params), but a {g.space!r} graph came "
+            "without them: build graphs with a space adapter (tgnas_naslib.to_graph) or "
+            "tgnas_naslib.modules.module_graph, or use a model trained without shape features (nb101-text)")
+
+
+def shape_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarray:
+    """The raw numeric node features ``names`` (log scale; see shapes) of every node, stacked: [nodes, len(names)]."""
+    rows: list[tuple[float, ...]] = []
+    for g in graphs:
+        _check(g)
+        rows += [node_features(s, g.cost, names) for s in g.shapes]  # type: ignore[union-attr]
+    return np.asarray(rows, dtype=np.float32).reshape(-1, len(names))
+
+
+def graph_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarray:
+    """The raw graph-level features ``names`` (the network's size, log scale) of every graph: [graphs, len(names)]."""
+    rows = []
+    for g in graphs:
+        _check(g)
+        rows.append(network_features(g.cost, names))  # type: ignore[arg-type]
+    return np.asarray(rows, dtype=np.float32).reshape(-1, len(names))
+
+
+def collate(graphs: Sequence[ArchGraph], embedder: OperatorEmbedder, device: str | torch.device = "cpu",
+            node_features: Sequence[str] = (), graph_features: Sequence[str] = ()) -> Batch:
+    """Stack many small graphs into one disjoint-union Batch (x, edge_index, batch, ptr, gfeat) for the GCN.
+
+    Node features are the operator embedding, followed by the raw numeric ``node_features`` when the model reads
+    them; ``gfeat`` holds the raw ``graph_features`` per graph. Equivalent to ``Batch.from_data_list`` of per-graph
+    ``Data`` objects, but vectorised: scoring the 15,625 NB201 cells builds one index array instead of 15,625 objects.
     """
     vocab: dict[str, int] = {}
     op_ids: list[int] = []
@@ -34,10 +67,14 @@ def collate(graphs: Sequence[ArchGraph], embedder: OperatorEmbedder, device: str
         offset += g.num_nodes
     table = torch.from_numpy(embedder.embed(list(vocab)))
     x = table[torch.as_tensor(op_ids, dtype=torch.long)]
+    if node_features:
+        x = torch.cat([x, torch.from_numpy(shape_matrix(graphs, node_features))], 1)
     edge_index = torch.as_tensor([src, dst], dtype=torch.long).reshape(2, -1)
     sizes_t = torch.from_numpy(sizes)
     batch = torch.repeat_interleave(torch.arange(len(graphs)), sizes_t)
     ptr = torch.cat([torch.zeros(1, dtype=torch.long), sizes_t.cumsum(0)])
-    out = Batch(x=x, edge_index=edge_index, batch=batch, ptr=ptr)
+    gfeat = (torch.from_numpy(graph_matrix(graphs, graph_features)) if graph_features
+             else torch.zeros((len(graphs), 0)))
+    out = Batch(x=x, edge_index=edge_index, batch=batch, ptr=ptr, gfeat=gfeat)
     out._num_graphs = len(graphs)
     return out.to(device)

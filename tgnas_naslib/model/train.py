@@ -12,7 +12,9 @@ from scipy import stats
 
 from ..embedding import OperatorEmbedder
 from ..graph import ArchGraph
-from .featurize import collate
+from ..shapes import FEATURE_SETS
+from ..threads import torch_threads
+from .featurize import collate, graph_matrix, shape_matrix
 from .gcn import TGNASGCN
 
 
@@ -38,10 +40,15 @@ class TrainConfig:
     lr_step: int = 50               # StepLR step (epochs)
     lr_gamma: float = 0.5
     seed: int = 0
+    shape_features: str = "none"    # numeric features besides the text: a key of shapes.FEATURE_SETS
+
+    def __post_init__(self) -> None:
+        if self.shape_features not in FEATURE_SETS:
+            raise ValueError(f"unknown shape feature set {self.shape_features!r}; choose from {', '.join(FEATURE_SETS)}")
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        """Build from a dict, ignoring unknown keys."""
+        """Build from a dict, ignoring unknown keys (a checkpoint from before shape features reads as ``none``)."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
@@ -49,10 +56,26 @@ class TrainConfig:
         """Plain dict (JSON-ready)."""
         return asdict(self)
 
+    @property
+    def node_features(self) -> tuple[str, ...]:
+        """The numeric features each node carries into the GCN besides its operator text (shapes.py)."""
+        return FEATURE_SETS[self.shape_features][0]
+
+    @property
+    def graph_features(self) -> tuple[str, ...]:
+        """The network-size features of the model's linear size term (empty: no such term)."""
+        return FEATURE_SETS[self.shape_features][1]
+
+    @property
+    def uses_shapes(self) -> bool:
+        """Whether the model needs graphs with shape context."""
+        return bool(self.node_features or self.graph_features)
+
     def build_model(self, in_dim: int) -> TGNASGCN:
         """A fresh, untrained GCN with this config's architecture."""
         return TGNASGCN(in_dim, hidden=self.hidden, layers=self.layers, norm=self.norm, readout=self.readout,
-                        dropout=self.dropout, undirected=self.undirected)
+                        dropout=self.dropout, undirected=self.undirected, shape_dim=len(self.node_features),
+                        size_dim=len(self.graph_features))
 
     def embedder(self) -> OperatorEmbedder:
         """The operator embedder this config expects."""
@@ -132,14 +155,26 @@ def train_gcn(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConf
 
     Labels are standardised here, per task when ``tasks`` (one name per sample) is given; then every mini-batch
     is drawn from one task, so the rank loss only compares architectures measured on the same benchmark.
+    Runs on one CPU thread: mini-batches of 32 small graphs ran ~25x slower with 2 threads on a busy 2-core machine.
     """
+    with torch_threads(1):
+        return _train(graphs, y, config, model, progress, tasks, per_task)
+
+
+def _train(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConfig, model: TGNASGCN | None,
+           progress: bool, tasks: Sequence[str] | None, per_task: dict[str, int] | None) -> TGNASGCN:
     seed_everything(config.seed)
     embedder = config.embedder()
     target = torch.tensor(standardise_per_task(y, tasks), dtype=torch.float32)
     task_arr = None if tasks is None else np.asarray([str(t) for t in tasks])
     if task_arr is not None and len(task_arr) != len(graphs):
         raise ValueError(f"got {len(graphs)} graphs but {len(task_arr)} task names")
-    model = model if model is not None else config.build_model(embedder.dim)
+    if model is None:
+        model = config.build_model(embedder.dim)
+        if config.node_features:  # standardise shape features with the training graphs' statistics
+            model.set_shape_stats(torch.from_numpy(shape_matrix(graphs, config.node_features)))
+        if config.graph_features:
+            model.set_size_stats(torch.from_numpy(graph_matrix(graphs, config.graph_features)))
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=config.lr_step, gamma=config.lr_gamma)
     loss_fn = _loss_fn(config.loss)
@@ -156,8 +191,9 @@ def train_gcn(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConf
         for idx in _batch_plan(n, config.batch_size, gen, task_arr, per_task):
             if len(idx) < 2:  # batch norm needs two graphs
                 continue
-            b = collate([graphs[i] for i in idx], embedder)
-            pred = model(b.x, b.edge_index, b.batch, len(idx))
+            b = collate([graphs[i] for i in idx], embedder, node_features=config.node_features,
+                        graph_features=config.graph_features)
+            pred = model(b.x, b.edge_index, b.batch, len(idx), gfeat=b.gfeat)
             loss = loss_fn(pred, target[idx])
             opt.zero_grad()
             loss.backward()
@@ -168,14 +204,15 @@ def train_gcn(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConf
 
 
 @torch.no_grad()
-def predict(models: Sequence[TGNASGCN], graphs: Sequence[ArchGraph], embedder: OperatorEmbedder,
+def predict(models: Sequence[TGNASGCN], graphs: Sequence[ArchGraph], config: "TrainConfig",
             batch_size: int = 16384, device: str | torch.device = "cpu") -> np.ndarray:
     """Mean prediction of an ensemble of GCNs for every graph (disconnected graphs included; no masking here)."""
     out = np.empty(len(graphs), dtype=np.float64)
+    embedder = config.embedder()
     for start in range(0, len(graphs), batch_size):
         chunk = graphs[start:start + batch_size]
-        b = collate(chunk, embedder, device)
-        preds = [m.to(device).eval()(b.x, b.edge_index, b.batch, len(chunk)) for m in models]
+        b = collate(chunk, embedder, device, config.node_features, config.graph_features)
+        preds = [m.to(device).eval()(b.x, b.edge_index, b.batch, len(chunk), gfeat=b.gfeat) for m in models]
         out[start:start + len(chunk)] = torch.stack(preds).mean(0).cpu().numpy()
     return out
 
@@ -198,14 +235,13 @@ def cross_validate(graphs: Sequence[ArchGraph], y: Sequence[float], groups: Sequ
     y = np.asarray(y, dtype=np.float64)
     oof = np.empty(len(graphs))
     per_fold = []
-    embedder = config.embedder()
     for fold, test_idx in enumerate(grouped_folds(groups, k, seed=config.seed)):
         train_idx = np.setdiff1d(np.arange(len(graphs)), test_idx)
         models = []
         for member in range(ensemble):
             cfg = TrainConfig.from_dict({**config.to_dict(), "seed": config.seed * 1000 + fold * 10 + member})
             models.append(train_gcn([graphs[i] for i in train_idx], y[train_idx], cfg))
-        oof[test_idx] = predict(models, [graphs[i] for i in test_idx], embedder)
+        oof[test_idx] = predict(models, [graphs[i] for i in test_idx], config)
         per_fold.append(stats.spearmanr(oof[test_idx], y[test_idx])[0])
     return {
         "spearman": float(stats.spearmanr(oof, y)[0]),

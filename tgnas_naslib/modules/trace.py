@@ -41,7 +41,9 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
+from ..shapes import NodeShape
 from ..threads import torch_threads
+from .cost import LayerStat, layer_stat, network_cost
 from .text import OpInfo, OtherArg, TensorArg, function_info, function_name, module_info
 
 #: the ``space`` recorded in graphs of traced modules
@@ -89,11 +91,15 @@ class _Raw:
     infos: list[OpInfo] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     preds: list[list[int]] = field(default_factory=list)
+    stats: list[LayerStat | None] = field(default_factory=list)
+    #: cost of executed layers that are not nodes (e.g. a dead branch): still part of the network's cost
+    extra: list[LayerStat] = field(default_factory=list)
 
-    def add(self, info: OpInfo, name: str, preds: Sequence[int] = ()) -> int:
+    def add(self, info: OpInfo, name: str, preds: Sequence[int] = (), stat: LayerStat | None = None) -> int:
         self.infos.append(info)
         self.names.append(name)
         self.preds.append(list(dict.fromkeys(preds)))
+        self.stats.append(stat)
         return len(self.infos) - 1
 
 
@@ -125,13 +131,20 @@ def _fx_trace(model: nn.Module) -> torch.fx.GraphModule:
 
 
 def _fx_raw(gm: torch.fx.GraphModule, example: torch.Tensor) -> _Raw:
-    """Run the traced graph once (which values are tensors, and their ranks), then build the raw graph."""
+    """Run the traced graph once (which values are tensors, their ranks, each layer's shapes and cost), then build
+    the raw graph."""
     seen: dict[torch.fx.Node, tuple[bool, int | None]] = {}
+    stats: dict[torch.fx.Node, LayerStat] = {}
+    batch = int(example.shape[0]) if example.dim() else 1
 
     class _Probe(torch.fx.Interpreter):
         def run_node(self, n: torch.fx.Node) -> Any:
             out = super().run_node(n)
             seen[n] = (_has_tensor(out), out.dim() if isinstance(out, torch.Tensor) else None)
+            if n.op in ("call_module", "call_function", "call_method", "placeholder") and seen[n][0]:
+                args = out if n.op == "placeholder" else self.map_nodes_to_values(n.args, n)
+                module = gm.get_submodule(n.target) if n.op == "call_module" else None
+                stats[n] = layer_stat(module, args, out, batch)
             return out
 
     _Probe(gm).run(example)
@@ -152,7 +165,7 @@ def _fx_raw(gm: torch.fx.GraphModule, example: torch.Tensor) -> _Raw:
     for n in gm.graph.nodes:
         is_tensor = seen.get(n, (False, None))[0]
         if n.op == "placeholder":
-            prod[n] = [raw.add(OpInfo(INPUT, "input"), n.name)] if is_tensor else []
+            prod[n] = [raw.add(OpInfo(INPUT, "input"), n.name, stat=stats.get(n))] if is_tensor else []
         elif n.op == "get_attr" or not is_tensor and n.op != "output":
             prod[n] = []  # parameters / buffers, and non-tensor values (sizes, shapes): no data flow
         elif n.op == "output":
@@ -173,7 +186,9 @@ def _fx_raw(gm: torch.fx.GraphModule, example: torch.Tensor) -> _Raw:
             elif info.kind == "const":
                 prod[n] = []
             else:
-                prod[n] = [raw.add(info, name, preds)]
+                prod[n] = [raw.add(info, name, preds, stats.get(n))]
+            if info.kind in ("plumb", "const") and n in stats:
+                raw.extra.append(stats[n])
     return raw
 
 
@@ -181,9 +196,10 @@ def _fx_raw(gm: torch.fx.GraphModule, example: torch.Tensor) -> _Raw:
 class _HookRecorder(TorchFunctionMode):
     """Records leaf-module calls (hooks) and functional ops outside leaf modules, edges by tensor identity."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, batch: int = 1) -> None:
         super().__init__()
         self.raw = _Raw()
+        self.batch = batch
         self.prod: dict[int, list[int]] = {}
         self._alive: list[torch.Tensor] = []  # keeps every seen tensor alive, so ids are never reused
         self._leaf_depth = 0
@@ -246,12 +262,13 @@ class _HookRecorder(TorchFunctionMode):
             preds = self._pending.pop()
             if preds is None or not _has_tensor(out):
                 return None
+            stat = layer_stat(mod, args, out, self.batch)
             if info.kind == "soft" and isinstance(out, torch.Tensor) and any(out is a for a in _tensors(args)):
                 # Identity / eval Dropout hand back their input object: give later readers of the input
                 # their own handle, so only readers of the output depend on this node (not for in-place ops,
                 # e.g. ReLU(inplace=True), whose readers do see the modified tensor)
                 out = out.view_as(out)
-            self.assign(out, [self.raw.add(info, name, preds)])
+            self.assign(out, [self.raw.add(info, name, preds, stat)])
             return out
         return hook
 
@@ -289,13 +306,14 @@ class _HookRecorder(TorchFunctionMode):
             self.assign(out, [])
         else:
             scope = self._scope[-1] if self._scope else ""
-            self.assign(out, [self.raw.add(info, f"{scope}.{name}" if scope else name, preds)])
+            stat = layer_stat(None, args, out, self.batch)
+            self.assign(out, [self.raw.add(info, f"{scope}.{name}" if scope else name, preds, stat)])
 
 
 def _hooks_raw(model: nn.Module, example: torch.Tensor) -> _Raw:
-    rec = _HookRecorder(model)
+    rec = _HookRecorder(model, int(example.shape[0]) if example.dim() else 1)
     try:
-        rec.assign(example, [rec.raw.add(OpInfo(INPUT, "input"), "x")])
+        rec.assign(example, [rec.raw.add(OpInfo(INPUT, "input"), "x", stat=layer_stat(None, example, example, 1))])
         with rec:
             out = model(example)
         rec.raw.add(OpInfo(OUTPUT, "output"), "output", rec.producers(out))
@@ -308,7 +326,7 @@ def _hooks_raw(model: nn.Module, example: torch.Tensor) -> _Raw:
 def _finish(raw: _Raw, collapse: bool) -> tuple[ArchGraph, tuple[str, ...]]:
     n = len(raw.infos)
     kinds = [i.kind for i in raw.infos]
-    parts: list[list[OpInfo]] = [[i] for i in raw.infos]
+    parts: list[list[int]] = [[v] for v in range(n)]  # the raw nodes a node stands for (after folding)
     pred = [set(p) for p in raw.preds]
     succ: list[set[int]] = [set() for _ in range(n)]
     for v in range(n):
@@ -360,7 +378,7 @@ def _finish(raw: _Raw, collapse: bool) -> tuple[ArchGraph, tuple[str, ...]]:
                 succ[u].add(w)
                 pred[w].add(u)
         for v in range(n):  # pre-activation: norm / activation feeding only a conv / linear fed only by it
-            if not alive[v] or not all(p.kind in _FOLDABLE for p in parts[v]):
+            if not alive[v] or not all(kinds[p] in _FOLDABLE for p in parts[v]):
                 continue
             w = _prefix_target(v)
             if w is None:
@@ -372,8 +390,9 @@ def _finish(raw: _Raw, collapse: bool) -> tuple[ArchGraph, tuple[str, ...]]:
                 succ[u].add(w)
                 pred[w].add(u)
 
-    def text(ps: list[OpInfo]) -> str:
-        return ", ".join([ps[0].text] + [p.fold or p.text for p in ps[1:]])
+    def text(ps: list[int]) -> str:
+        infos = [raw.infos[p] for p in ps]
+        return ", ".join([infos[0].text] + [p.fold or p.text for p in infos[1:]])
 
     inputs = [v for v in range(n) if kinds[v] == "input" and alive[v]]
     out = next(v for v in range(n) if kinds[v] == "output")
@@ -385,12 +404,32 @@ def _finish(raw: _Raw, collapse: bool) -> tuple[ArchGraph, tuple[str, ...]]:
         if v in back:
             back.update(pred[v])
     keep = [v for v in range(n) if alive[v] and v in fwd and v in back]
+    cost = network_cost(raw.stats + raw.extra)
     if out not in keep:
         return ArchGraph.disconnected(SPACE), (raw.names[inputs[0]] if inputs else "x", "output")
     index = {v: i for i, v in enumerate(keep)}
     ops = [text(parts[v]) for v in keep]
     edges = [(index[u], index[v]) for v in keep for u in pred[v] if u in index]
-    return ArchGraph.build(ops, edges, SPACE), tuple(raw.names[v] for v in keep)
+    shapes = [_node_shape(raw, parts[v], pred[v]) for v in keep]
+    return ArchGraph.build(ops, edges, SPACE, shapes, cost), tuple(raw.names[v] for v in keep)
+
+
+def _node_shape(raw: _Raw, part: list[int], preds: set[int]) -> NodeShape:
+    """A traced node's shape: input geometry of its first layer, output channels of its last, stride / kernel /
+    groups of its weighted layer, and the summed cost of every layer folded into it."""
+    pairs = [(p, raw.stats[p]) for p in part if raw.stats[p] is not None]
+    stats = [st for _, st in pairs]
+    if not stats:  # the output node: what arrives there
+        stats = [raw.stats[p] for p in sorted(preds) if raw.stats[p] is not None][:1]
+        if not stats:
+            return NodeShape(1.0, 1.0, 1.0)
+        s = stats[0]
+        return NodeShape(float(s.c_out), float(s.c_out), 1.0)
+    main = next((st for p, st in pairs if raw.infos[p].kind in _WEIGHTED), stats[0])
+    flops = sum(st.cost.flops for st in stats)
+    params = sum(st.cost.params for st in stats)
+    return NodeShape(float(stats[0].c_in), float(stats[-1].c_out), round(stats[0].h_in, 4), main.stride, main.kernel,
+                     float(main.groups), flops, params, 1)
 
 
 # the entry points -----------------------------------------------------------------------------------------------------
@@ -443,8 +482,8 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
                         f"{cls} does not run on a zero tensor of input_shape {shape}: {_reason(exc)}"
                     ) from None
                 raw = _Raw()
-                raw.add(OpInfo(INPUT, "input"), "x")
-                raw.add(module_info(model), cls, [0])
+                raw.add(OpInfo(INPUT, "input"), "x", stat=layer_stat(None, example, example, 1))
+                raw.add(module_info(model), cls, [0], layer_stat(model, example, model(example), shape[0]))
                 raw.add(OpInfo(OUTPUT, "output"), "output", [1])
                 graph, names = _finish(raw, collapse)
                 return TracedModule(graph, names, "fx", cls, shape)

@@ -1,8 +1,8 @@
 """Pruning search (TG-NAS v1): start from the supernet, drop per edge the operator whose removal costs least.
 
 The supernet holds every operator on every edge; as a TG-NAS graph an edge with several operators is several
-parallel op nodes (``graph.edge_op_graph`` with several ``(a, b, op)`` triples for one edge), with ``none`` and
-``skip_connect`` handled exactly as the space adapters do for the model's representation. Each round scores,
+parallel op nodes (the adapter's ``edges_graph`` with several ``(a, b, op)`` triples for one edge), with ``none``
+and ``skip_connect`` handled exactly as for single architectures, and every op counted in the network's cost. Each round scores,
 for every edge still holding more than one operator and every operator on it, the supernet with that operator
 removed, then removes on each edge the operator whose removal leaves the highest score (ties: the lower op
 index). Rounds repeat until one operator per edge remains.
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from ..graph import ArchGraph, edge_op_graph
+from ..graph import ArchGraph
 from ..spaces import SearchSpace
 from ..spaces.base import CellSpace
 from ..spaces.darts import NUM_INTERMEDIATE
@@ -39,31 +39,22 @@ class Supernet:
     """A cell (or DARTS cell pair) whose edges can each hold any subset of the space's operators."""
 
     space: SearchSpace
-    num_nodes: int
     edges: tuple[tuple[int, int], ...]
-    input_nodes: tuple[int, ...]
-    output_node: int | None
-    concat_nodes: tuple[int, ...] = ()
 
     def graph(self, choice: Sequence[Sequence[int]], representation: str) -> ArchGraph:
         """The graph with op indices ``choice[e]`` on edge ``e`` (an empty choice removes the edge)."""
         ops = self.space.operators
         triples = [(a, b, ops[o]) for (a, b), held in zip(self.edges, choice) for o in held]
-        prune = representation == "prune"
-        return edge_op_graph(self.num_nodes, triples, self.input_nodes, self.output_node, self.space.name,
-                             self.concat_nodes,
-                             none_ops=self.space.none_ops if prune else frozenset(),
-                             skip_ops=self.space.skip_ops if prune else frozenset())
+        return self.space.edges_graph(triples, representation)
 
 
 def supernet(space: SearchSpace) -> Supernet:
     """The supernet of a supported space."""
     if isinstance(space, CellSpace):
-        return Supernet(space, 4, space.cell_edges, (0,), 3)
+        return Supernet(space, space.cell_edges)
     edges = tuple((src + off, node + off) for off in (0, _DARTS_CELL)
                   for node in range(2, _DARTS_CELL) for src in range(node))
-    return Supernet(space, 2 * _DARTS_CELL, edges, (0, 1, _DARTS_CELL, _DARTS_CELL + 1), None,
-                    tuple(n + off for off in (0, _DARTS_CELL) for n in range(2, _DARTS_CELL)))
+    return Supernet(space, edges)
 
 
 def prune_cost(space: Any) -> int:

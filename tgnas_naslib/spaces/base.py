@@ -10,6 +10,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..graph import ArchGraph, ArchitectureError, edge_op_graph
+from ..shapes import Cost, NodeShape
 
 #: How ``none`` and identity edges enter the graph. "prune": ``none`` edges are dropped, dead nodes pruned and
 #: skip connections become plain edges (NB101, the training space, has no such nodes: identity there is just an
@@ -91,9 +92,30 @@ class SearchSpace(ABC):
             return arch
         return self.graph(self.canonical(arch), check_representation(representation))
 
+    #: datasets (benchmark tasks) whose network definitions the adapter knows; the first is the default, whose
+    #: network gives the graphs their shape context
+    datasets: tuple[str, ...] = ()
+
     def format(self, arch: Any) -> str:
         """The human-readable form of an architecture (benchmark string, genotype, ...)."""
         return str(self.canonical(arch))
+
+    def cost(self, arch: Any, dataset: str | None = None) -> Cost:
+        """Whole-network FLOPs and parameters of an architecture (any accepted encoding), as NASLib counts them."""
+        return self.network_cost(self.canonical(arch), self.check_dataset(dataset))
+
+    def network_cost(self, arch: Any, dataset: str) -> Cost:
+        """Whole-network cost of a canonical architecture on ``dataset`` (dead operators included)."""
+        raise NotImplementedError(f"{self.name} has no network definition")
+
+    def check_dataset(self, dataset: str | None) -> str:
+        """The dataset name (default: the space's first), or a clear error listing the known ones."""
+        if dataset is None:
+            return self.datasets[0]
+        if dataset not in self.datasets:
+            raise ArchitectureError(f"{self.name} has no network definition for dataset {dataset!r}; "
+                                    f"known: {', '.join(self.datasets)}")
+        return dataset
 
     def size(self) -> int | None:
         """Number of architectures, if the space is enumerable."""
@@ -123,14 +145,45 @@ class CellSpace(SearchSpace):
         return self.cell_ops
 
     def graph(self, arch: tuple[int, ...], representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
-        """Edge ops become nodes (input, one node per live op, output); see graph.edge_op_graph."""
+        """Edge ops become nodes (input, one node per live op, output), each with its shape context over every
+        cell of the default network; see graph.edge_op_graph."""
+        return self.edges_graph([(a, b, self.cell_ops[o]) for (a, b), o in zip(self.cell_edges, arch)],
+                                representation)
+
+    def edges_graph(self, edge_ops: Sequence[tuple[int, int, str]],
+                    representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
+        """The graph of a cell given as (source, target, op name) triples: one per edge, or several parallel ops
+        per edge (a supernet); the network cost counts every op."""
         prune = representation == "prune"
+        dataset = self.datasets[0]
+        inp, out = self.io_shapes(dataset)
+        shapes = [self.edge_shape(a, op, dataset) for a, _, op in edge_ops]
         return edge_op_graph(
-            4, [(a, b, self.cell_ops[o]) for (a, b), o in zip(self.cell_edges, arch)], input_nodes=[0],
-            output_node=3, space=self.name,
+            4, edge_ops, input_nodes=[0], output_node=3, space=self.name,
             none_ops=self.none_ops if prune else frozenset(),
             skip_ops=self.skip_ops if prune else frozenset(),
+            edge_shapes=shapes, input_shapes=[inp], output_shape=out,
+            cost=self.skeleton_cost(dataset) + sum((s.cost for s in shapes), Cost()),
         )
+
+    def network_cost(self, arch: tuple[int, ...], dataset: str) -> Cost:
+        """The fixed network around the cells plus every edge operator of every cell (dead ones included)."""
+        cost = self.skeleton_cost(dataset)
+        for (a, _), o in zip(self.cell_edges, arch):
+            cost = cost + self.edge_shape(a, self.cell_ops[o], dataset).cost
+        return cost
+
+    def edge_shape(self, source: int, op: str, dataset: str) -> NodeShape:
+        """Shape context of operator ``op`` on a cell edge leaving cell node ``source``, over all cells."""
+        raise NotImplementedError
+
+    def io_shapes(self, dataset: str) -> tuple[NodeShape, NodeShape]:
+        """Shape context of the cell's input and output nodes."""
+        raise NotImplementedError
+
+    def skeleton_cost(self, dataset: str) -> Cost:
+        """Cost of everything outside the cells (stem, reductions, head)."""
+        raise NotImplementedError
 
     def size(self) -> int:
         """Number of ops to the power of the number of edges."""

@@ -4,17 +4,111 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Mapping, NamedTuple
+from functools import lru_cache
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
+from .. import shapes as sh
 from ..graph import ArchGraph, ArchitectureError, edge_op_graph
+from ..shapes import Cost, Instance, NodeShape
 from .base import SearchSpace, plain
 
 #: NASLib's COMPACT_OPS order for NB301 compact encodings
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
        "dil_conv_5x5")
 NUM_INTERMEDIATE = 4
+
+#: The NB301 training network, as NASLib builds it (the one NAS-Bench-Suite-Zero measured): conv 3x3 stem to 3*32
+#: channels + BN, 8 cells (reduction cells 3rd and 6th, i.e. at 1/3 and 2/3 of the depth) at 32 / 64 / 128
+#: channels, each cell preprocessing its two inputs (ReLU-Conv1x1-BN, or FactorizedReduce after a reduction) and
+#: concatenating its 4 intermediate nodes; global average pool and a linear classifier (no auxiliary head). Cell
+#: ops have non-affine BN; pools are followed by BN; skip in a reduction cell is a FactorizedReduce.
+INIT_CHANNELS = 32
+STEM_MULTIPLIER = 3
+#: dataset -> (input size, classes)
+DATASETS = {"cifar10": (32, 10)}
+_KERNEL = {"max_pool_3x3": 3, "avg_pool_3x3": 3, "sep_conv_3x3": 3, "sep_conv_5x5": 5, "dil_conv_3x3": 3,
+           "dil_conv_5x5": 5}
+
+
+def _op_cost(op: str, c: int, h: int, stride: int) -> Cost:
+    """One cell operator at ``c`` channels on an ``h x h`` input (NASLib's DARTS primitives)."""
+    ho = sh.out_size(h, 3, stride)
+    if op in ("max_pool_3x3", "avg_pool_3x3"):
+        return sh.pool(c, h, 3, stride, 1) + sh.bn(c, ho, affine=False)
+    if op == "skip_connect":
+        return sh.ZERO if stride == 1 else sh.factorized_reduce(c, c, h, affine=False)
+    if op == "none":
+        return sh.ZERO
+    k = _KERNEL.get(op)
+    if op.startswith("sep_conv_") and k:
+        return (sh.relu(c, h) + sh.conv(c, c, k, h, stride, groups=c) + sh.conv(c, c, 1, ho) + sh.bn(c, ho, False)
+                + sh.relu(c, ho) + sh.conv(c, c, k, ho, 1, groups=c) + sh.conv(c, c, 1, ho) + sh.bn(c, ho, False))
+    if op.startswith("dil_conv_") and k:
+        return (sh.relu(c, h) + sh.conv(c, c, k, h, stride, groups=c, dilation=2) + sh.conv(c, c, 1, ho)
+                + sh.bn(c, ho, False))
+    raise ArchitectureError(f"no network definition for DARTS operator {op!r}; known: {', '.join(OPS)}")
+
+
+@lru_cache(maxsize=None)
+def _cells(dataset: str) -> tuple[tuple[bool, int, int, Cost, Instance, Instance], ...]:
+    """Per cell: (reduction?, channels, input size, -, preprocess of input 0, preprocess of input 1)."""
+    h = DATASETS[dataset][0]
+    c_prev_prev = c_prev = STEM_MULTIPLIER * INIT_CHANNELS
+    h_prev_prev = h_prev = h
+    c = INIT_CHANNELS
+    reduction_prev = False
+    out = []
+    for k in range(8):
+        reduction = k in (2, 5)
+        if reduction:
+            c *= 2
+        if reduction_prev:
+            pre0 = Instance(c_prev_prev, c, h_prev_prev, 2, sh.factorized_reduce(c_prev_prev, c, h_prev_prev))
+        else:
+            pre0 = Instance(c_prev_prev, c, h_prev_prev, 1, sh.relu_conv_bn(c_prev_prev, c, 1, h_prev))
+        pre1 = Instance(c_prev, c, h_prev, 1, sh.relu_conv_bn(c_prev, c, 1, h_prev))
+        out.append((reduction, c, h_prev, sh.ZERO, pre0, pre1))
+        h_out = sh.out_size(h_prev, 3, 2) if reduction else h_prev
+        c_prev_prev, c_prev, h_prev_prev, h_prev = c_prev, NUM_INTERMEDIATE * c, h_prev, h_out
+        reduction_prev = reduction
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _edge_shape(reduction: bool, source: int, op: str, dataset: str) -> NodeShape:
+    instances = []
+    for red, c, h, _, _, _ in _cells(dataset):
+        if red != reduction:
+            continue
+        stride = 2 if reduction and source < 2 else 1
+        h_in = h if source < 2 or not reduction else sh.out_size(h, 3, 2)
+        instances.append(Instance(c, c, h_in, stride, _op_cost(op, c, h_in, stride)))
+    depthwise = 1.0 if op.startswith(("sep_conv", "dil_conv")) else 0.0
+    return sh.node_shape(instances, _KERNEL.get(op, 1), depthwise)
+
+
+@lru_cache(maxsize=None)
+def _io_shapes(dataset: str) -> tuple[tuple[NodeShape, ...], NodeShape]:
+    """Input nodes (normal s0, s1, reduction s0, s1: their preprocessing) and the concatenating output."""
+    cells = _cells(dataset)
+    inputs = tuple(sh.node_shape([cell[4 + k] for cell in cells if cell[0] == red]) for red in (False, True)
+                   for k in (0, 1))
+    out = sh.node_shape([Instance(c, NUM_INTERMEDIATE * c, sh.out_size(h, 3, 2) if red else h, 1, sh.ZERO)
+                         for red, c, h, _, _, _ in cells])
+    return inputs, out
+
+
+@lru_cache(maxsize=None)
+def _skeleton(dataset: str) -> Cost:
+    h, classes = DATASETS[dataset]
+    c_stem = STEM_MULTIPLIER * INIT_CHANNELS
+    cost = sh.conv(3, c_stem, 3, h) + sh.bn(c_stem, h)
+    for _, _, _, _, pre0, pre1 in _cells(dataset):
+        cost = cost + pre0.cost + pre1.cost
+    red, c, h_last, _, _, _ = _cells(dataset)[-1]
+    return cost + sh.global_pool(NUM_INTERMEDIATE * c, h_last) + sh.linear(NUM_INTERMEDIATE * c, classes)
 
 
 class Genotype(NamedTuple):
@@ -81,6 +175,7 @@ class Darts(SearchSpace):
     operators = OPS
     none_ops = frozenset({"none"})
     skip_ops = frozenset({"skip_connect"})
+    datasets = tuple(DATASETS)
 
     def canonical(self, arch: Any) -> tuple[tuple, tuple]:
         """Accept NASLib's compact ((input, op_idx) x 8, x 8), a DARTS Genotype (object, dict or string).
@@ -112,20 +207,36 @@ class Darts(SearchSpace):
 
     def graph(self, arch: tuple, representation: str = "prune") -> ArchGraph:
         """Both cells as op-on-node DAGs (each with its 2 inputs as input nodes), joined at one output node."""
-        prune = representation == "prune"
         edge_ops = []
-        offset = 0
-        for cell in arch:
-            for k, (src, op) in enumerate(cell):
-                node = 2 + k // 2
-                edge_ops.append((src + offset, node + offset, op))
-            offset += 2 + NUM_INTERMEDIATE
+        for reduction, cell in enumerate(arch):
+            offset = reduction * (2 + NUM_INTERMEDIATE)
+            edge_ops += [(src + offset, 2 + k // 2 + offset, op) for k, (src, op) in enumerate(cell)]
+        return self.edges_graph(edge_ops, representation)
+
+    def edges_graph(self, edge_ops: Sequence[tuple[int, int, str]], representation: str = "prune") -> ArchGraph:
+        """The two-cell graph from (source, target, op) triples, the reduction cell's nodes offset by 6; several
+        ops per edge (a supernet) are parallel nodes and all count in the network cost."""
+        prune = representation == "prune"
+        dataset = self.datasets[0]
+        cell = 2 + NUM_INTERMEDIATE
+        shapes = [_edge_shape(a >= cell, a % cell, op, dataset) for a, _, op in edge_ops]
+        inputs, output = _io_shapes(dataset)
         return edge_op_graph(
-            2 * (2 + NUM_INTERMEDIATE), edge_ops, input_nodes=[0, 1, 6, 7], output_node=None, space=self.name,
+            2 * cell, edge_ops, input_nodes=[0, 1, 6, 7], output_node=None, space=self.name,
             concat_nodes=[2, 3, 4, 5, 8, 9, 10, 11],
             none_ops=self.none_ops if prune else frozenset(),
             skip_ops=self.skip_ops if prune else frozenset(),
+            edge_shapes=shapes, input_shapes=inputs, output_shape=output,
+            cost=_skeleton(dataset) + sh.total(s.cost for s in shapes),
         )
+
+    def network_cost(self, arch: tuple, dataset: str) -> Cost:
+        """Stem, preprocessing, head, plus every operator of the 6 normal and 2 reduction cells."""
+        cost = _skeleton(dataset)
+        for reduction, cell in enumerate(arch):
+            for src, op in cell:
+                cost = cost + _edge_shape(bool(reduction), src, op, dataset).cost
+        return cost
 
     def compact(self, arch: Any) -> tuple:
         """NASLib's compact form ((input, op_idx) x 8, x 8); raises for ops outside COMPACT_OPS."""

@@ -6,12 +6,96 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .. import shapes as sh
 from ..graph import ArchGraph, ArchitectureError
+from ..shapes import Cost, Instance, NodeShape
 from .base import SearchSpace, int_tuple, literal, plain
 
 #: NB101 op codes of NASLib's 56-tuple hash
 OPS = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
 NUM_NODES = 7
+
+#: The NAS-Bench-101 network (nasbench / nasbench_pytorch, which NASLib uses): Conv3x3-BN-ReLU stem to 128
+#: channels; 3 stacks of 3 cells at 128 / 256 / 512 channels with a 2x2 max pool between stacks; global mean and a
+#: linear classifier. In a cell the output channels are split between the vertices feeding the output, every
+#: vertex fed by the cell input gets a Conv1x1-BN-ReLU projection of it, and ops keep their vertex's channels.
+STEM_CHANNELS = 128
+STACKS = 3
+CELLS_PER_STACK = 3
+#: dataset -> (input size, classes)
+DATASETS = {"cifar10": (32, 10)}
+_OP_COST = {
+    "conv3x3-bn-relu": lambda c, h: sh.conv_bn_relu(c, c, 3, h),
+    "conv1x1-bn-relu": lambda c, h: sh.conv_bn_relu(c, c, 1, h),
+    "maxpool3x3": lambda c, h: sh.pool(c, h, 3, 1, 1),
+}
+_KERNEL = {"conv3x3-bn-relu": 3, "conv1x1-bn-relu": 1, "maxpool3x3": 3}
+
+
+def vertex_channels(c_in: int, c_out: int, matrix: np.ndarray) -> list[int]:
+    """Channels of every vertex of a pruned cell (NAS-Bench-101's rule: the output's channels are split evenly
+    between the vertices that feed it, the first ones taking the remainder; other vertices take the largest of
+    their successors')."""
+    n = matrix.shape[0]
+    channels = [0] * n
+    channels[0], channels[-1] = c_in, c_out
+    if n == 2:
+        return channels
+    feeders = int(matrix[1:, n - 1].sum())
+    share, extra = divmod(c_out, feeders)
+    for v in range(1, n - 1):
+        if matrix[v, n - 1]:
+            channels[v] = share + (1 if extra > 0 else 0)
+            extra -= 1 if extra > 0 else 0
+    for v in range(n - 3, 0, -1):
+        if not matrix[v, n - 1]:
+            for dst in range(v + 1, n - 1):
+                if matrix[v, dst]:
+                    channels[v] = max(channels[v], channels[dst])
+    return channels
+
+
+def _stack_sizes(dataset: str) -> list[tuple[int, int, int]]:
+    """(cell input channels, cell output channels, size) of the 9 cells in order."""
+    h = DATASETS[dataset][0]
+    c_in = c_out = STEM_CHANNELS
+    out = []
+    for stack in range(STACKS):
+        if stack:
+            h = sh.out_size(h, 2, 2, 0)
+            c_out *= 2
+        for _ in range(CELLS_PER_STACK):
+            out.append((c_in, c_out, h))
+            c_in = c_out
+    return out
+
+
+def _cell_instances(matrix: np.ndarray, ops: tuple[str, ...], dataset: str) -> list[list[Instance]]:
+    """Per vertex of the pruned cell, its 9 copies (op + the projection of the cell input it receives)."""
+    n = matrix.shape[0]
+    per_vertex: list[list[Instance]] = [[] for _ in range(n)]
+    for c_in, c_out, h in _stack_sizes(dataset):
+        ch = vertex_channels(c_in, c_out, matrix)
+        per_vertex[0].append(Instance(c_in, c_in, h, 1, sh.ZERO))
+        for v in range(1, n):
+            cost = sh.conv_bn_relu(c_in, ch[v], 1, h) if matrix[0, v] else sh.ZERO
+            if v < n - 1:
+                try:
+                    cost = cost + _OP_COST[ops[v]](ch[v], h)
+                except KeyError:
+                    raise ArchitectureError(f"no NAS-Bench-101 network definition for operator {ops[v]!r}; "
+                                            f"known: {', '.join(_OP_COST)}") from None
+            per_vertex[v].append(Instance(c_in if matrix[0, v] else ch[v], ch[v], h, 1, cost))
+    return per_vertex
+
+
+def _skeleton(dataset: str) -> Cost:
+    h, classes = DATASETS[dataset]
+    cost = sh.conv_bn_relu(3, STEM_CHANNELS, 3, h) + sh.linear(_stack_sizes(dataset)[-1][1], classes)
+    for (c_prev, _, h_prev), (c_in, _, h_next) in zip(_stack_sizes(dataset), _stack_sizes(dataset)[1:]):
+        if h_next != h_prev:
+            cost = cost + sh.pool(c_prev, h_prev, 2, 2, 0)
+    return cost
 
 
 def spec_to_tuple(matrix: Any, ops: Any) -> tuple[int, ...]:
@@ -28,6 +112,7 @@ class NasBench101(SearchSpace):
     name = "nasbench101"
     aliases = ("nb101", "nas-bench-101")
     operators = OPS[2:]
+    datasets = tuple(DATASETS)
 
     def canonical(self, arch: Any) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]:
         """Accept a spec dict {matrix, ops}, a (matrix, ops) pair, or the 56-tuple; return (matrix, ops)."""
@@ -67,9 +152,26 @@ class NasBench101(SearchSpace):
         return tuple(tuple(int(v) for v in row) for row in mat), ops
 
     def graph(self, arch: tuple, representation: str = "prune") -> ArchGraph:
-        """Ops are already on nodes; nodes off every input->output path are pruned."""
+        """Ops are already on nodes; nodes off every input->output path are pruned (as NAS-Bench-101 does before
+        building the network); every node gets its shape context over the 9 cells."""
         matrix, ops = arch
-        return ArchGraph.from_adjacency(np.array(matrix), ops, space=self.name)
+        pruned = ArchGraph.from_adjacency(np.array(matrix), ops, space=self.name)
+        if not pruned.is_connected:
+            return ArchGraph.disconnected(self.name)
+        dataset = self.datasets[0]
+        per_vertex = _cell_instances(pruned.adjacency, pruned.ops, dataset)
+        shapes = [sh.node_shape(inst, _KERNEL.get(op, 1)) for inst, op in zip(per_vertex, pruned.ops)]
+        cost = _skeleton(dataset) + sh.total(i.cost for inst in per_vertex for i in inst)
+        return ArchGraph(pruned.ops, pruned.edges, self.name, tuple(shapes), cost)
+
+    def network_cost(self, arch: tuple, dataset: str) -> Cost:
+        """Stem, max pools, classifier and the 9 cells of the pruned spec."""
+        matrix, ops = arch
+        pruned = ArchGraph.from_adjacency(np.array(matrix), ops, space=self.name)
+        if not pruned.is_connected:
+            raise ArchitectureError("a NAS-Bench-101 cell without an input->output path builds no network")
+        per_vertex = _cell_instances(pruned.adjacency, pruned.ops, dataset)
+        return _skeleton(dataset) + sh.total(i.cost for inst in per_vertex for i in inst)
 
     def format(self, arch: Any) -> str:
         """``{'matrix': [...], 'ops': [...]}``."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
+from .. import shapes as sh
 from ..graph import ArchitectureError
+from ..shapes import Cost, Instance, NodeShape
 from .base import CellSpace, int_tuple
 
 #: NASLib op indices (0=Identity, 1=Zero, 2=ReLUConvBN3x3, 3=ReLUConvBN1x1, 4=AvgPool) in benchmark names
@@ -15,6 +18,60 @@ EDGES = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 # position in the benchmark string (|a~0|+|b~0|c~1|+|d~0|e~1|f~2|) -> tuple index
 _STRING_ORDER = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 _TOKEN = re.compile(r"^([A-Za-z0-9_]+)~(\d+)$")
+
+#: The network NASLib builds (NAS-Bench-201's TinyNetwork, the one NAS-Bench-Suite-Zero measured): conv 3x3 stem
+#: to 16 channels + BN; 3 stages of 5 cells at 16 / 32 / 64 channels; a ResNet basic block with stride 2 between
+#: stages; BN, ReLU, global average pool and a linear classifier. Cell convs are ReLU-Conv-BN (affine).
+STAGES = ((16, 5), (32, 5), (64, 5))
+#: dataset -> (input size, classes)
+DATASETS = {"cifar10": (32, 10), "cifar100": (32, 100), "ImageNet16-120": (16, 120)}
+
+
+def _op_cost(op: str, c: int, h: int) -> Cost:
+    if op == "nor_conv_3x3":
+        return sh.relu_conv_bn(c, c, 3, h)
+    if op == "nor_conv_1x1":
+        return sh.relu_conv_bn(c, c, 1, h)
+    if op == "avg_pool_3x3":
+        return sh.pool(c, h, 3)
+    if op in ("skip_connect", "none"):
+        return sh.ZERO
+    raise ArchitectureError(f"no NAS-Bench-201 network definition for operator {op!r}; known: {', '.join(OPS)}")
+
+
+def _stage_sizes(dataset: str) -> list[tuple[int, int, int]]:
+    """(channels, input size, cells) per stage."""
+    h = DATASETS[dataset][0]
+    out = []
+    for k, (c, n) in enumerate(STAGES):
+        out.append((c, h, n))
+        h = sh.out_size(h, 3, 2)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _edge_shape(op: str, dataset: str) -> NodeShape:
+    instances = [Instance(c, c, h, 1, _op_cost(op, c, h)) for c, h, n in _stage_sizes(dataset) for _ in range(n)]
+    kernel = {"nor_conv_3x3": 3, "avg_pool_3x3": 3}.get(op, 1)
+    return sh.node_shape(instances, kernel)
+
+
+@lru_cache(maxsize=None)
+def _io_shapes(dataset: str) -> tuple[NodeShape, NodeShape]:
+    node = sh.node_shape([Instance(c, c, h, 1, sh.ZERO) for c, h, n in _stage_sizes(dataset) for _ in range(n)])
+    return node, node
+
+
+@lru_cache(maxsize=None)
+def _skeleton(dataset: str) -> Cost:
+    h, classes = DATASETS[dataset]
+    cost = sh.conv(3, STAGES[0][0], 3, h) + sh.bn(STAGES[0][0], h)  # stem
+    for (c_in, h_in, _), (c_out, _, _) in zip(_stage_sizes(dataset), _stage_sizes(dataset)[1:]):
+        h_out = sh.out_size(h_in, 3, 2)
+        cost = (cost + sh.relu_conv_bn(c_in, c_out, 3, h_in, 2) + sh.relu_conv_bn(c_out, c_out, 3, h_out)
+                + sh.pool(c_in, h_in, 2, 2, 0) + sh.conv(c_in, c_out, 1, h_out))  # ResNet block, avg-pool shortcut
+    c, h, _ = _stage_sizes(dataset)[-1]
+    return cost + sh.bn(c, h) + sh.relu(c, h) + sh.global_pool(c, h) + sh.linear(c, classes)
 
 
 def parse_string(text: str) -> tuple[int, ...]:
@@ -63,6 +120,19 @@ class NasBench201(CellSpace):
     aliases = ("nb201", "nas-bench-201")
     cell_ops = OPS
     cell_edges = EDGES
+    datasets = tuple(DATASETS)
+
+    def edge_shape(self, source: int, op: str, dataset: str) -> NodeShape:
+        """Every cell edge of NB201 has the same shape: the op at 16/32/64 channels, 5 cells each."""
+        return _edge_shape(op, dataset)
+
+    def io_shapes(self, dataset: str) -> tuple[NodeShape, NodeShape]:
+        """Cell input and output: the stage's channels and size, no cost."""
+        return _io_shapes(dataset)
+
+    def skeleton_cost(self, dataset: str) -> Cost:
+        """Stem, the two ResNet reduction blocks and the classifier head."""
+        return _skeleton(dataset)
 
     def canonical(self, arch: Any) -> tuple[int, ...]:
         """Accept a 6-tuple (or list/array/string of one) or a benchmark string."""

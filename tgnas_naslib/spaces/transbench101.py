@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 from typing import Any, Iterator
 
 import numpy as np
 
-from ..graph import ArchGraph, ArchitectureError
+from .. import shapes as sh
+from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
+from ..shapes import Cost, Instance, NodeShape
 from .base import CellSpace, SearchSpace, int_tuple
 
 #: TransNAS-Bench micro op codes: 0=none, 1=skip, 2=ReLU-Conv1x1-BN, 3=ReLU-Conv3x3-BN (same ops as NB201)
@@ -17,14 +20,83 @@ MICRO_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
 MICRO_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 _MICRO_STRING = re.compile(r"^(?:\d+-\d+-)?([0-3])_([0-3]{2})_([0-3]{3})$")
 
-#: macro layer codes: each layer = 2 ResNet basic blocks; the first carries the change
-MACRO_LAYER_OPS = {
-    1: "resnet_basic_block",
-    2: "resnet_basic_block_channel_x2",
-    3: "resnet_basic_block_stride_2",
-    4: "resnet_basic_block_stride_2_channel_x2",
-}
+#: macro layer codes (each layer = 2 ResNet basic blocks; the first carries the change): 1 = same, 2 = channels x2,
+#: 3 = stride 2, 4 = stride 2 and channels x2
 _MACRO_STRING = re.compile(r"^(?:\d+-)?([1-4]{4,6})(?:-basic)?$")
+
+#: TransNAS-Bench-101's MacroNet (its ``net_infer/net_macro.py``, the network NAS-Bench-Suite-Zero measured): stem
+#: Conv3x3/2 to 32 channels + BN, ReLU-Conv3x3/2-BN to 64; then one layer per macro code, each of 2 cells (micro
+#: cells, or ResNet basic blocks for the macro space): codes 2 and 4 double the channels, 3 and 4 halve the size,
+#: in the layer's first cell. Micro networks all use the macro skeleton 41414. Inputs are 256x256.
+BASE_CHANNELS = 64
+MICRO_SKELETON = (4, 1, 4, 1, 4)
+INPUT_SIZE = 256
+#: task -> classes of its linear head (classification tasks); the other tasks' decoders are the same for every
+#: architecture, so their networks are costed as the encoder plus the class_scene head (a constant offset)
+HEADS = {"class_scene": 63, "class_object": 100}
+TASKS = ("class_scene", "class_object", "autoencoder", "jigsaw", "normal", "room_layout", "segmentsemantic")
+
+
+def _stem() -> tuple[Cost, int]:
+    h1 = sh.out_size(INPUT_SIZE, 3, 2)
+    h2 = sh.out_size(h1, 3, 2)
+    half = BASE_CHANNELS // 2
+    return sh.conv(3, half, 3, INPUT_SIZE, 2) + sh.bn(half, h1) + sh.relu_conv_bn(half, BASE_CHANNELS, 3, h1, 2), h2
+
+
+def _cells(codes: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
+    """(c_in, c_out, input size, stride) of every cell of the MacroNet with these layer codes."""
+    _, h = _stem()
+    c = BASE_CHANNELS
+    out = []
+    for code in codes:
+        target = c * 2 if code in (2, 4) else c
+        stride = 2 if code in (3, 4) else 1
+        out.append((c, target, h, stride))
+        h = sh.out_size(h, 1, stride)
+        out.append((target, target, h, 1))
+        c = target
+    return out
+
+
+def _head(c: int, h: int, task: str) -> Cost:
+    return sh.global_pool(c, h) + sh.linear(c, HEADS.get(task, HEADS["class_scene"]))
+
+
+def _micro_op_cost(op: int, c_in: int, c_out: int, h: int, stride: int) -> Cost:
+    """A TNB micro-cell edge: 0 zero, 1 identity (FactorizedReduce when the shape changes), 2/3 ReLU-Conv-BN."""
+    if op == 0:
+        return sh.ZERO
+    if op == 1:
+        return sh.ZERO if stride == 1 and c_in == c_out else sh.factorized_reduce(c_in, c_out, h, stride=stride)
+    return sh.relu_conv_bn(c_in, c_out, 1 if op == 2 else 3, h, stride)
+
+
+@lru_cache(maxsize=None)
+def _micro_edge_shape(source: int, op: int) -> NodeShape:
+    instances = []
+    for c_in, c_out, h, stride in _cells(MICRO_SKELETON):
+        if source == 0:
+            instances.append(Instance(c_in, c_out, h, stride, _micro_op_cost(op, c_in, c_out, h, stride)))
+        else:
+            ho = sh.out_size(h, 1, stride)
+            instances.append(Instance(c_out, c_out, ho, 1, _micro_op_cost(op, c_out, c_out, ho, 1)))
+    return sh.node_shape(instances, 3 if op == 3 else 1)
+
+
+@lru_cache(maxsize=None)
+def _micro_io() -> tuple[NodeShape, NodeShape]:
+    cells = _cells(MICRO_SKELETON)
+    inp = sh.node_shape([Instance(ci, ci, h, 1, sh.ZERO) for ci, _, h, _ in cells])
+    out = sh.node_shape([Instance(co, co, sh.out_size(h, 1, s), 1, sh.ZERO) for _, co, h, s in cells])
+    return inp, out
+
+
+@lru_cache(maxsize=None)
+def _micro_skeleton(task: str) -> Cost:
+    stem, _ = _stem()
+    _, c, h, s = _cells(MICRO_SKELETON)[-1]
+    return stem + _head(c, sh.out_size(h, 1, s), task)
 
 
 class TransBench101Micro(CellSpace):
@@ -34,6 +106,22 @@ class TransBench101Micro(CellSpace):
     aliases = ("tnb101_micro", "transnas_micro")
     cell_ops = MICRO_OPS
     cell_edges = MICRO_EDGES
+    datasets = TASKS
+
+    def edge_shape(self, source: int, op: str, dataset: str) -> NodeShape:
+        """Edges leaving the cell input carry the layer's stride and channel change; the others do not."""
+        if op not in MICRO_OPS:
+            raise ArchitectureError(f"no TransNAS-Bench micro network definition for operator {op!r}; "
+                                    f"known: {', '.join(MICRO_OPS)}")
+        return _micro_edge_shape(source, MICRO_OPS.index(op))
+
+    def io_shapes(self, dataset: str) -> tuple[NodeShape, NodeShape]:
+        """Cell input and output: the cells' channels and sizes, no cost."""
+        return _micro_io()
+
+    def skeleton_cost(self, dataset: str) -> Cost:
+        """Stem and head of the 64-41414 MacroNet."""
+        return _micro_skeleton(dataset)
 
     def canonical(self, arch: Any) -> tuple[int, ...]:
         """Accept 6 TNB codes (tuple/list/string of one) or a TNB cell string like ``1_02_333``."""
@@ -64,7 +152,8 @@ class TransBench101Macro(SearchSpace):
 
     name = "transbench101_macro"
     aliases = ("tnb101_macro", "transnas_macro")
-    operators = tuple(MACRO_LAYER_OPS.values())
+    operators = ("nor_conv_3x3", "nor_conv_1x1")
+    datasets = TASKS
 
     def canonical(self, arch: Any) -> tuple[int, ...]:
         """Accept 4-6 layer codes (NASLib pads with trailing 0s) or a skeleton string like ``41414``."""
@@ -90,12 +179,39 @@ class TransBench101Macro(SearchSpace):
         return codes
 
     def graph(self, arch: tuple[int, ...], representation: str = "prune") -> ArchGraph:
-        """input -> (per layer: changing block, plain block) -> output; the residual adds are inside each block."""
-        ops = ["input"]
-        for code in arch:
-            ops += [MACRO_LAYER_OPS[code], MACRO_LAYER_OPS[1]]
-        ops.append("output")
-        return ArchGraph(tuple(ops), tuple((i, i + 1) for i in range(len(ops) - 1)), self.name)
+        """The skeleton's ResNet basic blocks as operator nodes: ReLU-Conv3x3-BN twice per block (the first with the
+        block's stride and channel change), the residual as plain edges, or a Conv1x1 node where the shortcut
+        projects; every node with its channels, size, stride and cost."""
+        ops, shapes, edges = [INPUT], [], []
+        cells = _cells(arch)
+        c0, _, h0, _ = cells[0]
+        shapes.append(sh.node_shape([Instance(c0, c0, h0, 1, sh.ZERO)]))
+        block_in = [0]  # graph nodes whose sum is the current block's input
+        for c_in, c_out, h, stride in cells:
+            ho = sh.out_size(h, 1, stride)
+            a, b = len(ops), len(ops) + 1
+            ops += ["nor_conv_3x3", "nor_conv_3x3"]
+            shapes += [sh.node_shape([Instance(c_in, c_out, h, stride, sh.relu_conv_bn(c_in, c_out, 3, h, stride))], 3),
+                       sh.node_shape([Instance(c_out, c_out, ho, 1, sh.relu_conv_bn(c_out, c_out, 3, ho))], 3)]
+            edges += [(p, a) for p in block_in] + [(a, b)]
+            if stride != 1 or c_in != c_out:
+                proj = len(ops)
+                ops.append("nor_conv_1x1")
+                shapes.append(sh.node_shape([Instance(c_in, c_out, h, stride, _projection(c_in, c_out, h, stride))]))
+                edges += [(p, proj) for p in block_in]
+                block_in = [b, proj]
+            else:
+                block_in = [b] + block_in
+        out = len(ops)
+        ops.append(OUTPUT)
+        _, c_last, h_last, s_last = cells[-1]
+        shapes.append(sh.node_shape([Instance(c_last, c_last, sh.out_size(h_last, 1, s_last), 1, sh.ZERO)]))
+        edges += [(p, out) for p in block_in]
+        return ArchGraph(tuple(ops), tuple(edges), self.name, tuple(shapes), self.network_cost(arch, self.datasets[0]))
+
+    def network_cost(self, arch: tuple[int, ...], dataset: str) -> Cost:
+        """Stem, every basic block (two ReLU-Conv3x3-BN and the projection shortcut where needed) and the head."""
+        return _macro_cost(arch, dataset)
 
     def format(self, arch: Any) -> str:
         """The skeleton string, e.g. ``41414``."""
@@ -118,3 +234,21 @@ class TransBench101Macro(SearchSpace):
             codes = tuple(int(x) for x in rng.integers(1, 5, size=int(rng.integers(4, 7))))
             if macro_is_valid(codes):
                 return codes
+
+
+def _projection(c_in: int, c_out: int, h: int, stride: int) -> Cost:
+    """A basic block's projection shortcut: Conv1x1(stride) + BN."""
+    return sh.conv(c_in, c_out, 1, h, stride) + sh.bn(c_out, sh.out_size(h, 1, stride))
+
+
+@lru_cache(maxsize=8192)
+def _macro_cost(codes: tuple[int, ...], task: str) -> Cost:
+    cost, _ = _stem()
+    cells = _cells(codes)
+    for c_in, c_out, h, stride in cells:
+        ho = sh.out_size(h, 1, stride)
+        cost = cost + sh.relu_conv_bn(c_in, c_out, 3, h, stride) + sh.relu_conv_bn(c_out, c_out, 3, ho)
+        if stride != 1 or c_in != c_out:
+            cost = cost + _projection(c_in, c_out, h, stride)
+    _, c, h, s = cells[-1]
+    return cost + _head(c, sh.out_size(h, 1, s), task)
