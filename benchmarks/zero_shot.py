@@ -85,7 +85,7 @@ def main() -> int:
     old = TGNAS.from_spec(args.baseline)
     card = model.card or {}
     print(f"model: {args.checkpoint or 'shipped'} ({model.config.shape_features} shape features) - trained on "
-          f"{model.training_summary()}; ensemble of {len(model.models)}")
+          f"{model.training_summary()}; ensemble of {model.n_members}")
     print(f"baseline: {args.baseline} - trained on {old.training_summary()}")
     print(f"selection data: {card.get('selection_data', 'NB101 CV + NB301 500 (validation family)')}")
     rows = []

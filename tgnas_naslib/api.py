@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -12,10 +13,11 @@ import torch
 from .embedding import OperatorEmbedder
 from .graph import ArchGraph
 from .model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .model.featurize import collate
-from .model.gcn import TGNASGCN, propagation_graph
-from .model.train import TrainConfig, train_gcn
+from .model.config import TrainConfig
 from .spaces import to_graph
+
+if TYPE_CHECKING:  # torch-geometric is imported only for training and fine-tuning
+    from .model.gcn import TGNASGCN
 
 PRETRAINED = Path(__file__).with_name("pretrained") / "tgnas_nb101.pt"
 #: shipped checkpoints by name: the default (shape-aware), the text-only model it replaced, and the text-only recipe
@@ -25,6 +27,8 @@ PRETRAINED_MODELS = {"nb101": PRETRAINED,
                      "nb101-nas-embedder": PRETRAINED.with_name("tgnas_nb101_nas_embedder.pt")}
 #: the score of an architecture with no input->output path: lowest possible (such nets train to chance)
 DISCONNECTED_SCORE = float("-inf")
+#: architectures built into graphs and scored at a time: memory stays flat however many come in
+CHUNK = 16384
 
 
 def _as_list(archs: Any) -> list:
@@ -41,14 +45,52 @@ class TGNAS:
     model); only their ranking matters. Higher is better.
     """
 
-    def __init__(self, models: Sequence[TGNASGCN], config: TrainConfig, meta: dict | None = None,
+    def __init__(self, models: Sequence["TGNASGCN"], config: TrainConfig, meta: dict | None = None,
                  device: str | torch.device = "cpu") -> None:
         self.config = config
         self.embedder: OperatorEmbedder = config.embedder()
         self.device = torch.device(device)
-        self.models = [m.to(self.device).eval() for m in models]
+        self._models: list | None = [m.to(self.device).eval() for m in models]
+        self._states = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in self._models]
+        self._engine = None
         self.meta = meta or {}
         self.card: dict | None = None
+
+    @classmethod
+    def from_states(cls, states: Sequence[dict], config: TrainConfig, meta: dict | None = None,
+                    device: str | torch.device = "cpu") -> "TGNAS":
+        """A model from its members' state dicts, without building torch-geometric modules (scoring needs none)."""
+        obj = cls.__new__(cls)
+        obj.config, obj.embedder, obj.device = config, config.embedder(), torch.device(device)
+        obj._models, obj._states, obj._engine = None, list(states), None
+        obj.meta, obj.card = meta or {}, None
+        return obj
+
+    @property
+    def n_members(self) -> int:
+        """Number of GCNs in the ensemble."""
+        return len(self._states)
+
+    @property
+    def models(self) -> list["TGNASGCN"]:
+        """The ensemble as torch-geometric modules (built on first use: training, fine-tuning, ablations)."""
+        if self._models is None:
+            models = []
+            for state in self._states:
+                model = self.config.build_model(self.embedder.dim)
+                model.load_state_dict(state)
+                models.append(model.to(self.device).eval())
+            self._models = models
+        return self._models
+
+    @property
+    def engine(self):
+        """The plain-torch scorer of this ensemble (model/infer.py)."""
+        if self._engine is None:
+            from .model.infer import Engine
+
+            self._engine = Engine(self._states, self.config, self.embedder, self.device)
+        return self._engine
 
     # loading / saving -----------------------------------------------------------------------------------------
     @classmethod
@@ -78,26 +120,24 @@ class TGNAS:
                 f"{path} was trained with embedder {embedder_cfg} but would be paired with "
                 f"{expect_embedder or built}: a GCN only works with the operator embedder it was trained on"
             )
-        models = []
-        for state in states:
-            model = config.build_model(config.embedder().dim)
-            if not config.uses_shapes:  # checkpoints from before shape features lack the (empty) buffers
-                state = {"shape_mean": model.shape_mean, "shape_std": model.shape_std, "size_mean": model.size_mean,
-                         "size_std": model.size_std, **state}
-            try:
-                model.load_state_dict(state)
-            except (RuntimeError, KeyError, TypeError) as exc:
-                raise CheckpointError(f"{path}: weights do not fit the recorded architecture ({str(exc)[:200]})") from None
-            models.append(model)
-        obj = cls(models, config, meta, device)
+        if not config.uses_shapes:  # checkpoints from before shape features lack the (empty) buffers
+            empty = {"shape_mean": torch.zeros(0), "shape_std": torch.ones(0), "size_mean": torch.zeros(0),
+                     "size_std": torch.ones(0)}
+            states = [{**empty, **state} for state in states]
+        obj = cls.from_states(states, config, meta, device)
+        try:
+            obj.engine  # noqa: B018 - builds the scorer, which checks every weight's shape
+        except (RuntimeError, KeyError, TypeError, IndexError) as exc:
+            raise CheckpointError(f"{path}: weights do not fit the recorded architecture ({str(exc)[:200]})") from None
+        except ValueError:  # an architecture only torch-geometric scores (EngineUnsupported): checked on first use
+            pass
         obj.card = card
         return obj
 
     def save(self, path: str | Path, card: dict | None = None) -> Path:
         """Write the ensemble and a model card next to it."""
         meta = {**self.meta, "config": self.config.to_dict(), "embedder": self.embedder.config}
-        states = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in self.models]
-        return save_checkpoint(path, states, meta, card)
+        return save_checkpoint(path, self._states, meta, card)
 
     def training_summary(self) -> str:
         """One line naming the data this model was trained on (from its metadata), for printed outputs."""
@@ -122,32 +162,53 @@ class TGNAS:
             raise ValueError(f"got {len(archs)} architectures but {len(spaces)} space names")
         return [to_graph(a, s, rep) for a, s in zip(archs, spaces)]
 
-    @torch.no_grad()
-    def score_graphs(self, graphs: Sequence[ArchGraph], batch_size: int = 32768, progress: bool = False) -> np.ndarray:
+    def score_graphs(self, graphs: Iterable[ArchGraph], batch_size: int = CHUNK, progress: bool = False) -> np.ndarray:
         """Score ready ArchGraphs; disconnected ones get DISCONNECTED_SCORE without touching the GCN."""
         graphs = list(graphs)
+        out = np.empty(len(graphs), dtype=np.float64)
+        starts: Iterable[int] = range(0, len(graphs), batch_size)
+        if progress and len(graphs) > batch_size:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="scoring", unit="chunk")
+        for start in starts:
+            out[start:start + batch_size] = self._score_chunk(graphs[start:start + batch_size])
+        return out
+
+    @torch.no_grad()
+    def _score_chunk(self, graphs: Sequence[ArchGraph]) -> np.ndarray:
         # equal graphs (e.g. NB201 cells that differ only in dead or `none` edges) are scored once
         slot: dict[ArchGraph, int] = {}
         which = np.array([slot.setdefault(g, len(slot)) for g in graphs], dtype=np.int64)
         unique = list(slot)
         scores = np.full(len(unique), DISCONNECTED_SCORE, dtype=np.float64)
         live = [i for i, g in enumerate(unique) if g.is_connected]
-        starts: Iterable[int] = range(0, len(live), batch_size)
-        if progress and len(live) > batch_size:
-            from tqdm import tqdm
-
-            starts = tqdm(starts, desc="scoring", unit="batch")
-        undirected = self.config.undirected
-        for start in starts:
-            idx = live[start:start + batch_size]
-            b = collate([unique[i] for i in idx], self.embedder, self.device, self.config.node_features,
-                        self.config.graph_features)
-            prop = propagation_graph(b.edge_index, b.num_nodes, undirected)
-            preds = torch.stack([m(b.x, b.edge_index, b.batch, len(idx), prop, b.gfeat) for m in self.models]).mean(0)
-            scores[idx] = preds.cpu().numpy()
+        if live:
+            scores[live] = self._predict([unique[i] for i in live])
         return scores[which]
 
-    def score(self, archs: Any, space: str | Sequence[str] | None = None, batch_size: int = 32768,
+    def _predict(self, graphs: list[ArchGraph]) -> np.ndarray:
+        from .model.infer import EngineUnsupported
+
+        try:
+            return self.engine.score(graphs)
+        except EngineUnsupported:  # e.g. GraphNorm: the torch-geometric modules score it
+            from .model.train import predict
+
+            return predict(self.models, graphs, self.config, device=self.device)
+
+    def score_iter(self, archs: Iterable[Any], space: str | None = None, chunk: int = CHUNK) -> Iterator[np.ndarray]:
+        """Score a stream of architectures chunk by chunk (one array of scores per chunk): graphs are built, scored
+        and dropped a chunk at a time, so memory stays flat for any number of architectures."""
+        it = iter(archs)
+        rep = self.config.representation
+        while True:
+            block = list(itertools.islice(it, chunk))
+            if not block:
+                return
+            yield self._score_chunk([to_graph(a, space, rep) for a in block])
+
+    def score(self, archs: Any, space: str | Sequence[str] | None = None, batch_size: int = CHUNK,
               progress: bool = False) -> np.ndarray:
         """Score a sequence of architectures (encodings of ``space``, or ArchGraphs); higher is better."""
         return self.score_graphs(self.graphs(archs, space), batch_size=batch_size, progress=progress)
@@ -172,6 +233,8 @@ class TGNAS:
         keep = [i for i, g in enumerate(graphs) if g.is_connected]
         if len(keep) < 2:
             raise ValueError("fine-tuning needs at least two connected labelled architectures")
+        from .model.train import train_gcn
+
         y = np.asarray(y, dtype=np.float64)
         cfg = TrainConfig.from_dict({**self.config.to_dict(), "epochs": epochs, "lr": lr,
                                      "lr_step": max(1, epochs), "batch_size": min(32, len(keep))})

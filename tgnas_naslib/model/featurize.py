@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import torch
-from torch_geometric.data import Batch
 
 from ..embedding import OperatorEmbedder
 from ..graph import ArchGraph, ArchitectureError
 from ..shapes import network_features, node_features
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Batch
 
 
 class ShapeContextError(ArchitectureError):
@@ -44,13 +46,15 @@ def graph_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarra
 
 
 def collate(graphs: Sequence[ArchGraph], embedder: OperatorEmbedder, device: str | torch.device = "cpu",
-            node_features: Sequence[str] = (), graph_features: Sequence[str] = ()) -> Batch:
+            node_features: Sequence[str] = (), graph_features: Sequence[str] = ()) -> "Batch":
     """Stack many small graphs into one disjoint-union Batch (x, edge_index, batch, ptr, gfeat) for the GCN.
 
     Node features are the operator embedding, followed by the raw numeric ``node_features`` when the model reads
     them; ``gfeat`` holds the raw ``graph_features`` per graph. Equivalent to ``Batch.from_data_list`` of per-graph
     ``Data`` objects, but vectorised: scoring the 15,625 NB201 cells builds one index array instead of 15,625 objects.
     """
+    from torch_geometric.data import Batch
+
     vocab: dict[str, int] = {}
     op_ids: list[int] = []
     src: list[int] = []

@@ -35,7 +35,7 @@ def _model_lines(model) -> list[str]:
     trained = model.meta.get("trained_on", {})
     td = card.get("training_data", {})
     name = card.get("name", "tgnas_nb101")
-    return [f"TG-NAS model: the shipped checkpoint ({name}, ensemble of {len(model.models)})",
+    return [f"TG-NAS model: the shipped checkpoint ({name}, ensemble of {model.n_members})",
             f"  trained on: {td.get('file', trained.get('file'))} - {td.get('n_archs', trained.get('n_archs'))} "
             f"{trained.get('space', '?')} {trained.get('task', '')} archs ({td.get('n_distinct_pruned_graphs', '?')} "
             f"distinct pruned graphs), label {trained.get('label', 'val_accuracy')}",
