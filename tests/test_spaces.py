@@ -138,3 +138,19 @@ def test_darts_random_cells_are_valid():
                 a, b = cell[2 * node][0], cell[2 * node + 1][0]
                 assert a != b and max(a, b) < node + 2
         assert to_graph(arch, "darts").is_connected
+
+
+def test_darts_fast_graph_equals_the_generic_builder():
+    """The DARTS graph builder's shortcut (every operator node alive) gives exactly edge_op_graph's pruned graph."""
+    from tgnas_naslib.spaces.darts import NUM_INTERMEDIATE
+
+    space = get_space("nasbench301")
+    rng = np.random.default_rng(3)
+    archs = [space.random(rng) for _ in range(400)]
+    # inputs used twice, skips everywhere, and a cell input nothing reads
+    archs.append(space.canonical(((((0, 2), (0, 2), (0, 2), (1, 2), (2, 2), (3, 2), (0, 2), (4, 2)),
+                                   ((1, 2), (1, 2), (1, 2), (1, 2), (1, 2), (2, 2), (1, 2), (3, 2))))))
+    for arch in archs:
+        triples = [(src + r * (2 + NUM_INTERMEDIATE), 2 + k // 2 + r * (2 + NUM_INTERMEDIATE), op)
+                   for r, cell in enumerate(arch) for k, (src, op) in enumerate(cell)]
+        assert space.graph(arch) == space.edges_graph(triples)

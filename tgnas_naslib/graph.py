@@ -128,11 +128,13 @@ class ArchGraph:
     # construction -------------------------------------------------------------------------------------------
     @classmethod
     def build(cls, ops: Sequence[str], edges: Iterable[tuple[int, int]], space: str = "custom",
-              shapes: "Sequence[NodeShape] | None" = None, cost: "Cost | None" = None) -> "ArchGraph":
+              shapes: "Sequence[NodeShape] | None" = None, cost: "Cost | None" = None,
+              acyclic: bool = False) -> "ArchGraph":
         """Build a graph from any DAG, pruning every node that lies on no input->output path.
 
         An architecture without any input->output path becomes the disconnected graph (scores lowest).
         ``shapes`` (one per node) follow their nodes through pruning; ``cost`` is the whole network's.
+        ``acyclic=True`` (for callers that construct DAGs, like :func:`edge_op_graph`) skips the cycle check.
         """
         ops = [str(o) for o in ops]
         edges = [(int(a), int(b)) for a, b in edges]
@@ -148,7 +150,7 @@ class ArchGraph:
             # let the validator produce the precise message
             return cls(tuple(ops), tuple(edges), space, None if shapes is None else tuple(shapes), cost)
         succ, pred = _adjacency_lists(n, edges)
-        if _topological_order(n, succ, pred) is None:
+        if not acyclic and _topological_order(n, succ, pred) is None:
             raise ArchitectureError(f"the graph has a cycle (edges {sorted(set(edges))})")
         out = outputs[0]
         alive = _reach(n, succ, inputs) & _reach(n, pred, [out])
@@ -165,17 +167,21 @@ class ArchGraph:
         keep = [i for i in range(n) if i in alive]  # inputs that feed nothing alive are dropped too
         remap = {old: new for new, old in enumerate(keep)}
         new_edges = sorted({(remap[a], remap[b]) for a, b in edges if a in remap and b in remap})
-        new_ops = tuple(ops[i] for i in keep)
-        m = len(new_ops)
-        succ, pred = _adjacency_lists(m, new_edges)
         # everything validated above: skip the second pass of __post_init__
+        return cls._trusted(tuple(ops[i] for i in keep), tuple(new_edges), space,
+                            None if shapes is None else tuple(shapes[i] for i in keep), cost)
+
+    @classmethod
+    def _trusted(cls, ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], space: str,
+                 shapes: "tuple[NodeShape, ...] | None", cost: "Cost | None") -> "ArchGraph":
+        """A graph from parts already validated and pruned (edges sorted and unique), without checking again."""
         graph = object.__new__(cls)
-        object.__setattr__(graph, "ops", new_ops)
-        object.__setattr__(graph, "edges", tuple(new_edges))
+        object.__setattr__(graph, "ops", ops)
+        object.__setattr__(graph, "edges", edges)
         object.__setattr__(graph, "space", space)
-        object.__setattr__(graph, "shapes", None if shapes is None else tuple(shapes[i] for i in keep))
+        object.__setattr__(graph, "shapes", shapes)
         object.__setattr__(graph, "cost", cost)
-        object.__setattr__(graph, "_order", tuple(_topological_order(m, succ, pred)))  # type: ignore[arg-type]
+        object.__setattr__(graph, "_order", ())
         return graph
 
     @classmethod
@@ -227,7 +233,10 @@ class ArchGraph:
 
     @property
     def topological_order(self) -> tuple[int, ...]:
-        """Node indices in a topological order."""
+        """Node indices in a topological order (computed on first use)."""
+        if len(self._order) != self.num_nodes:
+            succ, pred = _adjacency_lists(self.num_nodes, self.edges)
+            object.__setattr__(self, "_order", tuple(_topological_order(self.num_nodes, succ, pred)))
         return self._order
 
     def wl_hash(self, iterations: int = 3) -> str:
@@ -334,4 +343,4 @@ def edge_op_graph(
         producers.setdefault(b, []).append(idx)
     for c in sorted(concat):
         edges.extend((s, out_idx) for s in producers.get(c, []))
-    return ArchGraph.build(ops, edges, space, shapes if with_shapes else None, cost)
+    return ArchGraph.build(ops, edges, space, shapes if with_shapes else None, cost, acyclic=True)

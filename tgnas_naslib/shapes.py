@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+import numpy as np
+
 @dataclass(frozen=True, slots=True)
 class Cost:
     """FLOPs (multiply-adds and element ops, as NASLib counts them) and parameters of some part of a network."""
@@ -215,6 +217,36 @@ def node_feature_dict(shape: NodeShape, network: Cost) -> dict[str, float]:
 def network_feature_dict(network: Cost) -> dict[str, float]:
     """The network's size features (log scale)."""
     return {"log10_net_flops": math.log10(1.0 + network.flops), "log10_net_params": math.log10(1.0 + network.params)}
+
+
+#: the raw numbers of a NodeShape that features are computed from, in this column order (see feature_columns)
+RAW = ("c_in", "c_out", "h_in", "stride", "kernel", "groups", "flops", "params", "instances")
+
+
+def feature_columns(raw: np.ndarray, net: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Vectorised :func:`node_feature_dict`: ``raw`` [nodes, RAW] and ``net`` [nodes, (flops, params)] of each
+    node's network -> the named feature columns, float32 [nodes, len(names)]."""
+    def log(base: float, v: np.ndarray) -> np.ndarray:
+        return np.log(np.maximum(v, 1.0)) / np.log(base)
+
+    c_in, c_out, h_in, stride, kernel, groups, flops, params, instances = raw.T
+    net_flops, net_params = net.T
+    columns = {
+        "log2_c_in": lambda: log(2, c_in), "log2_c_out": lambda: log(2, c_out), "log2_h_in": lambda: log(2, h_in),
+        "log2_stride": lambda: log(2, stride), "log2_kernel": lambda: log(2, kernel),
+        "log2_group_width": lambda: log(2, c_in / np.maximum(groups, 1.0)),
+        "log10_flops": lambda: np.log10(1.0 + flops), "log10_params": lambda: np.log10(1.0 + params),
+        "log2_instances": lambda: log(2, instances),
+        "log2_channel_ratio": lambda: np.log2(np.maximum(c_out, 1.0) / np.maximum(c_in, 1.0)),
+        "depthwise": lambda: np.where(groups > 1, np.minimum(1.0, groups / np.maximum(c_in, 1.0)), 0.0),
+        "log10_flops_share": lambda: np.log10(np.maximum(flops / np.maximum(net_flops, 1.0), _MIN_SHARE)),
+        "log10_params_share": lambda: np.log10(np.maximum(params / np.maximum(net_params, 1.0), _MIN_SHARE)),
+        "log10_net_flops": lambda: np.log10(1.0 + net_flops), "log10_net_params": lambda: np.log10(1.0 + net_params),
+    }
+    out = np.empty((raw.shape[0], len(names)), dtype=np.float32)
+    for k, name in enumerate(names):
+        out[:, k] = columns[name]()
+    return out
 
 
 def node_features(shape: NodeShape, network: Cost, names: Sequence[str] = NODE_ABSOLUTE + NETWORK) -> tuple[float, ...]:

@@ -7,6 +7,7 @@ import json
 import math
 import sys
 import time
+from typing import Iterator
 
 from ..spaces import SPACES, get_space
 
@@ -21,6 +22,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="an architecture in any encoding of the space (NB201 string or 6-tuple, DARTS genotype, "
                         "NB101 56-tuple...); repeat for several")
     p.add_argument("--all", action="store_true", help="enumerate the whole space (NB201, TNB101 micro/macro)")
+    p.add_argument("--archs-file", default=None, metavar="FILE",
+                   help="score the architectures in FILE, one per line ('-' = standard input), streamed in chunks "
+                        "with flat memory; writes one JSON line per architecture as results come "
+                        "({line, arch, score}; a line that does not parse gets {line, input, error})")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch CPU threads (default 1: the graphs are small, extra threads mostly wait)")
     p.add_argument("--top", type=int, default=None, help="with --all: show only the N best")
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
     p.add_argument("--checkpoint", default=None,
@@ -82,19 +89,88 @@ def _record(space, arch, score: float, rank: int) -> dict:
             "score": score if finite else None, "connected": finite}
 
 
+def _lines(path: str) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every non-empty line of a file or of stdin ('-'), read lazily."""
+    if path == "-":
+        for k, line in enumerate(sys.stdin, 1):
+            if line.strip():
+                yield k, line.strip()
+        return
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise FileNotFoundError(f"--archs-file {path}: {exc.strerror}") from None
+    with fh:
+        for k, line in enumerate(fh, 1):
+            if line.strip():
+                yield k, line.strip()
+
+
+def run_stream(args: argparse.Namespace, space, model) -> int:
+    """``--archs-file``: parse, score and write one chunk at a time (JSON lines), so memory stays flat."""
+    import itertools
+
+    from ..api import CHUNK
+    from ..graph import ArchitectureError
+
+    t0 = time.time()
+    n_ok = n_bad = 0
+    first_bad = None
+    lines = _lines(args.archs_file)
+    out = sys.stdout
+    while True:
+        block = list(itertools.islice(lines, CHUNK))
+        if not block:
+            break
+        parsed, bad = [], []
+        for k, text in block:
+            try:
+                parsed.append((k, space.canonical(text)))
+            except ArchitectureError as exc:
+                bad.append((k, text, str(exc)))
+        scores = next(model.score_iter([a for _, a in parsed], space.name, chunk=len(parsed)), []) if parsed else []
+        rows = [(k, {"line": k, "arch": space.format(a), "score": float(sc) if math.isfinite(sc) else None})
+                for (k, a), sc in zip(parsed, scores)]
+        rows += [(k, {"line": k, "input": text[:200], "error": msg}) for k, text, msg in bad]
+        out.write("".join(json.dumps(r) + "\n" for _, r in sorted(rows, key=lambda kr: kr[0])))
+        out.flush()
+        n_ok += len(parsed)
+        n_bad += len(bad)
+        if bad and first_bad is None:
+            first_bad = bad[0]
+    seconds = time.time() - t0
+    print(f"# {n_ok} architectures of {space.name} scored in {seconds:.2f} s ({n_ok / max(seconds, 1e-9):,.0f}/s) by "
+          f"the TG-NAS model trained on {model.training_summary()}; score null = no input->output path",
+          file=sys.stderr)
+    if n_bad:
+        k, text, msg = first_bad
+        print(f"tgnas score: error: {n_bad} line(s) of {args.archs_file} are not {space.name} architectures "
+              f"(first: line {k}: {msg}); every other line was scored", file=sys.stderr)
+        return 2
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Score and print."""
     import numpy as np
+    import torch
 
     from ..api import TGNAS
 
+    if args.threads is not None and args.threads < 1:
+        raise ValueError("--threads must be a positive number")
+    torch.set_num_threads(args.threads or 1)
     if args.module:
         return run_module(args)
     if not args.space:
         raise ValueError("the following argument is required: --space (or score a torch.nn.Module with --module)")
     space = get_space(args.space)
+    if args.archs_file is not None:
+        if args.all or args.arch or args.top is not None:
+            raise ValueError("--archs-file streams every line: do not combine it with --arch, --all or --top")
+        return run_stream(args, space, TGNAS.from_spec(args.checkpoint, args.device))
     if args.all == bool(args.arch):
-        raise ValueError("give either --arch (one or more) or --all")
+        raise ValueError("give either --arch (one or more), --all or --archs-file")
     if args.all and space.size() is None:
         raise ValueError(f"{space.name} is not enumerable (too large): score given architectures with --arch")
     if args.top is not None and args.top < 1:
@@ -106,7 +182,8 @@ def run(args: argparse.Namespace) -> int:
     order = np.argsort(-scores, kind="stable") if args.all else np.arange(len(archs))
     if args.top:
         order = order[: args.top]
-    # ranks among everything scored (1 = best), ties share the better rank
+    # ranks among everything scored (1 = best); equal scores keep their input order (for --all: enumeration order),
+    # the one tie rule on every path (scores do not depend on chunking or threads, so neither does the order)
     ranks = (-scores).argsort(kind="stable").argsort() + 1
     records = [_record(space, archs[i], float(scores[i]), int(ranks[i])) for i in order]
     seconds = time.time() - t0

@@ -11,8 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import torch
-
 FORMAT = "tgnas-checkpoint"
 VERSION = 1
 
@@ -40,6 +38,8 @@ def save_checkpoint(path: str | Path, states: list[dict], meta: dict, card: dict
     """Write the checkpoint and its model card (card gets the file's sha256); returns the checkpoint path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import torch
+
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save({"format": FORMAT, "version": VERSION, "meta": meta, "members": states}, tmp)
     tmp.replace(path)  # never leave a half-written checkpoint where a good one was
@@ -65,6 +65,8 @@ def load_checkpoint(path: str | Path, verify: bool = True) -> tuple[list[dict], 
                 f"checksum mismatch for {path}: the file does not match its model card {cpath.name} "
                 "(corrupt download, truncated copy or edited file); retrain with `tgnas train` or reinstall"
             )
+    import torch
+
     try:
         blob: Any = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for garbage input

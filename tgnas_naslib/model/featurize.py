@@ -9,7 +9,7 @@ import torch
 
 from ..embedding import OperatorEmbedder
 from ..graph import ArchGraph, ArchitectureError
-from ..shapes import network_features, node_features
+from ..shapes import RAW, feature_columns, network_features
 
 if TYPE_CHECKING:
     from torch_geometric.data import Batch
@@ -29,11 +29,15 @@ def _check(g: ArchGraph) -> None:
 
 def shape_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarray:
     """The raw numeric node features ``names`` (log scale; see shapes) of every node, stacked: [nodes, len(names)]."""
-    rows: list[tuple[float, ...]] = []
+    raw: list[tuple[float, ...]] = []
+    net: list[tuple[float, float]] = []
     for g in graphs:
         _check(g)
-        rows += [node_features(s, g.cost, names) for s in g.shapes]  # type: ignore[union-attr]
-    return np.asarray(rows, dtype=np.float32).reshape(-1, len(names))
+        raw += [(s.c_in, s.c_out, s.h_in, s.stride, s.kernel, s.groups, s.flops, s.params, s.instances)
+                for s in g.shapes]  # type: ignore[union-attr]
+        net += [(g.cost.flops, g.cost.params)] * g.num_nodes  # type: ignore[union-attr]
+    return feature_columns(np.asarray(raw, dtype=np.float64).reshape(-1, len(RAW)),
+                           np.asarray(net, dtype=np.float64).reshape(-1, 2), names)
 
 
 def graph_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarray:

@@ -207,6 +207,8 @@ class Darts(SearchSpace):
 
     def graph(self, arch: tuple, representation: str = "prune") -> ArchGraph:
         """Both cells as op-on-node DAGs (each with its 2 inputs as input nodes), joined at one output node."""
+        if representation == "prune" and all(op in _KNOWN for cell in arch for _, op in cell):
+            return _fast_graph(arch, self.name, self.datasets[0])
         edge_ops = []
         for reduction, cell in enumerate(arch):
             offset = reduction * (2 + NUM_INTERMEDIATE)
@@ -269,3 +271,54 @@ class Darts(SearchSpace):
                     cell.append((s, int(rng.integers(0, len(OPS)))))
             cells.append(tuple(cell))
         return self.canonical(tuple(cells))
+
+
+_KNOWN = frozenset(OPS)
+
+
+def _fast_graph(arch: tuple, space: str, dataset: str) -> ArchGraph:
+    """The graph :meth:`Darts.edges_graph` builds for a genotype of NASLib's ops (tested equal), without its generic
+    pruning: in a DARTS cell every intermediate node is concatenated into the output and fed from the cell inputs,
+    so every operator node is alive and only a cell input that nothing reads is dropped."""
+    inputs, output = _io_shapes(dataset)
+    table = _shape_table(dataset)
+    ops: list[str] = ["input", "input", "input", "input", "output"]
+    shapes: list[NodeShape] = [*inputs, output]
+    edges: list[tuple[int, int]] = []
+    skeleton = _skeleton(dataset)
+    flops, params = skeleton.flops, skeleton.params
+    for reduction, cell in enumerate(arch):
+        producers: list[list[int]] = [[2 * reduction], [2 * reduction + 1], [], [], [], []]
+        # edges in (source, target) order, as edge_op_graph takes them; equal pairs keep their genotype order
+        for k in sorted(range(8), key=lambda k: cell[k][0] * 8 + k):
+            src, op = cell[k]
+            shape = table[reduction, src, op]
+            flops += shape.flops
+            params += shape.params
+            if op == "skip_connect":
+                producers[2 + k // 2] += producers[src]
+                continue
+            idx = len(ops)
+            ops.append(op)
+            shapes.append(shape)
+            for p in producers[src]:
+                edges.append((p, idx))
+            producers[2 + k // 2].append(idx)
+        for node in (2, 3, 4, 5):
+            for p in producers[node]:
+                edges.append((p, 4))
+    used = {a for a, _ in edges}
+    if len(used.intersection((0, 1, 2, 3))) < 4:  # renumber around the cell inputs nothing reads
+        keep = [i for i in range(len(ops)) if i > 3 or i in used]
+        remap = {old: new for new, old in enumerate(keep)}
+        ops = [ops[i] for i in keep]
+        shapes = [shapes[i] for i in keep]
+        edges = [(remap[a], remap[b]) for a, b in edges]
+    return ArchGraph._trusted(tuple(ops), tuple(sorted(set(edges))), space, tuple(shapes), Cost(flops, params))
+
+
+@lru_cache(maxsize=None)
+def _shape_table(dataset: str) -> dict[tuple[int, int, str], NodeShape]:
+    """Every (reduction cell?, source node, op) -> its NodeShape, looked up without hashing a call."""
+    return {(red, src, op): _edge_shape(bool(red), src, op, dataset)
+            for red in (0, 1) for src in range(2 + NUM_INTERMEDIATE - 1) for op in OPS}
