@@ -14,9 +14,9 @@ from tgnas_naslib.model.infer import propagation
 from tgnas_naslib.threads import torch_threads
 
 
-def _model(shape_features: str, readout: str = "mean", members: int = 3) -> TGNAS:
+def _model(shape_features: str, readout: str = "mean", members: int = 3, fusion: float = 0.0) -> TGNAS:
     """An untrained ensemble with non-trivial batch-norm statistics (random weights are enough to compare paths)."""
-    cfg = TrainConfig(shape_features=shape_features, readout=readout)
+    cfg = TrainConfig(shape_features=shape_features, readout=readout, flops_fusion=fusion)
     torch.manual_seed(0)
     graphs = [to_graph(get_space("nasbench301").random(np.random.default_rng(i)), "nasbench301") for i in range(64)]
     from tgnas_naslib.model.featurize import graph_matrix, shape_matrix
@@ -46,12 +46,13 @@ def _mixed_graphs(n: int = 300):
     return [g for g in out if g.is_connected]
 
 
-@pytest.mark.parametrize("features,readout", [("none", "mean"), ("rel+size", "mean"), ("rel+size", "mean+sum"),
-                                              ("node+net", "sum")])
-def test_engine_equals_the_torch_geometric_gcn(features, readout):
+@pytest.mark.parametrize("features,readout,fusion", [("none", "mean", 0.0), ("rel+size", "mean", 0.0),
+                                                     ("rel+size", "mean+sum", 0.0), ("node+net", "sum", 0.0),
+                                                     ("none", "mean", 1.0)])
+def test_engine_equals_the_torch_geometric_gcn(features, readout, fusion):
     from tgnas_naslib.model.train import predict
 
-    model = _model(features, readout)
+    model = _model(features, readout, fusion=fusion)
     graphs = _mixed_graphs()
     ours = model.engine.score(graphs)
     pyg = predict(model.models, graphs, model.config)

@@ -37,6 +37,7 @@ class TrainConfig:
     lr_gamma: float = 0.5
     seed: int = 0
     shape_features: str = "none"    # numeric features besides the text: a key of shapes.FEATURE_SETS
+    flops_fusion: float = 0.0       # fixed fusion at scoring time: + flops_fusion * log10(network FLOPs); 0 = none
 
     def __post_init__(self) -> None:
         if self.shape_features not in FEATURE_SETS:
@@ -65,7 +66,7 @@ class TrainConfig:
     @property
     def uses_shapes(self) -> bool:
         """Whether the model needs graphs with shape context."""
-        return bool(self.node_features or self.graph_features)
+        return bool(self.node_features or self.graph_features or self.flops_fusion)
 
     def build_model(self, in_dim: int) -> "TGNASGCN":
         """A fresh, untrained GCN (torch-geometric) with this config's architecture."""

@@ -123,6 +123,11 @@ class Engine:
         """Mean prediction of the ensemble for each (connected) graph, float64 [len(graphs)]."""
         if not graphs:
             return np.empty(0)
+        if self.config.flops_fusion and any(g.cost is None for g in graphs):
+            from .featurize import ShapeContextError
+
+            raise ShapeContextError("this TG-NAS variant adds log10(network FLOPs) to its score, but a graph came "
+                                    "without shape context (build it with a space adapter or module_graph)")
         vocab: dict[str, int] = {}
         op_ids: list[int] = []
         src: list[int] = []
@@ -165,5 +170,8 @@ class Engine:
             gf = torch.from_numpy(graph_matrix(graphs, self.graph_features)).to(self.device)  # [G, F]
             z = (gf[:, None, :] - self.size_mean[None]) / self.size_std[None]  # inf std: a constant feature, 0
             out = out + (z * self.size_w[None]).sum(2)
-        return out.mean(1).double().cpu().numpy()
+        scores = out.mean(1).double().cpu().numpy()
+        if self.config.flops_fusion:
+            scores = scores + self.config.flops_fusion * np.log10([g.cost.flops for g in graphs])  # type: ignore[union-attr]
+        return scores
 
