@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from tgnas_naslib import TGNAS, ArchGraph
+from tgnas_naslib import ArchitectureError, TGNAS, ArchGraph
 from tgnas_naslib.api import DISCONNECTED_SCORE
 from tgnas_naslib.model.checkpoint import CheckpointError, card_path
 from tgnas_naslib.model.train import TrainConfig, grouped_folds, train_gcn
@@ -65,12 +65,17 @@ def test_disconnected_architecture_scores_lowest(shipped):
 
 def test_mixed_spaces_and_unknown_operator(shipped):
     compact = (((0, 4), (1, 3), (0, 2), (2, 3), (2, 3), (0, 3), (2, 6), (3, 5)),) * 2
-    custom = ArchGraph(("input", "sep_conv_7x7", "mystery_op", "output"), ((0, 1), (1, 2), (2, 3)))
-    s = shipped.score([BEST, compact, (2, 3, 2, 3, 2, 3), custom],
-                      space=["nasbench201", "nasbench301", "transbench101_micro", None])
+    s = shipped.score([BEST, compact, (2, 3, 2, 3, 2, 3), "41414"],
+                      space=["nasbench201", "nasbench301", "transbench101_micro", "transbench101_macro"])
     assert s.shape == (4,) and np.isfinite(s).all()
     with pytest.raises(ValueError, match="space names"):
         shipped.score([BEST, BEST], space=["nasbench201"])
+    # a hand-made graph has operator names only: the text-only model scores it (unknown ops embedded from their
+    # names); the shape-aware default says what it lacks instead of guessing channels and costs
+    custom = ArchGraph(("input", "sep_conv_7x7", "mystery_op", "output"), ((0, 1), (1, 2), (2, 3)))
+    assert np.isfinite(TGNAS.pretrained(name="nb101-text").score([custom])).all()
+    with pytest.raises(ArchitectureError, match="without shape context|reads shape features"):
+        shipped.score([custom])
 
 
 def test_scores_are_batch_invariant(shipped):
