@@ -154,3 +154,13 @@ def test_darts_fast_graph_equals_the_generic_builder():
         triples = [(src + r * (2 + NUM_INTERMEDIATE), 2 + k // 2 + r * (2 + NUM_INTERMEDIATE), op)
                    for r, cell in enumerate(arch) for k, (src, op) in enumerate(cell)]
         assert space.graph(arch) == space.edges_graph(triples)
+
+
+@pytest.mark.parametrize("space,step", [("nasbench201", 5), ("transbench101_micro", 1)])
+def test_cell_pattern_graphs_equal_the_generic_builder(space, step):
+    """A cell's graph comes from its none/skip/operator pattern (worked out once); it equals edge_op_graph's."""
+    adapter = get_space(space)
+    for arch in list(adapter.enumerate())[::step]:
+        for representation in ("prune", "ops"):
+            triples = [(a, b, adapter.cell_ops[o]) for (a, b), o in zip(adapter.cell_edges, arch)]
+            assert adapter.graph(arch, representation) == adapter.edges_graph(triples, representation)

@@ -257,11 +257,12 @@ class ArchGraph:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (ops, edges, space; shapes and cost when present)."""
-        from dataclasses import asdict
+        from dataclasses import asdict, fields
 
         d = {"space": self.space, "ops": list(self.ops), "edges": [list(e) for e in self.edges]}
         if self.shapes is not None:
-            d["shapes"] = [asdict(s) for s in self.shapes]
+            names = [f.name for f in fields(self.shapes[0]) if f.init]
+            d["shapes"] = [{k: getattr(s, k) for k in names} for s in self.shapes]
         if self.cost is not None:
             d["cost"] = asdict(self.cost)
         return d

@@ -15,7 +15,7 @@ Feature maps are square: ``h`` is both height and width.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -68,6 +68,12 @@ class NodeShape:
     flops: float = 0.0
     params: float = 0.0
     instances: int = 1
+    #: the fields above as one tuple (in RAW order), for fast feature matrices
+    raw: tuple = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "raw", (self.c_in, self.c_out, self.h_in, self.stride, self.kernel, self.groups,
+                                         self.flops, self.params, self.instances))
 
     @property
     def cost(self) -> Cost:

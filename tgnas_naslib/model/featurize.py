@@ -33,8 +33,7 @@ def shape_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarra
     net: list[tuple[float, float]] = []
     for g in graphs:
         _check(g)
-        raw += [(s.c_in, s.c_out, s.h_in, s.stride, s.kernel, s.groups, s.flops, s.params, s.instances)
-                for s in g.shapes]  # type: ignore[union-attr]
+        raw += [s.raw for s in g.shapes]  # type: ignore[union-attr]
         net += [(g.cost.flops, g.cost.params)] * g.num_nodes  # type: ignore[union-attr]
     return feature_columns(np.asarray(raw, dtype=np.float64).reshape(-1, len(RAW)),
                            np.asarray(net, dtype=np.float64).reshape(-1, 2), names)

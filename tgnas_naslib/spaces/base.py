@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import itertools
 from abc import ABC, abstractmethod
+from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from ..graph import ArchGraph, ArchitectureError, edge_op_graph
+from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError, edge_op_graph
 from ..shapes import Cost, NodeShape
 
 #: How ``none`` and identity edges enter the graph. "prune": ``none`` edges are dropped, dead nodes pruned and
@@ -146,9 +147,48 @@ class CellSpace(SearchSpace):
 
     def graph(self, arch: tuple[int, ...], representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
         """Edge ops become nodes (input, one node per live op, output), each with its shape context over every
-        cell of the default network; see graph.edge_op_graph."""
-        return self.edges_graph([(a, b, self.cell_ops[o]) for (a, b), o in zip(self.cell_edges, arch)],
-                                representation)
+        cell of the default network; see graph.edge_op_graph.
+
+        Which edges survive pruning, and how, depends only on which edges hold ``none``, a skip or an operator:
+        the 3^6 patterns are worked out once by edge_op_graph itself (``_pattern``), so a cell costs a few lookups
+        (equal to edges_graph on every architecture, tested)."""
+        prune = representation == "prune"
+        kinds = tuple((2 if self.cell_ops[o] not in self.none_ops | self.skip_ops or not prune
+                       else 0 if self.cell_ops[o] in self.none_ops else 1) for o in arch)
+        ops_of, edges = self._pattern(kinds)
+        dataset = self.datasets[0]
+        table = self._edge_shape_table(dataset)
+        inp, out = self.io_shapes(dataset)
+        ops: list[str] = []
+        shapes: list[NodeShape] = []
+        for k in ops_of:
+            if k < 0:
+                ops.append(INPUT if k == -1 else OUTPUT)
+                shapes.append(inp if k == -1 else out)
+            else:
+                ops.append(self.cell_ops[arch[k]])
+                shapes.append(table[k][arch[k]])
+        skeleton = self.skeleton_cost(dataset)
+        flops, params = skeleton.flops, skeleton.params
+        for k, o in enumerate(arch):
+            flops += table[k][o].flops
+            params += table[k][o].params
+        return ArchGraph._trusted(tuple(ops), edges, self.name, tuple(shapes), Cost(flops, params))
+
+    @lru_cache(maxsize=None)
+    def _pattern(self, kinds: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+        """For edge kinds (0 = none, 1 = skip, 2 = operator node): which cell edge each graph node comes from (-1 the
+        input, -2 the output) and the graph's edges, as edge_op_graph prunes them."""
+        names = ["none" if kind == 0 else "skip_connect" if kind == 1 else f"edge{k}" for k, kind in enumerate(kinds)]
+        g = edge_op_graph(4, [(a, b, n) for (a, b), n in zip(self.cell_edges, names)], input_nodes=[0], output_node=3,
+                          space=self.name, none_ops=frozenset({"none"}), skip_ops=frozenset({"skip_connect"}))
+        source = tuple(-1 if op == INPUT else -2 if op == OUTPUT else int(op[4:]) for op in g.ops)
+        return source, g.edges
+
+    @lru_cache(maxsize=None)
+    def _edge_shape_table(self, dataset: str) -> tuple[tuple[NodeShape, ...], ...]:
+        """[cell edge][op index] -> NodeShape."""
+        return tuple(tuple(self.edge_shape(a, op, dataset) for op in self.cell_ops) for a, _ in self.cell_edges)
 
     def edges_graph(self, edge_ops: Sequence[tuple[int, int, str]],
                     representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
