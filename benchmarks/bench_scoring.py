@@ -1,80 +1,149 @@
-"""Scoring speed: cold start (import + load + first score, in a fresh interpreter) and archs/second on NB201.
+"""Scoring speed and memory, each figure beside its yardstick measured in the same run.
 
-    python benchmarks/bench_scoring.py [--repeats 5]
+    python benchmarks/bench_scoring.py [--repeats 5] [--darts 1000000]
+
+1. whole process ``tgnas score --space nasbench201 --all --json`` vs ``python -c "import torch"`` (target <= 2x);
+2. ``tgnas --help`` (target <= 0.5 s), beside a bare ``python -c pass``;
+3. one-architecture latency in a warm process (target <= 2 ms);
+4. N distinct random DARTS architectures streamed through ``TGNAS.score_iter`` in a fresh process: archs/s (target
+   >= 10k/s) and peak memory (target <= 1 GiB), beside the peak memory of ``python -c "import torch"``;
+5. whether scores are bit-identical across thread counts and chunk sizes (all 15,625 NB201 archs).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import subprocess
 import sys
 import time
 
-COLD = r"""
-import time
-t0 = time.perf_counter()
+import numpy as np
+
+DARTS_CHILD = r"""
+import resource, sys, time
+import numpy as np
 from tgnas_naslib import TGNAS
-t1 = time.perf_counter()
-m = TGNAS.pretrained()
-t2 = time.perf_counter()
-m.score(["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"], space="nasbench201")
-t3 = time.perf_counter()
-print(f"{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}")
+n, seed, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+import torch
+torch.set_num_threads(threads)
+
+def random_darts(n, seed, block=8192):
+    # distinct with overwhelming probability (duplicates are counted below): per cell, node j takes 2 distinct inputs
+    rng = np.random.default_rng(seed)
+    for start in range(0, n, block):
+        m = min(block, n - start)
+        cells = []
+        for _ in range(2):
+            pairs = []
+            for node in range(2, 6):
+                a = rng.integers(0, node, m)
+                b = (a + rng.integers(1, node, m)) % node
+                lo, hi = np.minimum(a, b), np.maximum(a, b)
+                pairs += [lo, rng.integers(0, 7, m), hi, rng.integers(0, 7, m)]
+            cells.append(np.stack(pairs, 1).tolist())
+        for normal, reduce in zip(*cells):
+            yield (tuple(zip(normal[0::2], normal[1::2])), tuple(zip(reduce[0::2], reduce[1::2])))
+
+model = TGNAS.pretrained()
+model.score_one((((0, 0), (1, 1), (0, 2), (1, 3), (0, 4), (1, 5), (0, 6), (1, 0)),) * 2, "darts")  # warm-up
+hashes = np.empty(n, dtype=np.int64)
+t = time.perf_counter()
+done = 0
+archs = random_darts(n, seed)
+def counted():
+    global done
+    for a in archs:
+        hashes[done] = hash(a)
+        done += 1
+        yield a
+scored = sum(len(s) for s in model.score_iter(counted(), "darts"))
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux reports KiB)
+print(scored, seconds, peak, n - len(np.unique(hashes)))
 """
 
 
-def cold_start(repeats: int) -> list[tuple[float, float, float, float]]:
-    """(import, load, first score, whole process) seconds, each in a fresh interpreter."""
-    rows = []
+def _median_seconds(cmd: list[str], repeats: int, **kw) -> float:
+    times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True).stdout
-        total = time.perf_counter() - t
-        rows.append((*map(float, out.split()), total))
-    return rows
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **kw)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
 
 
-def warm(repeats: int) -> None:
-    """Time scoring all 15,625 NB201 archs after load: uncached (graphs built) and cached graphs."""
-    import numpy as np
-
-    from tgnas_naslib import TGNAS
-    from tgnas_naslib.spaces import SPACES, _cached_graph
-
-    model = TGNAS.pretrained()
-    archs = list(SPACES["nasbench201"].enumerate())
-    first, again = [], []
-    for _ in range(repeats):
-        _cached_graph.cache_clear()
-        t = time.perf_counter()
-        model.score(archs, space="nasbench201")
-        first.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        model.score(archs, space="nasbench201")
-        again.append(time.perf_counter() - t)
-    graphs = model.graphs(archs, "nasbench201")
-    t = time.perf_counter()
-    model.score_graphs(graphs)
-    gcn_only = time.perf_counter() - t
-    n = len(archs)
-    print(f"NB201 all {n} archs, ensemble of {len(model.models)} GCNs, CPU threads: "
-          f"{__import__('torch').get_num_threads()}")
-    print(f"  from encodings (graphs built):   median {np.median(first):.3f} s  ({n / np.median(first):,.0f} archs/s)")
-    print(f"  from encodings (graphs cached):  median {np.median(again):.3f} s  ({n / np.median(again):,.0f} archs/s)")
-    print(f"  ready ArchGraphs (GCN + batching): {gcn_only:.3f} s  ({n / gcn_only:,.0f} archs/s)")
+def _child_peak_mib(cmd: list[str]) -> float:
+    """Peak RSS (MiB) of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
 def main() -> int:
-    """Print both measurements."""
-    ap = argparse.ArgumentParser()
+    """Measure and print every figure."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--darts", type=int, default=1_000_000, help="random DARTS archs to stream (0: skip)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads of the DARTS run")
     args = ap.parse_args()
-    rows = cold_start(args.repeats)
-    med = [sorted(col)[len(col) // 2] for col in zip(*rows)]
-    print(f"cold start (median of {args.repeats} fresh processes): import {med[0]:.2f} s + load {med[1]:.2f} s + "
-          f"first score {med[2]:.2f} s = {sum(med[:3]):.2f} s in-process; whole `python -c` {med[3]:.2f} s")
-    warm(args.repeats)
-    return 0
+    py = sys.executable
+    tgnas = [py, "-m", "tgnas_naslib.cli"]
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; medians of {args.repeats} runs")
+
+    torch_s = _median_seconds([py, "-c", "import torch"], args.repeats)
+    whole = _median_seconds(tgnas + ["score", "--space", "nasbench201", "--all", "--json"], args.repeats)
+    print(f"1. tgnas score --space nasbench201 --all --json: {whole:.2f} s = {whole / torch_s:.2f}x "
+          f"`python -c \"import torch\"` ({torch_s:.2f} s)  [target <= 2x]")
+
+    bare = _median_seconds([py, "-c", "pass"], args.repeats)
+    helps = _median_seconds(tgnas + ["--help"], args.repeats)
+    print(f"2. tgnas --help: {helps:.3f} s  (bare `python -c pass`: {bare:.3f} s)  [target <= 0.5 s]")
+
+    import torch
+
+    from tgnas_naslib import TGNAS
+    from tgnas_naslib.spaces import get_space
+
+    torch.set_num_threads(1)
+    model = TGNAS.pretrained()
+    rng = np.random.default_rng(0)
+    nb201 = get_space("nasbench201")
+    singles = [nb201.random(rng) for _ in range(200)]
+    model.score_one(singles[0], "nasbench201")
+    lat = []
+    for a in singles:
+        t = time.perf_counter()
+        model.score_one(a, "nasbench201")
+        lat.append(time.perf_counter() - t)
+    print(f"3. one NB201 architecture, warm, 1 thread: median {np.median(lat) * 1e3:.2f} ms, "
+          f"p90 {np.percentile(lat, 90) * 1e3:.2f} ms  [target <= 2 ms]")
+
+    if args.darts:
+        torch_peak = _child_peak_mib([py, "-c", "import torch"])
+        out = subprocess.run([py, "-c", DARTS_CHILD, str(args.darts), "0", str(args.threads)], check=True,
+                             capture_output=True, text=True).stdout.split()
+        n, seconds, peak, dup = int(out[0]), float(out[1]), float(out[2]), int(out[3])
+        print(f"4. {n:,} random DARTS archs ({dup} duplicates) streamed, {args.threads} thread(s): {seconds:.1f} s = "
+              f"{n / seconds:,.0f} archs/s  [target >= 10,000/s]; peak memory {peak:,.0f} MiB (`python -c \"import "
+              f"torch\"`: {torch_peak:,.0f} MiB)  [target <= 1,024 MiB]")
+
+    archs = list(nb201.enumerate())
+    reference = None
+    same = True
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for chunk in (16384, 1000, 97):
+            t = time.perf_counter()
+            scores = np.concatenate(list(model.score_iter(archs, "nasbench201", chunk=chunk)))
+            seconds = time.perf_counter() - t
+            if reference is None:
+                reference = scores
+            same &= bool(np.array_equal(scores, reference))
+            print(f"   NB201 all 15,625, {threads} thread(s), chunks of {chunk}: {seconds:.2f} s")
+    print(f"5. scores bit-identical across thread counts and chunk sizes: {'yes' if same else 'NO'}")
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -84,6 +84,15 @@ def test_scores_are_bit_identical_across_chunk_sizes_and_threads():
     assert np.array_equal(model.engine.score([graphs[i] for i in perm]), reference[perm])
 
 
+def test_shipped_model_scores_do_not_depend_on_chunking():
+    model = TGNAS.pretrained()
+    archs = list(get_space("nasbench201").enumerate())[::5]
+    reference = np.concatenate(list(model.score_iter(archs, "nasbench201", chunk=len(archs))))
+    for chunk in (1, 97, 1000):
+        got = np.concatenate(list(model.score_iter(archs, "nasbench201", chunk=chunk)))
+        assert np.array_equal(got, reference), f"chunk {chunk}"
+
+
 def test_score_iter_streams_the_same_scores_as_score():
     model = _model("rel+size")
     archs = list(get_space("nasbench201").enumerate())[:1000]

@@ -98,7 +98,7 @@ class Engine:
             else:
                 scale, shift = torch.ones_like(bias), torch.zeros_like(bias)
             # conv bias and batch norm folded into one affine map per channel: (A x W + b) * scale + shift
-            self.layers.append((w, (scale.reshape(-1), (bias * scale + shift).reshape(-1))))
+            self.layers.append((w, (scale[:, None, :].contiguous(), (bias * scale + shift)[:, None, :].contiguous())))
         self.head_w = stack("head.weight")[:, 0, :]  # [M, D]
         self.head_b = stack("head.bias")[:, 0]  # [M]
         self.graph_features = config.graph_features
@@ -149,28 +149,38 @@ class Engine:
         if self.config.node_features:
             feats = torch.from_numpy(shape_matrix(graphs, self.config.node_features)).to(self.device)  # [N, S]
             feats = torch.cat([feats, feats.new_zeros((n - offset, feats.shape[1]))])
-            x = x + torch.einsum("ns,msh->mnh", feats, self.w1_shape) + self.b1_shape[:, None, :]
+            x = x + torch.matmul(feats, self.w1_shape) + self.b1_shape[:, None, :]
         adj = propagation(np.array([src, dst], dtype=np.int64).reshape(2, -1), n, self.config.undirected)
         adj = adj.to(self.device)
-        hid = x.permute(1, 0, 2).reshape(n, m * h)  # members side by side
-        for k, (w, (scale, shift)) in enumerate(self.layers):
+        hid = x  # [M, N, H]: each member's nodes contiguous, so no layer copies between layouts
+        prop = torch.empty_like(hid)
+        for w, (scale, shift) in self.layers:
             if w is not None:
-                hid = torch.bmm(hid.reshape(n, m, h).transpose(0, 1), w).transpose(0, 1).reshape(n, m * h)
-            hid = torch.relu((adj @ hid) * scale + shift)
+                hid = torch.bmm(hid, w)
+            for k in range(m):
+                torch.mm(adj, hid[k], out=prop[k])
+            hid, prop = prop.mul_(scale).add_(shift).relu_(), hid
         lengths = torch.from_numpy(sizes).to(self.device)
-        summed = torch.segment_reduce(hid[:offset], "sum", lengths=lengths, axis=0)  # [G, M*H]
+        summed = torch.segment_reduce(hid[:, :offset].transpose(0, 1), "sum", lengths=lengths, axis=0)  # [G, M, H]
+        summed = summed.transpose(0, 1)  # [M, G, H]
         if self.readout == "mean":
-            pooled = (summed / lengths[:, None]).reshape(-1, m, h)
+            pooled = summed / lengths[None, :, None]
         elif self.readout == "sum":
-            pooled = summed.reshape(-1, m, h)
+            pooled = summed
         else:  # mean+sum: per member [mean | sum]
-            pooled = torch.cat([(summed / lengths[:, None]).reshape(-1, m, h), summed.reshape(-1, m, h)], 2)
-        out = (pooled * self.head_w[None]).sum(2) + self.head_b[None]  # [G, M]
+            pooled = torch.cat([summed / lengths[None, :, None], summed], 2)
+        # products, not reductions: a sum over a dimension may be vectorised differently for another number of
+        # graphs, a matrix product's row never is (tested), so a graph's score cannot depend on its chunk
+        out = torch.bmm(pooled.contiguous(), self.head_w[:, :, None])[:, :, 0] + self.head_b[:, None]  # [M, G]
         if self.graph_features:
             gf = torch.from_numpy(graph_matrix(graphs, self.graph_features)).to(self.device)  # [G, F]
-            z = (gf[:, None, :] - self.size_mean[None]) / self.size_std[None]  # inf std: a constant feature, 0
-            out = out + (z * self.size_w[None]).sum(2)
-        scores = out.mean(1).double().cpu().numpy()
+            z = (gf[None] - self.size_mean[:, None, :]) / self.size_std[:, None, :]  # inf std: a constant feature, 0
+            out = out + torch.bmm(z.contiguous(), self.size_w[:, :, None])[:, :, 0]
+        total = out[0].clone()
+        for k in range(1, m):  # the ensemble mean, added in member order
+            total += out[k]
+        out = total / m
+        scores = out.double().cpu().numpy()
         if self.config.flops_fusion:
             scores = scores + self.config.flops_fusion * np.log10([g.cost.flops for g in graphs])  # type: ignore[union-attr]
         return scores

@@ -142,6 +142,9 @@ def _parse_genotype_string(text: str) -> dict:
 
 
 def _cell_from_pairs(pairs: Any, what: str) -> tuple[tuple[int | str, ...], ...]:
+    fast = _fast_cell(pairs)
+    if fast is not None:
+        return fast
     pairs = plain(pairs)
     if not isinstance(pairs, tuple) or len(pairs) != 2 * NUM_INTERMEDIATE:
         raise ArchitectureError(f"DARTS {what} cell must have {2 * NUM_INTERMEDIATE} (input, op) pairs, got "
@@ -167,6 +170,27 @@ def _cell_from_pairs(pairs: Any, what: str) -> tuple[tuple[int | str, ...], ...]
     return tuple(cell)
 
 
+_COMPACT_OK = {(src, op): (src, OPS[op]) for node in range(2, 2 + NUM_INTERMEDIATE) for src in range(node)
+               for op in range(len(OPS))}
+
+
+def _fast_cell(pairs: Any) -> tuple | None:
+    """NASLib's compact cell as plain int pairs, validated by lookup (the common case when scoring millions); None
+    for anything else, which takes the general path with its detailed messages."""
+    if type(pairs) is not tuple or len(pairs) != 2 * NUM_INTERMEDIATE:
+        return None
+    out = []
+    for k, pair in enumerate(pairs):
+        if type(pair) is not tuple or len(pair) != 2 or type(pair[0]) is not int or type(pair[1]) is not int \
+                or pair[0] >= 2 + k // 2:
+            return None
+        hit = _COMPACT_OK.get(pair)
+        if hit is None:
+            return None
+        out.append(hit)
+    return tuple(out)
+
+
 class Darts(SearchSpace):
     """DARTS / NAS-Bench-301: normal and reduction cells, 2 inputs + 4 intermediate nodes each."""
 
@@ -182,6 +206,10 @@ class Darts(SearchSpace):
 
         Returns ((normal pairs), (reduce pairs)) with pairs ``(input_node, op_name)``.
         """
+        if type(arch) is tuple and len(arch) == 2:
+            normal, reduce = _fast_cell(arch[0]), _fast_cell(arch[1])
+            if normal is not None and reduce is not None:
+                return normal, reduce
         if isinstance(arch, str):
             text = arch.strip()
             if re.match(r"^[A-Za-z_]*\s*\(\s*normal\s*=", text):
