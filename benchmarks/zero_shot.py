@@ -19,7 +19,7 @@ import numpy as np
 from tgnas_naslib import TGNAS
 from tgnas_naslib.baselines import param_heuristic
 from tgnas_naslib.datasets import ZERO_SHOT_BENCHMARKS, load_benchmark
-from tgnas_naslib.paths import MissingDataError
+from tgnas_naslib.paths import MissingDataError, describe
 from tgnas_naslib.study.correlation import rank_correlations as correlations
 
 #: benchmarks whose labels took part in model selection (so their number is not a clean zero-shot report)
@@ -45,11 +45,13 @@ def main() -> int:
     if cv:
         rows.append({"benchmark": "nb101_500 (grouped 5-fold CV, training space)", "n": 500,
                      "tgnas_rho": cv["spearman"], "tgnas_tau": cv["kendall"]})
+    skipped = []
     for name in ZERO_SHOT_BENCHMARKS:
         try:
             bench = load_benchmark(name, args.data_dir)
         except MissingDataError as exc:
             print(f"skipping {name}: {exc}", file=sys.stderr)
+            skipped.append(name)
             continue
         t = time.time()
         graphs = model.graphs(bench.archs, bench.space)
@@ -67,6 +69,11 @@ def main() -> int:
             row["zen_rho"], row["zen_tau"] = correlations(bench.proxy("zen"), y)
         rows.append(row)
 
+    if len(skipped) == len(ZERO_SHOT_BENCHMARKS):
+        print(f"error: measured nothing: none of the {len(skipped)} benchmarks is in the data directory "
+              f"{describe(args.data_dir)}; no result written", file=sys.stderr)
+        return 1
+
     def f(v):
         return f"{v:6.3f}" if isinstance(v, float) else "     -"
 
@@ -81,7 +88,7 @@ def main() -> int:
           "summed over live nodes; zen from the same file. NB201/TNB101 are clean zero-shot reports.")
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump({"model": trained, "rows": rows}, fh, indent=1)
+            json.dump({"model": trained, "rows": rows, "skipped": skipped}, fh, indent=1)
     return 0
 
 

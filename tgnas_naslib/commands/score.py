@@ -9,6 +9,7 @@ import sys
 import time
 
 from ..spaces import SPACES, get_space
+from . import add_device, check_device
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
     p.add_argument("--checkpoint", default=None,
                    help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default), nb101-nas-embedder")
-    p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
+    add_device(p)
     # any torch.nn.Module (tgnas_naslib.modules) -------------------------------------------------------------------
     p.add_argument("--module", default=None, metavar="PKG.MOD:ATTR",
                    help="score a torch.nn.Module instead: ATTR is an instance, a class or a zero-argument factory "
@@ -47,7 +48,7 @@ def run_module(args: argparse.Namespace) -> int:
     shape = parse_shape(args.input_shape)
     t0 = time.time()
     traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse)
-    model = TGNAS.from_spec(args.checkpoint, args.device)
+    model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
     score = float(model.score_graphs([traced.graph])[0])
     seconds = time.time() - t0
     g, finite = traced.graph, math.isfinite(score)
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise ValueError("--top must be a positive number")
     t0 = time.time()
-    model = TGNAS.from_spec(args.checkpoint, args.device)
+    model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
     archs = list(space.enumerate()) if args.all else [space.canonical(a) for a in args.arch]
     scores = model.score(archs, space=space.name, progress=args.all and not args.json)
     order = np.argsort(-scores, kind="stable") if args.all else np.arange(len(archs))
