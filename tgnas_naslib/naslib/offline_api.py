@@ -144,6 +144,10 @@ class OfflineDatasetAPI(dict):
                 f"{self.provenance['files'][0]}; to query any architecture NASLib needs {files}")
         return rec
 
+    def labelled_archs(self) -> list:
+        """Every architecture the data labels, as NASLib hashes (for ``search_space.labeled_archs``)."""
+        return list(self._table(self.dataset))
+
     def _dataset(self, dataset: str | None) -> str:
         if dataset in (None, "cifar10-valid"):
             return self.dataset if dataset is None else "cifar10"
