@@ -53,13 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tgnas {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
-        from .errors import one_line_error
+        from .errors import report_user_error
 
-        line = one_line_error(exc, broad=True)
-        if line is None:
-            raise
-        print(f"tgnas {args.command}: error: {line}", file=sys.stderr)
-        return 2
+        return report_user_error(f"tgnas {args.command}", exc)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from .embedding.embedder import EmbedderError
 from .graph import ArchitectureError
 from .paths import MissingDataError
@@ -29,3 +31,12 @@ def one_line_error(exc: BaseException, broad: bool = False) -> str | None:
     if isinstance(exc, kinds) or getattr(exc, "tgnas_user_error", False):
         return " ".join(str(exc).split()) or type(exc).__name__
     return None
+
+
+def report_user_error(prog: str, exc: BaseException, broad: bool = True) -> int:
+    """Print a user error as ``<prog>: error: <one line>`` on stderr and return exit status 2; re-raise a bug."""
+    line = one_line_error(exc, broad=broad)
+    if line is None:
+        raise exc
+    print(f"{prog}: error: {line}", file=sys.stderr)
+    return 2

@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: no such script: {script}", file=sys.stderr)
         return 2
     import tgnas_naslib.naslib  # noqa: F401  (compat + registration + offline apis)
-    from tgnas_naslib.errors import one_line_error
+    from tgnas_naslib.errors import report_user_error
 
     sys.argv = [script, *argv[1:]]
     rebind_naslib_argv(sys.argv)
@@ -45,11 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         runpy.run_path(script, run_name="__main__")
     except Exception as exc:  # noqa: BLE001 -- user errors become one line, everything else propagates
-        line = one_line_error(exc)
-        if line is None:
-            raise
-        print(f"{os.path.basename(script)}: error: {line}", file=sys.stderr)
-        return 2
+        return report_user_error(os.path.basename(script), exc, broad=False)
     return 0
 
 

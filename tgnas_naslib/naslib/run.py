@@ -278,7 +278,7 @@ def _report(cfg: dict, out: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the config; every user error is one line on stderr and exit status 2."""
-    from tgnas_naslib.errors import one_line_error
+    from tgnas_naslib.errors import report_user_error
 
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     parser.add_argument("--config", required=True, help="YAML config (see configs/)")
@@ -293,11 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: error: {args.config} is not valid YAML: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
-        line = one_line_error(exc, broad=True)
-        if line is None:
-            raise
-        print(f"{PROG}: error: {line}", file=sys.stderr)
-        return 2
+        return report_user_error(PROG, exc)
     _report(cfg, out)
     return 0
 

@@ -1,9 +1,43 @@
-"""Replace a function everywhere NASLib bound it (``naslib.utils.X`` and every ``from naslib.utils import X``)."""
+"""Replace what NASLib bound: a function everywhere it was imported, or one global of named NASLib modules."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterable
+from typing import Any
+
+from ._marker import MARK, is_ours
+
+
+def mark_replacement(new: Callable, original: Callable | None) -> Callable:
+    """Flag ``new`` as installed by the compat layer and remember the ``original`` it replaces."""
+    setattr(new, MARK, True)
+    new.original = original
+    return new
+
+
+def patch_module_globals(modules: Iterable[str], name: str, replace: Callable[[Any], Any]) -> list[str]:
+    """Set global ``name`` of each importable NASLib module to ``replace(current)`` (idempotent).
+
+    ``replace`` returns None to leave a module alone; returns the modules that now hold a replacement.
+    """
+    done = []
+    for module in modules:
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        current = getattr(mod, name, None)
+        if current is None:
+            continue
+        if not is_ours(current):
+            new = replace(current)
+            if new is None:
+                continue
+            setattr(mod, name, new)
+        done.append(module)
+    return done
 
 
 def rebind_naslib_function(name: str, new: Callable, old: Iterable[Callable | None]) -> list[str]:

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from tgnas_naslib import paths
-from ._marker import MARK, is_ours
-from ._rebind import rebind_naslib_function
+from ._marker import is_ours
+from ._rebind import mark_replacement, rebind_naslib_function
 from .torchvision_standin import real_torchvision_importable
 
 logger = logging.getLogger("naslib.tgnas")
@@ -172,10 +172,8 @@ def make_offline_get_train_val_loaders(npz_path: str | os.PathLike | None = None
         return (UnavailableLoader(dataset, why), UnavailableLoader(dataset, why), UnavailableLoader(dataset, why),
                 None, None)
 
-    setattr(get_train_val_loaders, MARK, True)
     get_train_val_loaders.npz_path = None if npz_path is None else str(npz_path)
-    get_train_val_loaders.original = original
-    return get_train_val_loaders
+    return mark_replacement(get_train_val_loaders, original)
 
 
 def patch_train_val_loaders(npz_path: str | os.PathLike | None = None) -> Callable:

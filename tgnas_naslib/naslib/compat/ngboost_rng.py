@@ -15,12 +15,12 @@ before 0.6. ngboost < 0.6 is left alone.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 
-from ._marker import MARK, is_ours
+from ._marker import MARK
+from ._rebind import patch_module_globals
 
 #: NASLib modules that build ngboost base learners with ``DecisionTreeRegressor(random_state=None)``
 NASLIB_NGB_MODULES = ("naslib.predictors.trees.ngb", "naslib.predictors.omni_ngb")
@@ -88,16 +88,4 @@ def patch_naslib_ngboost() -> list[str]:
         return []
     if not needs_fix(getattr(ngboost, "__version__", "0")):
         return []
-    done = []
-    for name in NASLIB_NGB_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
-        tree = getattr(mod, "DecisionTreeRegressor", None)
-        if tree is None:
-            continue
-        if not is_ours(tree):
-            mod.DecisionTreeRegressor = _tree_factory(tree)
-        done.append(name)
-    return done
+    return patch_module_globals(NASLIB_NGB_MODULES, "DecisionTreeRegressor", _tree_factory)

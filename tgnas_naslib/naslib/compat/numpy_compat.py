@@ -17,13 +17,13 @@ generator is Python's ``sum``; every other numpy call goes to numpy unchanged.
 
 from __future__ import annotations
 
-import importlib
 import types
 from typing import Any
 
 import numpy as np
 
-from ._marker import MARK, is_ours
+from ._marker import MARK
+from ._rebind import patch_module_globals
 
 def _nx_graph_object_array(obj: Any):
     """An object array holding the networkx graphs of a (nested) list, or None when ``obj`` is not one."""
@@ -96,20 +96,6 @@ NASLIB_NUMPY_COMPAT_MODULES = (
 
 
 def patch_naslib_numpy() -> list[str]:
-    """Give the modules in :data:`NASLIB_NUMPY_COMPAT_MODULES` the :class:`CompatNumpy` proxy.
-
-    Idempotent; returns the modules that have it (a module that does not import is skipped).
-    """
-    done = []
-    for name in NASLIB_NUMPY_COMPAT_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
-        if getattr(mod, "np", None) is np or is_ours(getattr(mod, "np", None)):
-            if not is_ours(mod.np):
-                mod.np = CompatNumpy()
-            done.append(name)
-    return done
-
-
+    """Give the modules in :data:`NASLIB_NUMPY_COMPAT_MODULES` the :class:`CompatNumpy` proxy (idempotent);
+    returns the modules that have it (a module that does not import is skipped)."""
+    return patch_module_globals(NASLIB_NUMPY_COMPAT_MODULES, "np", lambda mod_np: CompatNumpy() if mod_np is np else None)

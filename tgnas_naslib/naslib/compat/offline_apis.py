@@ -22,7 +22,7 @@ import logging
 from typing import Any
 
 from ._marker import MARK, is_ours
-from ._rebind import rebind_naslib_function
+from ._rebind import mark_replacement, rebind_naslib_function
 
 logger = logging.getLogger("naslib.tgnas")
 
@@ -58,9 +58,7 @@ def make_get_dataset_api(original):
             "validation accuracy only, train/test accuracy and losses are NaN = not available)"))
         return api
 
-    setattr(get_dataset_api, MARK, True)
-    get_dataset_api.original = original
-    return get_dataset_api
+    return mark_replacement(get_dataset_api, original)
 
 
 def make_get_zc_benchmark_api(original):
@@ -80,9 +78,7 @@ def make_get_zc_benchmark_api(original):
             "plus tgnas scored on the fly)"))
         return api
 
-    setattr(get_zc_benchmark_api, MARK, True)
-    get_zc_benchmark_api.original = original
-    return get_zc_benchmark_api
+    return mark_replacement(get_zc_benchmark_api, original)
 
 
 def _offline_query(original):

@@ -13,11 +13,11 @@ the params do not set it (xgboost >= 2 only); every other attribute is xgboost's
 
 from __future__ import annotations
 
-import importlib
 import types
 from typing import Any
 
-from ._marker import MARK, is_ours
+from ._marker import MARK
+from ._rebind import patch_module_globals
 
 #: NASLib modules whose global ``xgb`` gets the proxy
 NASLIB_XGB_MODULES = ("naslib.predictors.trees.xgb",)
@@ -53,18 +53,6 @@ class LegacyInterceptXGBoost(types.ModuleType):
 
 def patch_naslib_xgboost() -> list[str]:
     """Give the modules of :data:`NASLIB_XGB_MODULES` the proxy (xgboost >= 2 only); returns the patched ones."""
-    done = []
-    for name in NASLIB_XGB_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
-        xgb = getattr(mod, "xgb", None)
-        if xgb is None:
-            continue
-        if not is_ours(xgb):
-            if not needs_fix(getattr(xgb, "__version__", "0")):
-                continue
-            mod.xgb = LegacyInterceptXGBoost(xgb)
-        done.append(name)
-    return done
+    return patch_module_globals(
+        NASLIB_XGB_MODULES, "xgb",
+        lambda xgb: LegacyInterceptXGBoost(xgb) if needs_fix(getattr(xgb, "__version__", "0")) else None)
