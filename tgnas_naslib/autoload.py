@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.abc
-import importlib.util
 import os
 import sys
 from typing import Any
@@ -32,6 +31,7 @@ class _PluginLoader(importlib.abc.Loader):
         return self.inner.create_module(spec)
 
     def exec_module(self, module) -> None:
+        uninstall()
         self.inner.exec_module(module)
         if PLUGIN not in sys.modules:
             importlib.import_module(PLUGIN)
@@ -42,16 +42,21 @@ class _PluginLoader(importlib.abc.Loader):
 
 
 class NASLibHook(importlib.abc.MetaPathFinder):
-    """A one-shot finder: gives ``import naslib`` a loader that also imports the plugin."""
+    """Gives ``import naslib`` a loader that also imports the plugin (removed once NASLib is imported; a mere
+    ``importlib.util.find_spec("naslib")`` leaves it in place)."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None):
         if fullname != "naslib":
             return None
-        uninstall()
-        spec = importlib.util.find_spec("naslib")
-        if spec is not None and spec.loader is not None:
-            spec.loader = _PluginLoader(spec.loader)
-        return spec
+        for finder in sys.meta_path:  # the finder that would have found NASLib without this hook
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _PluginLoader(spec.loader)
+                return spec
+        return None
 
 
 def installed() -> bool:
