@@ -9,7 +9,9 @@ or substituted form, and why (so that the suite stays fast):
   the NASLib checkout; a block that needs one that is absent is skipped with the reason.
 * ``tgnas ...`` lines run in-process through ``tgnas_naslib.cli.main`` (the console script's own function, without
   a 7 s interpreter start per line); ``tgnas --version`` also runs as the real console script.
-* ``python -m pytest ...`` (this suite itself) is reduced to ``--collect-only``.
+* ``python -m pytest ...`` (this suite itself) is reduced to collecting one small test file
+  (``tests/test_graph.py``): it shows the command and the test configuration work without running the suite
+  inside itself.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def run_bash_command(cmd: str, tmp_path: Path, capsys) -> str:
         return _run_tgnas(argv[1:], capsys)
     cwd = tmp_path  # NASLib and the runner write run/ into the current directory: not into the repository
     if argv[:3] == ["python", "-m", "pytest"]:
-        argv, cwd = [*argv, "--collect-only", "-q", "-p", "no:cacheprovider"], ROOT
+        argv, cwd = [*argv, "--collect-only", "-q", "-p", "no:cacheprovider", "tests/test_graph.py"], ROOT
     elif "/naslib/runners/" in cmd and not _autoload_installed():
         pytest.skip("the README runs NASLib's runner through the autoload hook, which is not installed here")
     if argv[0] == "python":
