@@ -22,7 +22,7 @@ import numpy as np
 from tgnas_naslib import TGNAS
 from tgnas_naslib.baselines import param_heuristic
 from tgnas_naslib.datasets import ZERO_SHOT_BENCHMARKS, load_benchmark
-from tgnas_naslib.paths import MissingDataError
+from tgnas_naslib.paths import MissingDataError, describe
 from tgnas_naslib.spaces import get_space
 from tgnas_naslib.study.correlation import rank_correlations, rank_last, spearman
 from tgnas_naslib.study.data import PROXIES, SPEC_BY_KEY, assemble
@@ -89,11 +89,13 @@ def main() -> int:
     print(f"baseline: {args.baseline} - trained on {old.training_summary()}")
     print(f"selection data: {card.get('selection_data', 'NB101 CV + NB301 500 (validation family)')}")
     rows = []
+    skipped = []
     for name in ZERO_SHOT_BENCHMARKS:
         try:
             bench = load_benchmark(name, args.data_dir)
         except MissingDataError as exc:
             print(f"skipping {name}: {str(exc).splitlines()[0]}", file=sys.stderr)
+            skipped.append(name)
             continue
         t = time.time()
         graphs = model.graphs(bench.archs, bench.space)
@@ -116,7 +118,8 @@ def main() -> int:
             "agree_flops": spearman(rank_last(new), flops),
         })
     if not rows:
-        print("no benchmark data found: nothing measured", file=sys.stderr)
+        print(f"error: measured nothing: none of the {len(skipped)} benchmarks is in the data directory "
+              f"{describe(args.data_dir)}; no result written", file=sys.stderr)
         return 1
 
     def f(v):
@@ -146,7 +149,7 @@ def main() -> int:
     if args.out:
         with open(args.out, "w") as fh:
             json.dump({"model": model.meta.get("trained_on"), "shape_features": model.config.shape_features,
-                       "rows": rows, "means": means, "macro": macro}, fh, indent=1)
+                       "rows": rows, "means": means, "macro": macro, "skipped": skipped}, fh, indent=1)
     return 0
 
 

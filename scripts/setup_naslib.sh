@@ -11,23 +11,31 @@
 #   2. installs tensorwatch and pybnn with --no-deps (they declare torchvision / plotly, which NASLib
 #      does not need: tgnas_naslib.naslib.compat supplies a torchvision import stand-in);
 #   3. writes naslib_checkout.pth into that environment's site-packages so `import naslib` finds the checkout;
-#   4. checks that `import tgnas_naslib.naslib` (which applies the Python 3.11 compatibility fixes) works.
+#   4. writes tgnas_naslib_autoload.pth (one line: import tgnas_naslib.autoload), the opt-in autoload: from then
+#      on, whenever a script of that environment imports naslib (NASLib's own runners included), the TG-NAS
+#      plugin is loaded first (compatibility fixes, offline data, `predictor: tgnas`); nothing else is imported
+#      at start-up. Skip it with --no-autoload, undo it by deleting the file, or set TGNAS_NASLIB_AUTOLOAD=0;
+#      without it, run NASLib scripts as `python -m tgnas_naslib.naslib.exec <script.py> [args]`;
+#   5. checks that `import naslib.search_spaces` (through the hook) and `import tgnas_naslib.naslib` work.
 # It is idempotent: running it again re-checks and changes nothing that is already in place.
 #
-# Options:  --pth-only   only write the .pth file (skip installing packages)
-#           -h, --help   show this help
+# Options:  --pth-only      only write the .pth files (skip installing packages)
+#           --no-autoload   do not install the autoload hook (remove it if an earlier run installed it)
+#           -h, --help      show this help
 set -euo pipefail
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 say() { printf '[setup_naslib] %s\n' "$*"; }
 die() { printf '[setup_naslib] ERROR: %s\n' "$*" >&2; exit 1; }
 
 PTH_ONLY=0
+AUTOLOAD=1
 ARGS=()
 for a in "$@"; do
     case "$a" in
         -h|--help) usage; exit 0 ;;
         --pth-only) PTH_ONLY=1 ;;
+        --no-autoload) AUTOLOAD=0 ;;
         -*) die "unknown option $a (see --help)" ;;
         *) ARGS+=("$a") ;;
     esac
@@ -105,6 +113,16 @@ else
     say "wrote $PTH"
 fi
 
+# the opt-in autoload hook (tgnas_naslib/autoload.py): loads the plugin whenever naslib is imported
+HOOK="$SITE/tgnas_naslib_autoload.pth"
+if [ "$AUTOLOAD" -eq 1 ]; then
+    printf 'import tgnas_naslib.autoload\n' > "$HOOK"
+    say "wrote $HOOK (autoload: NASLib scripts get the TG-NAS plugin; TGNAS_NASLIB_AUTOLOAD=0 switches it off)"
+elif [ -f "$HOOK" ]; then
+    rm -f "$HOOK"
+    say "removed $HOOK (--no-autoload): run NASLib scripts with python -m tgnas_naslib.naslib.exec <script.py>"
+fi
+
 # check (from a neutral directory, so the repository's own files do not shadow installed ones)
 cd "${TMPDIR:-/tmp}"
 FOUND="$("$PY" -c 'import importlib.util as u; s = u.find_spec("naslib"); print(s.submodule_search_locations[0] if s else "")')"
@@ -120,6 +138,11 @@ if "$PY" -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("tgnas_n
         say "checking: import tgnas_naslib.naslib + naslib.search_spaces / predictors / optimizers / defaults.trainer ..."
         "$PY" -W ignore -c 'import tgnas_naslib.naslib, naslib.search_spaces, naslib.predictors, naslib.optimizers, naslib.defaults.trainer' \
             || die "NASLib does not import; see the error above"
+        if [ "$AUTOLOAD" -eq 1 ]; then
+            say "checking the autoload: import naslib.search_spaces first loads the plugin ..."
+            "$PY" -W ignore -c 'import sys, naslib.search_spaces; sys.exit(0 if "tgnas_naslib.naslib" in sys.modules else "the autoload hook did not load the plugin")' \
+                || die "the autoload hook does not work; see the error above"
+        fi
         say "OK: NASLib is usable from $PY (import tgnas_naslib.naslib applies the compatibility fixes)"
     fi
 else

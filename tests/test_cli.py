@@ -67,3 +67,48 @@ def test_score_with_a_named_shipped_model(capsys):
     assert main(["score", "--space", "nasbench201", "--arch", BEST, "--checkpoint", "nb101-nas-embedder", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["results"][0]["arch"] == BEST and doc["results"][0]["score"] > -1e8
+
+
+def test_version_is_fast_and_imports_no_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from tgnas_naslib.cli import main; rc = main(['--version']); "
+            "sys.exit(rc or ('torch' in sys.modules or 'numpy' in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("tgnas 0.") and "Python" in done.stdout
+
+
+def test_unavailable_device_is_one_line(capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is available here")
+    assert main(["score", "--space", "nasbench201", "--arch", BEST, "--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert "--device cuda: no CUDA device is available" in err and len(err.strip().splitlines()) == 1
+    assert main(["search", "--space", "nasbench201", "--device", "cuda:x"]) == 2
+    assert "is not a torch device" in capsys.readouterr().err
+
+
+def test_missing_data_names_the_directory_and_the_rule(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("TGNAS_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--out", str(tmp_path / "m.pt")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'benchmarks_data'} (the default ./benchmarks_data" in err
+    assert len(err.strip().splitlines()) == 1
+    assert main(["train", "--data-dir", str(tmp_path / "d"), "--out", str(tmp_path / "m.pt")]) == 2
+    assert f"{tmp_path / 'd'} (from --data-dir" in capsys.readouterr().err
+
+
+def test_benchmark_script_that_measured_nothing_fails(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "zero_shot.py"
+    done = subprocess.run([sys.executable, str(script), "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.json")],
+                          capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 1 and "measured nothing" in done.stderr and str(tmp_path) in done.stderr
+    assert not (tmp_path / "r.json").exists()

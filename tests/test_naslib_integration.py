@@ -7,11 +7,12 @@ import importlib
 import importlib.util
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import requires_benchmark
 
 if importlib.util.find_spec("naslib") is None:
     pytest.skip("NASLib is not importable (scripts/setup_naslib.sh /path/to/NASLib enables these tests)",
@@ -54,8 +55,6 @@ def test_naslib_modules_import():
                  "naslib.defaults.predictor_evaluator", "naslib.evaluators.zc_evaluator",
                  "naslib.predictors.ensemble", "naslib.predictors.utils.pruners.measures"):
         importlib.import_module(name)
-    from naslib.utils import get_train_val_loaders  # noqa: F401
-
     # the stand-in is gone from sys.modules again (transformers & co. probe for torchvision with find_spec)
     assert not compat.torchvision_is_standin()
     tv = sys.modules["naslib.utils.dataset"].dset
@@ -194,11 +193,6 @@ def test_get_train_val_loaders_serves_offline_cifar10(cifar_npz):
     assert (len(train_q.dataset), len(valid_q.dataset), len(test_q.dataset)) == (n_train, 1000 - n_train, 1000)
     img = np.zeros((32, 32, 3), dtype=np.uint8)
     assert tuple(valid_tf(img).shape) == (3, 32, 32)
-
-
-def test_env_var_cifar_path_is_documented():
-    assert "TGNAS_CIFAR10_NPZ" in (tn.__doc__ or "")
-    assert os.environ.get("TGNAS_CIFAR10_NPZ") is None or Path(os.environ["TGNAS_CIFAR10_NPZ"]).is_file()
 
 
 def test_gpwl_predictor_fits_on_networkx_graphs():
@@ -359,45 +353,44 @@ class _FakeNB201:
 
 
 def _nb201_api():
-    from tgnas_naslib.naslib.benchmark_api import nb201_dataset_api
-
-    try:
-        return nb201_dataset_api("cifar10", _data_dir())
-    except Exception as exc:
-        pytest.skip(f"NB201 ground truth not available: {exc}")
+    requires_benchmark("nb201_cifar10_15625")
+    return tn.OfflineDatasetAPI("nasbench201", "cifar10")
 
 
 def test_bananas_with_tgnas_zc_feature(tmp_path, cifar_npz, tg_model):
     from tgnas_naslib.naslib import run
 
     _nb201_api()
-    tn.apply_compat(cifar_npz=cifar_npz)
-    cfg = run.load_config("configs/bananas_nb201_zc_tgnas.yaml", [f"out_dir={tmp_path}"])
-    cfg["search"].update({"epochs": 3, "num_init": 2, "k": 1, "num_candidates": 3, "predictor_type": "tgnas"})
+    cfg = run.load_config("configs/bananas_nb201_zc_tgnas.yaml", [f"out_dir={tmp_path}", "search.epochs=3",
+                          "search.num_init=2", "search.k=1", "search.num_candidates=3", "search.predictor_type=tgnas"])
     out = run.run(cfg)
-    assert 0.0 < out["val_accuracy"] < 100.0
+    assert 0.0 < out["val_accuracy"] < 100.0 and out["test_accuracy"] is None  # not in the data
 
 
 def test_evolution_under_trainer_nb201(tmp_path, tg_model):
     from tgnas_naslib.naslib import run
 
     _nb201_api()
-    cfg = run.load_config("configs/evolution_nb201_tgnas.yaml", [f"out_dir={tmp_path}"])
-    cfg["search"].update({"epochs": 6, "population_size": 10})
+    cfg = run.load_config("configs/evolution_nb201_tgnas.yaml", [f"out_dir={tmp_path}", "search.epochs=6",
+                                                                 "search.population_size=10"])
     out = run.run(cfg)
-    assert np.isfinite(out["best_score"]) and out["val_accuracy"] > 60.0
-    assert out["best_score"] == pytest.approx(tg_model.score([ast.literal_eval(out["best_hash"])],
-                                                             space="nasbench201")[0])
+    assert np.isfinite(out["tgnas_score"]) and out["val_accuracy"] > 60.0
+    assert out["tgnas_score"] == pytest.approx(tg_model.score([ast.literal_eval(out["best_hash"])],
+                                                              space="nasbench201")[0])
     assert (Path(out["save"]) / "errors.json").is_file()
 
 
 def test_evolution_under_trainer_darts(tmp_path, tg_model):
     from tgnas_naslib.naslib import run
 
-    cfg = run.load_config("configs/evolution_darts_tgnas.yaml", [f"out_dir={tmp_path}"])
-    cfg["search"].update({"epochs": 3, "population_size": 6})
+    cfg = run.load_config("configs/evolution_darts_tgnas.yaml", [f"out_dir={tmp_path}", "search.epochs=3",
+                                                                 "search.population_size=6"])
     out = run.run(cfg)
-    assert np.isfinite(out["best_score"]) and "val_accuracy" not in out
+    assert np.isfinite(out["tgnas_score"]) and "val_accuracy" not in out
+    log = (Path(out["save"]) / "log.log").read_text()
+    assert "TG-NAS generation 2: best score" in log  # each generation's best is logged
+    assert "Train accuracy: -1" not in log and "Train accuracy: nan" in log  # not available, not -1
+    assert "arch_weights.pt is not written" in log and not (Path(out["save"]) / "arch_weights.pt").exists()
 
 
 def test_runner_writes_zc_scores(tmp_path, tg_model):

@@ -10,6 +10,7 @@ import time
 from typing import Iterator
 
 from ..spaces import SPACES, get_space
+from . import add_device, check_device
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", default=None,
                    help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default, shape-aware), "
                         "nb101-text (operator text only), nb101-nas-embedder")
-    p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
+    add_device(p)
     # any torch.nn.Module (tgnas_naslib.modules) -------------------------------------------------------------------
     p.add_argument("--module", default=None, metavar="PKG.MOD:ATTR",
                    help="score a torch.nn.Module instead: ATTR is an instance, a class or a zero-argument factory "
@@ -55,7 +56,7 @@ def run_module(args: argparse.Namespace) -> int:
     shape = parse_shape(args.input_shape)
     t0 = time.time()
     traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse)
-    model = TGNAS.from_spec(args.checkpoint, args.device)
+    model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
     score = float(model.score_graphs([traced.graph])[0])
     seconds = time.time() - t0
     g, finite = traced.graph, math.isfinite(score)
@@ -168,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     if args.archs_file is not None:
         if args.all or args.arch or args.top is not None:
             raise ValueError("--archs-file streams every line: do not combine it with --arch, --all or --top")
-        return run_stream(args, space, TGNAS.from_spec(args.checkpoint, args.device))
+        return run_stream(args, space, TGNAS.from_spec(args.checkpoint, check_device(args.device)))
     if args.all == bool(args.arch):
         raise ValueError("give either --arch (one or more), --all or --archs-file")
     if args.all and space.size() is None:
@@ -176,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise ValueError("--top must be a positive number")
     t0 = time.time()
-    model = TGNAS.from_spec(args.checkpoint, args.device)
+    model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
     archs = list(space.enumerate()) if args.all else [space.canonical(a) for a in args.arch]
     scores = model.score(archs, space=space.name, progress=args.all and not args.json)
     order = np.argsort(-scores, kind="stable") if args.all else np.arange(len(archs))

@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from . import add_data_dir
+from . import add_data_dir, add_device, check_device
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", default=None,
                    help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default, shape-aware), nb101-text, "
                         "nb101-nas-embedder")
-    p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
+    add_device(p)
     p.set_defaults(run=run)
 
 
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
     space = search_space(args.space)  # fail on a bad space before loading the model
     t0 = time.perf_counter()
-    model = TGNAS.from_spec(args.checkpoint, args.device)
+    model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
     load_seconds = time.perf_counter() - t0
     result = search(args.method, model, space.name, budget=args.budget, seed=args.seed)
     doc = {**result.to_dict(), "load_seconds": round(load_seconds, 3),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import add_data_dir
+from . import add_data_dir, add_device, check_device
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="restrict to these study benchmarks (e.g. nb201_cifar100 tnb101_micro_jigsaw nb101)")
     p.add_argument("--timing-archs", type=int, default=None, metavar="N",
                    help="time TG-NAS on at most N archs per space (default: all 15,625 NB201 archs, 4,096 elsewhere)")
-    p.add_argument("--device", default="cpu", help="torch device for TG-NAS and live proxies (default cpu)")
+    add_device(p, "TG-NAS and live proxies")
     p.set_defaults(run=run)
 
 
@@ -46,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
     if args.live_batch < 1:
         raise ValueError("--live-batch must be positive")
     run_study(args.out, data_dir=args.data_dir, n_boot=args.bootstrap, seed=args.seed, live=args.live_proxies,
-              device=args.device, benchmarks=args.benchmarks, heatmap_n=max(3, args.heatmap_archs),
+              device=check_device(args.device), benchmarks=args.benchmarks, heatmap_n=max(3, args.heatmap_archs),
               live_batch=args.live_batch, timing_archs=args.timing_archs)
     return 0

@@ -4,8 +4,10 @@ One Trainer epoch = one generation of the standalone search's differential evolu
 (:mod:`tgnas_naslib.search.evolution`, reused here: the continuous encoding that decodes every vector to a
 valid cell, DE/rand/1 mutation, binomial crossover, elitist selection). Fitness is the TG-NAS score only:
 no architecture is trained and no benchmark is queried during the search. With a ``dataset_api``
-``train_statistics`` reports the incumbent's benchmark accuracies (as NASLib's optimizers do); without one
-it reports -1 (and ``test_statistics`` None), so the search runs on any NB201 / DARTS (nasbench301) space.
+``train_statistics`` reports the incumbent's benchmark accuracies (as NASLib's optimizers do; the offline api
+answers NaN for what the data lacks); without one it reports NaN ("not available", never NASLib's -1
+placeholder), so the search runs on any NB201 / DARTS (nasbench301) / TNB101-micro space. Every generation logs
+the TG-NAS score of its best architecture (and the population mean) to NASLib's log.
 
 config.search keys: ``seed``, ``epochs`` (generations + 1), ``population_size`` (20), ``F`` (0.5),
 ``CR`` (0.5).
@@ -13,6 +15,7 @@ config.search keys: ``seed``, ``epochs`` (generations + 1), ``population_size`` 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -30,6 +33,9 @@ from tgnas_naslib.spaces import get_space
 from .predictor import naslib_scores, pretrained_model
 
 __all__ = ["TGNASEvolution"]
+
+logger = logging.getLogger("naslib.tgnas.evolution")
+NAN = float("nan")
 
 #: NASLib spaces the evolution supports (those with a continuous encoding in tgnas_naslib.search)
 SUPPORTED = ("nasbench201", "nasbench301", "transbench101_micro")
@@ -114,6 +120,10 @@ class TGNASEvolution(MetaOptimizer):
             self.history.append(entry)
         self.trajectory.append({"epoch": int(epoch), "best": self.best_score, "mean": float(np.mean(self.fit)),
                                 "n_scored": len(self.cache)})
+        gen_best = int(np.argmax(self.fit))
+        logger.info("TG-NAS generation %d: best score %.4f (%s), population mean %.4f; best so far %.4f; %d archs "
+                    "scored", epoch, float(self.fit[gen_best]), self.space.format(self.encoding.decode(self.pop[gen_best])),
+                    float(np.mean(self.fit)), self.best_score, len(self.cache))
 
     def _spec(self, arch: Any) -> Any:
         """The NASLib ``set_spec`` argument for a canonical architecture of the core adapter."""
@@ -136,7 +146,7 @@ class TGNASEvolution(MetaOptimizer):
 
     def train_statistics(self, report_incumbent: bool = True):
         if self.dataset_api is None or self.best_arch is None:
-            return -1, -1, -1, 0.0
+            return NAN, NAN, NAN, NAN  # not available: no benchmark to ask
         g = self.get_final_architecture()
         q = lambda m: g.query(m, self.dataset, dataset_api=self.dataset_api)  # noqa: E731
         return (q(Metric.TRAIN_ACCURACY), q(Metric.VAL_ACCURACY), q(Metric.TEST_ACCURACY),

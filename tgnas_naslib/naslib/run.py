@@ -1,85 +1,79 @@
-"""Run NASLib-style experiments with TG-NAS: ``python -m tgnas_naslib.naslib.run --config configs/<file>.yaml``.
+"""Run NASLib experiments with TG-NAS: ``python -m tgnas_naslib.naslib.run --config configs/<file>.yaml [key=value ...]``.
 
-``experiment`` in the YAML picks the experiment (``key=value`` pairs after ``--config`` override keys):
+``experiment`` picks one of three (``key=value`` overrides after ``--config``; ``search.epochs=3`` for nested keys):
 
-* ``predictor_evaluation`` -- NASLib's ``PredictorEvaluator`` (fit on ``train_size_single`` archs, query
-  ``test_size`` archs; ``experiment_type`` single / vary_train_size). ``predictor: tgnas`` is
-  :class:`~tgnas_naslib.naslib.predictor.TGNASPredictor` (``zero_shot`` key); any other name is built
-  by NASLib's ``Ensemble`` (``xgb``, ``gp``, ``mlp``, ...). Ground truth: an offline NB201 ``dataset_api``
-  of the 15,625 validation accuracies. Writes
-  ``{out_dir}/{search_space}/{dataset}/predictors/{predictor}/{seed}/errors.json`` like NASLib's runner.
-* ``search`` -- NASLib's ``Trainer`` with ``optimizer: tgnas_evolution`` (TG-NAS Algorithm 1,
-  :class:`~tgnas_naslib.naslib.optimizer.TGNASEvolution`) or ``tgnas_bananas`` (Bananas, whose
-  ``search.zc_names`` may hold ``tgnas``); ``search:`` holds NASLib's ``config.search`` keys.
-* ``zc`` -- the NAS-Bench-Suite-Zero correlation experiment: ``test_size`` (1000) architectures drawn with
-  ``seed`` (9000) from ``benchmark`` (a ``tgnas_naslib.datasets`` catalog name; default per space below),
-  ground truth = its ``val_accuracy``; ``predictor: tgnas`` is scored here (data-free), another proxy name
-  is read from the benchmark file's stored scores. Metrics: NASLib's ``compute_scores``. Writes
+* ``zc`` -- the NAS-Bench-Suite-Zero correlation: ``test_size`` (1000) architectures drawn with ``seed`` (9000)
+  from the ground-truth ``benchmark``, which follows from ``(search_space, dataset)`` unless given (a given one
+  must hold exactly that space and dataset). ``predictor: tgnas`` is scored here (data-free); another proxy is
+  read from the benchmark file's stored scores. Metrics: NASLib's ``compute_scores``. Writes
   ``{out_dir}/{config_type}/{search_space}/{dataset}/{predictor}/{seed}/scores.json`` = [config, results].
+* ``predictor_evaluation`` -- NASLib's ``PredictorEvaluator`` (``predictor: tgnas`` or a NASLib Ensemble
+  predictor name) on the offline dataset api; writes ``.../{dataset}/predictors/{predictor}/{seed}/errors.json``.
+* ``search`` -- NASLib's ``Trainer`` with ``optimizer: tgnas_evolution`` (TG-NAS Algorithm 1) or
+  ``tgnas_bananas`` (NASLib's Bananas; ``search.predictor_type: tgnas`` or ``search.zc_names: [tgnas]``).
 
-``data_dir`` (or ``$TGNAS_DATA_DIR``) is the benchmark data directory.
+Every key is checked: an unknown key or an invalid value is refused in one line that lists the valid choices
+(exit status 2), as is every other user error. Each run writes ``log.log`` next to its result, and each result
+file records what produced it (``provenance``: benchmark files, data directory, TG-NAS model, versions).
+``data_dir`` is the benchmark data directory (else ``$TGNAS_DATA_DIR``, else ``./benchmarks_data``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import yaml
 
 import tgnas_naslib.naslib  # noqa: F401  (compat + registration)
 
+from .offline_api import OfflineDatasetAPI
 from .predictor import TGNASPredictor, naslib_scores, pretrained_model
+from .provenance import record
+from .runconfig import ConfigError, choice, load_config
 
-logger = logging.getLogger("tgnas_naslib.naslib.run")
+logger = logging.getLogger("naslib.tgnas.run")
+PROG = "python -m tgnas_naslib.naslib.run"
 
-#: default ground-truth benchmark of the zc experiment per (search space, dataset)
-ZC_BENCHMARKS = {
-    "nasbench201": "nb201_{dataset}_15625",
-    "nasbench101": "nb101_500",
-    "nasbench301": "nb301_500",
-    "transbench101_micro": "tnb101_micro_{dataset}_4096",
-}
-
-DEFAULTS = {
-    "zc": {"config_type": "zc", "test_size": 1000, "seed": 9000, "out_dir": "run", "predictor": "tgnas",
-           "search_space": "nasbench201", "dataset": "cifar10", "benchmark": None, "data_dir": None},
-    "predictor_evaluation": {"test_size": 100, "train_size_single": 10, "train_size_list": [10],
-                             "experiment_type": "single", "fidelity_single": 5, "fidelity_list": [5],
-                             "max_hpo_time": 0, "uniform_random": 1, "seed": 0, "out_dir": "run",
-                             "predictor": "tgnas", "search_space": "nasbench201", "dataset": "cifar10",
-                             "zero_shot": True, "finetune_epochs": 50, "data_dir": None},
-    "search": {"optimizer": "tgnas_evolution", "search_space": "nasbench201", "dataset": "cifar10", "seed": 0,
-               "out_dir": "run", "data_dir": None, "search": {}},
-}
+# ------------------------------------------------------------------------------------------------------
+# output: directories, log.log, JSON
+# ------------------------------------------------------------------------------------------------------
+def save_dir(cfg: dict) -> Path:
+    """Where a run writes, following NASLib's layout for each experiment."""
+    out, space, dataset, seed = Path(cfg["out_dir"]), cfg["search_space"], cfg["dataset"], str(cfg["seed"])
+    if cfg["experiment"] == "zc":
+        return out / cfg["config_type"] / space / dataset / cfg["predictor"] / seed
+    if cfg["experiment"] == "predictor_evaluation":
+        return out / space / dataset / "predictors" / cfg["predictor"] / seed
+    return out / space / dataset / cfg["optimizer"] / seed
 
 
-def _cfgnode(d: dict):
-    from fvcore.common.config import CfgNode
-
-    return CfgNode({k: (_cfgnode(v) if isinstance(v, dict) else v) for k, v in d.items()})
-
-
-def load_config(path: str | os.PathLike | None, overrides: list[str] | None = None) -> dict:
-    """The YAML config (a flat dict) with defaults for its ``experiment`` and ``key=value`` overrides."""
-    raw: dict = {}
-    if path is not None:
-        with open(path) as f:
-            raw = yaml.safe_load(f) or {}
-    for item in overrides or []:
-        key, _, value = item.partition("=")
-        raw[key.strip()] = yaml.safe_load(value)
-    experiment = raw.get("experiment", "zc")
-    if experiment not in DEFAULTS:
-        raise ValueError(f"unknown experiment {experiment!r}; choose from {', '.join(DEFAULTS)}")
-    return {"experiment": experiment, **DEFAULTS[experiment], **raw}
+@contextlib.contextmanager
+def log_to(save: Path):
+    """``{save}/log.log`` receives NASLib's and the plugin's log records while the block runs."""
+    save.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(save / "log.log", mode="w")
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(name)s %(levelname)s: %(message)s", "%m/%d %H:%M:%S"))
+    handler.setLevel(logging.INFO)
+    loggers = [logging.getLogger("naslib"), logging.getLogger("tgnas_naslib")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+    try:
+        yield save / "log.log"
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.removeHandler(handler)
+            lg.setLevel(level)
+        handler.close()
 
 
 def _jsonable(x: Any) -> Any:
@@ -96,180 +90,211 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
+def _cfgnode(d: dict):
+    from fvcore.common.config import CfgNode
+
+    return CfgNode({k: (_cfgnode(v) if isinstance(v, dict) else v) for k, v in d.items()})
+
+
+def _naslib_config(cfg: dict, save: Path):
+    """The fvcore config NASLib's classes read (None values dropped, ``save`` and ``search.seed`` set)."""
+    config = {k: v for k, v in cfg.items() if v is not None}
+    search = {"seed": cfg["seed"], **(cfg.get("search") or {})}
+    return _cfgnode({**config, "save": str(save), "search": search})
+
+
 # ------------------------------------------------------------------------------------------------------
 # zero-cost correlation
 # ------------------------------------------------------------------------------------------------------
-def zc_save_dir(cfg: dict) -> Path:
-    return (Path(cfg["out_dir"]) / cfg["config_type"] / cfg["search_space"] / cfg["dataset"] / cfg["predictor"]
-            / str(cfg["seed"]))
-
-
 def run_zc(cfg: dict, model: Any = None) -> dict:
-    """The zero-cost correlation experiment (see module doc); returns NASLib's metrics dict and writes scores.json."""
+    """The zero-cost correlation experiment (see module doc); returns NASLib's metrics and writes scores.json."""
     from naslib.utils import compute_scores
 
-    from tgnas_naslib.datasets import load_benchmark
+    from tgnas_naslib.datasets import CATALOG, load_benchmark
 
-    space, dataset = cfg["search_space"], cfg["dataset"]
-    name = cfg.get("benchmark") or ZC_BENCHMARKS[space].format(dataset=dataset)
-    from .benchmark_api import default_data_dir
-
-    bench = load_benchmark(name, default_data_dir(cfg.get("data_dir")))
+    space, name = cfg["search_space"], cfg["benchmark"]
+    bench = load_benchmark(name, cfg["data_dir"])
+    predictor = cfg["predictor"]
+    choice("predictor", predictor, ("tgnas", *bench.proxy_names), f"tgnas or a proxy stored in {name}")
     records = [r for r in bench.records if r.y is not None]
     n = min(int(cfg["test_size"]), len(records))
     rng = np.random.RandomState(int(cfg["seed"]))
     chosen = [records[i] for i in sorted(rng.choice(len(records), size=n, replace=False))]
     ytest = np.array([r.y for r in chosen], dtype=float)
     t0 = time.perf_counter()
-    if cfg["predictor"] == "tgnas":
+    if predictor == "tgnas":
         model = model or pretrained_model()
         pred = naslib_scores(model.score([r.arch for r in chosen], space=space))
     else:
-        missing = [r.arch for r in chosen if cfg["predictor"] not in r.proxies]
+        missing = [r.arch for r in chosen if predictor not in r.proxies]
         if missing:
-            raise KeyError(f"{name} has no stored {cfg['predictor']!r} score for {len(missing)} of the {n} "
-                           f"architectures (e.g. {missing[0]}); TG-NAS is computed here, other proxies are read "
-                           "from the benchmark file")
-        pred = naslib_scores([r.proxies[cfg["predictor"]] for r in chosen])
+            raise ConfigError(f"predictor: {name} has no stored {predictor!r} score for {len(missing)} of the {n} "
+                              f"sampled architectures (e.g. {missing[0]})")
+        pred = naslib_scores([r.proxies[predictor] for r in chosen])
     query_time = (time.perf_counter() - t0) / max(n, 1)
     results = compute_scores(ytest=ytest, test_pred=pred)
     results.update({"train_size": 0, "test_size": n, "query_time": query_time, "benchmark": name,
-                    "predictor": cfg["predictor"]})
-    save = zc_save_dir(cfg)
-    save.mkdir(parents=True, exist_ok=True)
+                    "predictor": predictor, "ground_truth": "val_accuracy"})
+    save = save_dir(cfg)
+    prov = record(model=model if predictor == "tgnas" else None, benchmark=name,
+                  benchmark_files=list(CATALOG[name].files), data_dir=str(_data_dir(cfg)))
     with open(save / "scores.json", "w") as f:
-        json.dump(_jsonable([{**cfg, "save": str(save)}, results]), f)
-    results["save"] = str(save)
-    return results
+        json.dump(_jsonable([{**cfg, "save": str(save), "provenance": prov}, results]), f)
+    logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)", space,
+                cfg["dataset"], name, predictor, results["spearman"], results["kendalltau"], n)
+    return {**results, "save": str(save)}
+
+
+def _data_dir(cfg: dict) -> Path:
+    from tgnas_naslib import paths
+
+    return paths.data_dir(cfg.get("data_dir"))
 
 
 # ------------------------------------------------------------------------------------------------------
 # predictor evaluation
 # ------------------------------------------------------------------------------------------------------
-def predictor_save_dir(cfg: dict) -> Path:
-    return (Path(cfg["out_dir"]) / cfg["search_space"] / cfg["dataset"] / "predictors" / cfg["predictor"]
-            / str(cfg["seed"]))
-
-
 def build_predictor(cfg: dict, ss_type: str):
-    """``tgnas`` -> TGNASPredictor; any other name -> NASLib's predictor of that name (via Ensemble, 1 member)."""
-    name = cfg["predictor"]
-    if name == "tgnas":
-        return TGNASPredictor(ss_type=ss_type, zero_shot=bool(cfg.get("zero_shot", True)),
-                              epochs=int(cfg.get("finetune_epochs", 50)), seed=int(cfg["seed"]))
-    from .registry import TGNASEnsemble
+    """``tgnas`` -> TGNASPredictor; any other name -> NASLib's predictor of that name (an Ensemble of one)."""
+    if cfg["predictor"] == "tgnas":
+        return TGNASPredictor(ss_type=ss_type, zero_shot=bool(cfg["zero_shot"]), epochs=int(cfg["finetune_epochs"]),
+                              seed=int(cfg["seed"]))
+    from naslib.predictors.ensemble import Ensemble
 
-    ens = TGNASEnsemble(num_ensemble=1, predictor_type=name, ss_type=ss_type, hpo_wrapper=False,
-                        config=_cfgnode({"search": {"seed": cfg["seed"]}}))
-    try:
-        return ens.get_ensemble()[0]
-    except KeyError:
-        raise ValueError(f"unknown predictor {name!r}: use tgnas or a NASLib Ensemble predictor name") from None
+    ens = Ensemble(num_ensemble=1, predictor_type=cfg["predictor"], ss_type=ss_type, hpo_wrapper=False,
+                   config=_cfgnode({"search": {"seed": cfg["seed"]}}))
+    return ens.get_ensemble()[0]
 
 
 def run_predictor_evaluation(cfg: dict) -> list:
-    """NASLib's PredictorEvaluator on NB201 with an offline dataset_api; returns its results list."""
+    """NASLib's PredictorEvaluator on the offline dataset api; returns its results list (errors.json)."""
     from naslib import utils
     from naslib.defaults.predictor_evaluator import PredictorEvaluator
     from naslib.search_spaces import get_search_space
 
-    from .benchmark_api import nb201_dataset_api
     from .fast import spec_only
 
-    if cfg["search_space"] != "nasbench201":
-        raise NotImplementedError("the offline predictor evaluation has ground truth for nasbench201 only "
-                                  "(use experiment: zc for the other spaces)")
-    save = predictor_save_dir(cfg)
-    save.mkdir(parents=True, exist_ok=True)
-    config = _cfgnode({**{k: v for k, v in cfg.items() if v is not None}, "save": str(save)})
+    save = save_dir(cfg)
+    api = OfflineDatasetAPI(cfg["search_space"], cfg["dataset"], cfg["data_dir"])
+    config = _naslib_config(cfg, save)
     utils.set_seed(int(cfg["seed"]))
-    api = nb201_dataset_api(cfg["dataset"], cfg.get("data_dir"))
     ss = spec_only(get_search_space(cfg["search_space"], cfg["dataset"]))
-    predictor = build_predictor(cfg, ss.get_type())
-    evaluator = PredictorEvaluator(predictor, config=config)
-    evaluator.adapt_search_space(ss, load_labeled=False, dataset_api=api)
+    evaluator = PredictorEvaluator(build_predictor(cfg, ss.get_type()), config=config)
+    evaluator.adapt_search_space(ss, load_labeled=cfg["search_space"] == "nasbench301", dataset_api=api)
     return evaluator.evaluate()
 
 
 # ------------------------------------------------------------------------------------------------------
 # search (NASLib Trainer)
 # ------------------------------------------------------------------------------------------------------
-def run_search(cfg: dict) -> dict:
-    """NASLib's Trainer with ``optimizer: tgnas_evolution`` (TGNASEvolution) or ``tgnas_bananas`` (TGNASBananas).
+class _HonestArchWeightsNote(logging.Filter):
+    """NASLib's Trainer announces ``arch_weights.pt`` unconditionally but writes it only with
+    ``save_arch_weights: true`` (one-shot optimizers); this rewrites the announcement when nothing is written."""
 
-    NB201 runs get the offline dataset_api (incumbent accuracies; Bananas needs it); other spaces run
-    without one (evolution only). Writes NASLib's errors.json under ``{out_dir}/{search_space}/{dataset}/
-    {optimizer}/{seed}``; returns the best architecture's hash, score and (NB201) accuracy.
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Saving architectural weight tensors"):
+            record.msg = ("arch_weights.pt is not written: save_arch_weights is off (a discrete optimizer such as "
+                          "TG-NAS evolution or Bananas has no architecture weights)")
+            record.args = ()
+        return True
+
+
+def run_search(cfg: dict) -> dict:
+    """NASLib's Trainer with TGNASEvolution or TGNASBananas; returns the best architecture and what is known of it.
+
+    Ground truth (NASLib's errors.json, the returned ``val_accuracy``) comes from the offline dataset api where
+    the data covers the space (NB201, TNB101-micro); the DARTS / NB301 evolution runs without one (its
+    incumbents are not among the 500 labelled NB301 cells), so its accuracies are NaN (not available).
     """
     from naslib.defaults.trainer import Trainer
     from naslib.search_spaces import get_search_space
+    from naslib.search_spaces.core.query_metrics import Metric
 
-    from .benchmark_api import nb201_dataset_api
     from .optimizer import TGNASEvolution
     from .registry import TGNASBananas
 
-    save = Path(cfg["out_dir"]) / cfg["search_space"] / cfg["dataset"] / cfg["optimizer"] / str(cfg["seed"])
-    (save / "search").mkdir(parents=True, exist_ok=True)
-    (save / "eval").mkdir(parents=True, exist_ok=True)
-    config = _cfgnode({**{k: v for k, v in cfg.items() if v is not None}, "save": str(save)})
-    api = nb201_dataset_api(cfg["dataset"], cfg.get("data_dir")) if cfg["search_space"] == "nasbench201" else None
-    ss = get_search_space(cfg["search_space"], cfg["dataset"])
+    space = cfg["search_space"]
+    save = save_dir(cfg)
+    for sub in ("search", "eval"):
+        (save / sub).mkdir(parents=True, exist_ok=True)
+    config = _naslib_config(cfg, save)
+    api = OfflineDatasetAPI(space, cfg["dataset"], cfg["data_dir"]) if space != "nasbench301" else None
+    ss = get_search_space(space, cfg["dataset"])
     if cfg["optimizer"] == "tgnas_evolution":
         ss.instantiate_model = False
-        opt = TGNASEvolution(config)
-    elif cfg["optimizer"] == "tgnas_bananas":
-        if api is None:
-            raise NotImplementedError("Bananas trains on benchmark accuracies: offline ground truth exists for "
-                                      "nasbench201 only")
-        ss.instantiate_model = bool(getattr(config.search, "zc", False))  # zc proxies run on parsed graphs
-        opt = TGNASBananas(config)
+        opt: Any = TGNASEvolution(config)
     else:
-        raise ValueError(f"unknown optimizer {cfg['optimizer']!r}; choose tgnas_evolution or tgnas_bananas")
+        if api is None:
+            raise ConfigError("optimizer: tgnas_bananas trains on benchmark accuracies, which the offline data has "
+                              "for nasbench201 and transbench101_micro only")
+        ss.instantiate_model = bool(config.search.get("zc", False))  # zc proxies run on parsed graphs
+        opt = TGNASBananas(config)
     opt.adapt_search_space(ss, dataset_api=api)
     trainer = Trainer(opt, config, lightweight_output=True)
-    trainer.search(report_incumbent=api is not None)
+    note = _HonestArchWeightsNote()
+    trainer_logger = logging.getLogger("naslib.defaults.trainer")
+    trainer_logger.addFilter(note)
+    try:
+        trainer.search(report_incumbent=True)
+    finally:
+        trainer_logger.removeFilter(note)
     best = opt.get_final_architecture()
-    out = {"best_hash": tgnas_naslib.naslib.zc_key(best), "save": str(save)}
-    if getattr(opt, "best_score", None) is not None:
-        out["best_score"] = float(opt.best_score)
+    out: dict[str, Any] = {"best_hash": tgnas_naslib.naslib.zc_key(best), "save": str(save)}
+    score = getattr(opt, "best_score", None)
+    out["tgnas_score"] = float(score) if score is not None else float(TGNASPredictor(model=pretrained_model()).query(best))
     if api is not None:
-        from naslib.search_spaces.core.query_metrics import Metric
-
         out["val_accuracy"] = float(best.query(Metric.VAL_ACCURACY, cfg["dataset"], dataset_api=api))
+        out["test_accuracy"] = None  # not in the data (NaN in errors.json)
     return out
 
 
+RUNNERS: dict[str, Callable[[dict], Any]] = {"zc": run_zc, "predictor_evaluation": run_predictor_evaluation,
+                                             "search": run_search}
+
+
 def run(cfg: dict) -> Any:
-    if cfg["experiment"] == "zc":
-        return run_zc(cfg)
-    if cfg["experiment"] == "search":
-        return run_search(cfg)
-    return run_predictor_evaluation(cfg)
+    """Run a validated config, logging to ``{save}/log.log``."""
+    with log_to(save_dir(cfg)):
+        return RUNNERS[cfg["experiment"]](cfg)
 
 
 METRICS = ("mae", "rmse", "pearson", "spearman", "kendalltau", "kt_2dec", "kt_1dec", "precision_10",
            "precision_20")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tgnas_naslib.naslib.run", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", required=True, help="YAML config (see configs/)")
-    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. test_size=200 seed=9001")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    cfg = load_config(args.config, args.overrides)
-    out = run(cfg)
+def _report(cfg: dict, out: Any) -> None:
     if cfg["experiment"] == "search":
-        print(json.dumps(out))
-        return 0
-    rows = [out] if isinstance(out, dict) else [r for r in out[1:]]
+        print(json.dumps(_jsonable(out)))
+        return
+    rows = [out] if isinstance(out, dict) else list(out[1:])
     for res in rows:
         shown = {k: round(float(res[k]), 4) for k in METRICS if k in res and res[k] is not None}
-        print(f"{cfg['experiment']}: {cfg['search_space']}/{cfg['dataset']} predictor={cfg['predictor']} "
+        where = f" benchmark={res['benchmark']}" if "benchmark" in res else ""
+        print(f"{cfg['experiment']}: {cfg['search_space']}/{cfg['dataset']}{where} predictor={cfg['predictor']} "
               f"seed={cfg['seed']} test_size={res.get('test_size', cfg['test_size'])}: "
               + ", ".join(f"{k} {v}" for k, v in shown.items()))
-    where = out["save"] if isinstance(out, dict) else str(predictor_save_dir(cfg))
-    print(f"results written under {where}")
+    print(f"results and log.log written under {save_dir(cfg)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the config; every user error is one line on stderr and exit status 2."""
+    from tgnas_naslib.errors import report_user_error
+
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
+    parser.add_argument("--config", required=True, help="YAML config (see configs/)")
+    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. test_size=200 seed=9001 search.epochs=3")
+    args = parser.parse_args(argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        cfg = load_config(args.config, args.overrides)
+        out = run(cfg)
+    except yaml.YAMLError as exc:
+        print(f"{PROG}: error: {args.config} is not valid YAML: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
+        return report_user_error(PROG, exc)
+    _report(cfg, out)
     return 0
 
 
