@@ -13,6 +13,13 @@ def _checkpoint_error() -> type:
     return CheckpointError
 
 
+def _engine_error() -> type:
+    from .study.engine import EngineError
+
+    return EngineError
+
+
 USER_ERRORS: tuple[type[BaseException], ...] = (
-    ArchitectureError, MissingDataError, EmbedderError, _checkpoint_error(), ValueError, FileNotFoundError,
+    ArchitectureError, MissingDataError, EmbedderError, _checkpoint_error(), _engine_error(), ValueError,
+    FileNotFoundError,
 )
