@@ -124,9 +124,10 @@ DRIVER = textwrap.dedent("""
     from tgnas_naslib.study.engine import Task, run_tasks
 
     PROXIES = ("flops", "params", "synflow")
+    SLEEP = float(sys.argv[3])
 
-    def compute(task):  # defined in __main__: Ray ships it by value
-        time.sleep(float(sys.argv[3]))
+    def compute(task):  # defined in __main__: Ray ships it by value, with SLEEP
+        time.sleep(SLEEP)
         return [{"arch": task.arch, "proxy": p, "score": task.arch * 10.0 + PROXIES.index(p)} for p in task.proxies]
 
     cache = LiveCache(sys.argv[1])
@@ -161,7 +162,7 @@ def _kill_session(proc: subprocess.Popen) -> None:
 @pytest.mark.slow
 def test_interrupted_driver_resumes_with_every_value_exactly_once(tmp_path):
     n = 12
-    first = _driver(tmp_path, n, sleep=0.5)
+    first = _driver(tmp_path, n, sleep=1.0)
     path = tmp_path / "c.jsonl"
     deadline = time.time() + 120
     try:

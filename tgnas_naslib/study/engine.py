@@ -164,6 +164,8 @@ def run_tasks(tasks: Iterable[Task], compute: Compute, caches: Mapping[str, Live
     tasks = list(tasks)
     total = sum(len(t.proxies) for t in tasks)
     t0 = time.perf_counter()
+    if not tasks:  # everything cached: no engine to start
+        return EngineReport(engine, 0, address, gpus_per_task, 0, 0, 0, 0.0)
     if engine == "local":
         written = 0
         with _progress(total, desc, progress) as bar:
@@ -210,7 +212,8 @@ def _run_ray(ray, tasks: list[Task], compute: Compute, caches: Mapping[str, Live
                     written += _write(ray.get(ref), caches[task.cache])
                 except ray.exceptions.RayError as exc:  # worker died MAX_RETRIES + 1 times, or the task raised
                     failed += 1
-                    log(f"  live: task {task.cache} {task.arch} failed: {str(exc).splitlines()[0][:200]}")
+                    last = [x for x in str(exc).splitlines() if x.strip()][-1:] or [type(exc).__name__]
+                    log(f"  live: task {task.cache} {task.arch} failed: {last[0].strip()[:200]}")
                 bar.update(len(task.proxies))
                 submit()
     return written, failed

@@ -132,6 +132,8 @@ def plan(data: StudyData, n: int, seed: int = 0, batch_size: int | None = None, 
             notes.append(f"{data.spec.label}: {', '.join(sorted(complete & set(wanted)))} stored for every arch, "
                          "not recomputed")
         inputs, where = ("taskonomy", str(taskonomy_dir)) if taskonomy_dir else ("synthetic", None)
+        if taskonomy_dir:
+            check_taskonomy(dataset, str(taskonomy_dir), bs, seed)
     else:
         proxies = PROXIES
         inputs, where = "cifar10", str(require_file(CIFAR_NPZ, data_dir))
@@ -189,6 +191,19 @@ def _batch(inputs: str, dataset: str, data: str | None, batch_size: int, seed: i
     return [next(iter(loader))]
 
 
+def check_taskonomy(task: str, root: str, batch_size: int, seed: int) -> None:
+    """Load the task's first Taskonomy batch here, so a wrong directory (or a missing real torchvision, which
+    NASLib's Taskonomy transforms need) is one line before any work starts, not a failure in every task."""
+    if not Path(root).is_dir():
+        raise FileNotFoundError(f"--taskonomy-dir {root}: no such directory")
+    try:
+        _batch("taskonomy", task, root, batch_size, seed)
+    except Exception as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ValueError(f"--taskonomy-dir {root}: NASLib's Taskonomy loader failed for {task}: {msg[:300]}") \
+            from None
+
+
 def compute_task(task: Task) -> list[dict]:
     """Every proxy of ``task`` on its arch through NASLib's ``ZeroCost.query``: one record each, with its time.
 
@@ -205,13 +220,13 @@ def compute_task(task: Task) -> list[dict]:
     s: LiveSpec = task.spec
     base = {"batch_size": s.batch_size, "seed": s.seed, "inputs": s.inputs, "device": s.device,
             "threads": torch.get_num_threads()}
+    batch = _batch(s.inputs, s.dataset, s.data, s.batch_size, s.seed)  # no input: the task fails, nothing cached
     t = time.perf_counter()
     try:
         torch.manual_seed(s.seed)
         g = _search_space(s.space, s.dataset).clone()
         g.set_spec(task.arch)
         g.parse()
-        batch = _batch(s.inputs, s.dataset, s.data, s.batch_size, s.seed)
     except Exception as exc:  # the arch cannot be built: every proxy fails, as in NASLib (-1e8)
         err = f"building the network: {type(exc).__name__}: {exc}"[:300]
         return [{"arch": task.arch, "proxy": p, "score": -1e8, "time": 0.0, "build_time": time.perf_counter() - t,

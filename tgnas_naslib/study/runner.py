@@ -4,13 +4,14 @@ Figure 3, independence heatmaps, rank scatter, timing), writing everything under
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import heatmap, live, plots, table, timing
+from . import heatmap, live, plots, projection, table, timing
 from .data import TGNAS, TRAINING, UNLABELLED, StudyData, assemble, select_specs
 from .engine import EngineReport, Task, run_tasks
 
@@ -157,9 +158,11 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
 
     # 2. live proxies (optional): new columns where nothing is stored ---------------------------------------------
     plans, live_rows, engine = [], [], None
-    t_live = time.time()
+    t_live, load_before = time.time(), os.getloadavg()
     if opts.n > 0 or (opts.n_tnb or 0) > 0:
         plans, live_rows, engine = _live(datasets, opts, out, seed, device, data_dir, log)
+        log(f"  machine load (1/5/15 min) before {_fmt_load(load_before)}, after {_fmt_load(os.getloadavg())} on "
+            f"{os.cpu_count()} cores (others' work included)")
     elif any(d.spec.role == UNLABELLED for d in datasets):
         log("TNB101-macro: nothing stored and no labels; its proxies are live only (--live-proxies N)")
     live_seconds = time.time() - t_live
@@ -227,6 +230,10 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     log("Second, labelled: stored NASLib (GPU) proxy times vs TG-NAS on this CPU (different hardware):")
     log(timing.format_table(rows, tg))
     log(f"(timing took {time.time() - t:.1f} s)")
+    proj = _projection(plans, out, stored)
+    if proj:
+        log("")
+        log(projection.format_projection(proj))
 
     # 7. the main table ------------------------------------------------------------------------------------------
     log("")
@@ -254,10 +261,23 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
               "heatmaps": heat, "timing": [r.as_row() for r in rows],
               "timing_side_by_side": [r.as_row() for r in headline],
               "tgnas_timing": {k: {kk: vv for kk, vv in v.items()} for k, v in tg.items()},
-              "live": _live_summary(opts, engine, plans, live_rows, live_seconds),
+              "live": {**_live_summary(opts, engine, plans, live_rows, live_seconds),
+                       "load_before": list(load_before), "cores": os.cpu_count()},
+              "projection": proj,
               "bootstrap": n_boot, "seed": seed, "seconds": time.time() - t_start}
     (out / "summary.json").write_text(json.dumps(result, indent=1, default=float))
     return result
+
+
+def _projection(plans: list[live.LivePlan], out: Path, stored: list[dict]) -> dict | None:
+    """The suite-scale projection from every cached live record of the plans' archs and proxies."""
+    if not plans:
+        return None
+    records = {}
+    for p in plans:
+        cache = live.cache_for(p, out)
+        records[p.spec.key] = [r for a in p.archs for x in p.proxies if (r := cache.get(a, x)) is not None]
+    return projection.project(projection.space_costs(records, {p.spec.key: p.data.space for p in plans}, stored))
 
 
 def _heatmaps(datasets: list[StudyData], heatmap_n: int, seed: int, out: Path, log: _Log) -> dict:
@@ -295,6 +315,10 @@ def _live_summary(opts: LiveOptions, engine: EngineReport | None, plans: list, r
             "benchmarks": [{"key": p.spec.key, "n_archs": len(p.archs), "proxies": list(p.proxies),
                             "source": p.spec.label} for p in plans],
             "proxies": [{k: (float(np.median(v)) if k == "times" else v) for k, v in r.items()} for r in rows]}
+
+
+def _fmt_load(load: tuple[float, ...]) -> str:
+    return "/".join(f"{x:.2f}" for x in load)
 
 
 def _write_rows(path: Path, rows: list[dict]) -> None:
