@@ -3,6 +3,7 @@ Figure 3, independence heatmaps, rank scatter, timing), writing everything under
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import time
@@ -75,6 +76,8 @@ def _live(datasets: list[StudyData], opts: LiveOptions, out: Path, seed: int, de
     log(f"Live proxies (NASLib ZeroCost; engine {opts.engine}):")
     for d in datasets:
         n = opts.n_tnb if opts.n_tnb is not None and d.space.startswith("transbench101") else opts.n
+        if n <= 0:
+            continue
         p = live.plan(d, n, seed, opts.batch, device, data_dir, opts.taskonomy_dir)
         if isinstance(p, str):
             log(f"  {p}")
@@ -95,12 +98,9 @@ def _live(datasets: list[StudyData], opts: LiveOptions, out: Path, seed: int, de
     rows = []
     for p in plans:
         rows += live.attach(p, caches[p.spec.cache_name])
-    with open(out / "live_proxies.csv", "w") as fh:
-        fh.write("benchmark,proxy,n,n_failed,median_s,rho_vs_stored,stored,rho_vs_val_acc,column,source\n")
-        for r in rows:
-            fh.write(f"{r['benchmark']},{r['proxy']},{r['n']},{r['n_failed']},{np.median(r['times']):.4f},"
-                     f"{r['rho_vs_stored']:.4f},\"{r['stored']}\",{r['rho_vs_val_acc']:.4f},{r['column']},"
-                     f"\"{r['source']}\"\n")
+    names = ("benchmark", "proxy", "n", "n_failed", "rho_vs_stored", "stored", "rho_vs_val_acc", "column", "source")
+    _write_rows(out / "live_proxies.csv", [{**{k: r[k] for k in names}, "median_s": float(np.median(r["times"]))}
+                                           for r in rows])
     log("  per proxy: median s/arch (in its worker); rank agreement with the stored values on the same archs; "
         "with the labels:")
     for r in rows:
@@ -322,8 +322,9 @@ def _fmt_load(load: tuple[float, ...]) -> str:
 
 
 def _write_rows(path: Path, rows: list[dict]) -> None:
-    with open(path, "w") as fh:
-        names = list(rows[0]) if rows else []
-        fh.write(",".join(names) + "\n")
+    """Rows of dicts as CSV (floats to 6 significant digits)."""
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(list(rows[0]) if rows else [])
         for r in rows:
-            fh.write(",".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in r.values()) + "\n")
+            w.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in r.values()])
