@@ -117,7 +117,10 @@ def start_ray(workers: int | None = None, address: str | None = None, gpus_per_t
             try:
                 ray.init(address=address, **quiet)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise EngineError(f"--ray-address {address}: {str(exc).splitlines()[0]}") from None
+                hint = "" if os.environ.get("RAY_AUTH_MODE") else (
+                    " (a cluster with token authentication also needs RAY_AUTH_MODE=token "
+                    "and its token in RAY_AUTH_TOKEN or ~/.ray/auth_token)")
+                raise EngineError(f"--ray-address {address}: {str(exc).splitlines()[0]}{hint}") from None
         else:
             gpus = None
             if gpus_per_task:
