@@ -75,7 +75,7 @@ def test_cells_shape_n_and_no_data(nb301, model):
     assert by["flops"].tgnas_spearman_same_archs == pytest.approx(by[TGNAS].spearman)
     md = markdown(cells, [("nb301", "NB301 C10", nb301.spec.role)], summary(cells, [("nb301", "NB301 C10", "x")]))
     rows = {line.split("|")[1].strip(): line for line in md.splitlines()[2:]}
-    assert len(rows) == 14 and "no data" in rows["nwot"] and "(n=500)" in rows["flops"]
+    assert len(rows) == 14 and "no data" in rows["nwot"] and "(S, n=500)" in rows["flops"]  # S: stored values
 
 
 def test_bootstrap_is_seeded(nb301, model):
@@ -144,8 +144,8 @@ def test_live_cache_resumes_and_ignores_a_cut_line(tmp_path):
     again = live.LiveCache(path)
     assert again.get((1, 2, 3, 4, 0, 1), "params")["score"] == 1.5 and again.skipped == 1
     again.add({"arch": [0, 0, 0, 0, 0, 0], "proxy": "flops", "score": 2.0, "time": 0.1})
-    third = live.LiveCache(path)
-    assert third.skipped == 1 and third.get((0, 0, 0, 0, 0, 0), "flops")["score"] == 2.0
+    third = live.LiveCache(path)  # the second opening dropped the cut line from the file
+    assert third.skipped == 0 and third.get((0, 0, 0, 0, 0, 0), "flops")["score"] == 2.0 and len(third) == 2
 
 
 # --- end to end -----------------------------------------------------------------------------------------------
@@ -153,7 +153,6 @@ def test_study_end_to_end(tmp_path, capsys, monkeypatch):
     requires_data(NB301)
     requires_data("nasbench101/zc_nasbench101_500.json")
     monkeypatch.setattr(live, "naslib_status", lambda: "NASLib is not importable (test)")
-    monkeypatch.setattr("tgnas_naslib.study.runner.naslib_status", lambda: "NASLib is not importable (test)")
     out = tmp_path / "study"
     assert main(["study", "--out", str(out), "--benchmarks", "nb301", "nb101", "--bootstrap", "50",
                  "--timing-archs", "200", "--live-proxies", "2"]) == 0
@@ -170,3 +169,41 @@ def test_study_end_to_end(tmp_path, capsys, monkeypatch):
     assert "GPU" in text  # the stored times' hardware caveat
     doc = json.loads((out / "summary.json").read_text())
     assert doc["bootstrap"] == 50 and doc["timing"]
+
+
+def fake_compute(task):
+    """Stands in for NASLib's ZeroCost in a worker: a deterministic value per (arch, proxy)."""
+    import zlib as z
+
+    return [{"arch": task.arch, "proxy": p, "score": float(z.crc32(repr((task.arch, p)).encode()) % 1000),
+             "time": 0.01, "build_time": 0.02, "batch_size": task.spec.batch_size, "error": None}
+            for p in task.proxies]
+
+
+def test_study_with_live_values_marks_cells_and_records_the_engine(tmp_path, capsys, monkeypatch):
+    requires_data(NB301)
+    requires_data("images/cifar10_test_1000.npz")
+    monkeypatch.setattr(live, "naslib_status", lambda: None)
+    monkeypatch.setattr(live, "compute_task", fake_compute)
+    out = tmp_path / "study"
+    args = ["study", "--out", str(out), "--benchmarks", "nb301", "tnb101_macro_class_scene", "--bootstrap", "20",
+            "--timing-archs", "100", "--live-proxies", "12", "--engine", "local", "--timing-live-archs", "3",
+            "--no-progress"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    doc = json.loads((out / "summary.json").read_text())
+    run = doc["live"]["run"]
+    assert (run["engine"], run["workers"], run["values"]) == ("local", 1, 12 * 13 + 12 * 5)
+    assert run["seconds"] > 0 and doc["live"]["wall_seconds"] >= run["seconds"]
+    cols = {b["key"]: b["columns"] for b in doc["benchmarks"]}
+    assert cols["nb301"]["zen"] == {"kind": "live", "n": 12, "batch": 32, "source": cols["nb301"]["zen"]["source"]}
+    assert cols["nb301"]["flops"]["kind"] == "stored" and cols["nb301"]["flops"]["n"] == 500
+    md = (out / "correlations.md").read_text()
+    assert "(L bs32, n=12)" in md and "(S, n=500)" in md and "TNB macro" not in md.split("Data per")[0]
+    assert (out / "heatmap_proxies_tnb101_macro_class_scene.png").is_file()
+    assert doc["heatmaps"]["tnb101_macro_class_scene"]["n"] == 12
+    side = doc["timing_side_by_side"]
+    assert side and side[0]["n_archs"] == 3 and side[0]["where"].startswith("live")
+    assert "measured in this run on this machine" in text and "PROJECTION (not measured)" in text
+    again = main(args)  # everything cached: nothing computed again
+    assert again == 0 and json.loads((out / "summary.json").read_text())["live"]["run"]["values"] == 0

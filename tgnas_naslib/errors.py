@@ -15,8 +15,15 @@ def _checkpoint_error() -> type:
     return CheckpointError
 
 
+def _engine_error() -> type:
+    from .study.engine import EngineError
+
+    return EngineError
+
+
 #: the project's own error types: always a user error
-OWN_ERRORS: tuple[type[BaseException], ...] = (ArchitectureError, MissingDataError, EmbedderError, _checkpoint_error())
+OWN_ERRORS: tuple[type[BaseException], ...] = (ArchitectureError, MissingDataError, EmbedderError, _checkpoint_error(),
+                                              _engine_error())
 #: what the CLIs report as one line (bad values and missing files given on their command line included)
 USER_ERRORS: tuple[type[BaseException], ...] = (*OWN_ERRORS, ValueError, FileNotFoundError)
 

@@ -143,6 +143,8 @@ class Cell:
     n: int = 0
     n_failed: int = 0
     source: str = ""
+    kind: str = ""  # "stored" (a benchmark file) | "live" (computed in this study: NASLib proxies, TG-NAS)
+    batch: int | None = None  # batch size of the proxy values (None: not recorded / not a batch method)
     spearman: float = float("nan")
     spearman_lo: float = float("nan")
     spearman_hi: float = float("nan")

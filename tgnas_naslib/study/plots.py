@@ -47,13 +47,16 @@ def figure3(cells: list[Cell], methods: list[str], benchmarks: list[tuple[str, s
     for t in ax.get_yticklabels():
         if t.get_text() == "TG-NAS":
             t.set_fontweight("bold")
-    for i in range(len(methods)):
-        for j in range(len(benchmarks)):
-            v = m[i, j]
-            ax.text(j, i, "no\ndata" if not np.isfinite(v) else f"{v:.2f}", ha="center", va="center",
-                    fontsize=7 if not np.isfinite(v) else 8.5,
+    for i, meth in enumerate(methods):
+        for j, (key, _, _) in enumerate(benchmarks):
+            v, c = m[i, j], by.get((key, meth))
+            live = c is not None and c.kind == "live" and meth != TGNAS
+            text = f"{v:.2f}" + ("*" if live else "") if np.isfinite(v) else \
+                "const" if c is not None and c.status == "ok" and c.n >= 3 else "no\ndata"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7 if not np.isfinite(v) else 8.5,
                     color="white" if np.isfinite(v) and abs(v) > 0.6 else "#555555" if not np.isfinite(v) else "black")
-    ax.set_title("Spearman rho with ground truth (grey: no data)", fontsize=11)
+    ax.set_title("Spearman rho with ground truth (grey: no data; * live values, computed here; others stored)",
+                 fontsize=11)
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01)
 
     # right panel: points + mean/std over the non-training benchmarks

