@@ -45,7 +45,8 @@ def test_tnb_micro_plan_is_data_free_minus_complete_stored_and_says_what_needs_i
 
 def test_macro_is_unlabelled_with_every_data_free_proxy():
     d = assemble(SPEC_BY_KEY[MACRO])
-    assert d.n == 3256 and d.spec.role == UNLABELLED and np.isnan(d.y).all() and not d.columns
+    assert d.n == 3256 and d.spec.role == UNLABELLED and np.isnan(d.y).all()
+    assert sorted(d.columns) == ["flops_analytic", "params_analytic"]  # nothing stored: only the analytic counts
     p = live.plan(d, 20, seed=0)
     assert p.proxies == live.DATA_FREE and p.spec.dataset == "class_scene"
 
@@ -90,7 +91,8 @@ def test_macro_heatmap_marks_live_proxies_with_their_n(tmp_path):
     noise = {x: rng.normal(size=40) for x in p.proxies}
     live.attach(p, fake_records(p, tmp_path, lambda i, x: float(noise[x][i])))
     ind = heatmap.independence(d, n_sample=1000, seed=0)
-    assert ind.n == 40 and ind.names == list(live.DATA_FREE) + [TGNAS] and set(ind.kinds) == {"L"}
+    assert ind.n == 40 and ind.names == list(live.DATA_FREE) + ["flops_analytic", "params_analytic", TGNAS]
+    assert ind.kinds == ["L"] * len(live.DATA_FREE) + ["A", "A", "L"]
     assert ind.display("flops") == "flops (L)" and "live: flops" in heatmap.describe(ind)
     heatmap.write_csv(ind, tmp_path / "h.csv")
     assert (tmp_path / "h.csv").read_text().splitlines()[1].startswith("flops,live,40,")

@@ -60,7 +60,7 @@ def lines(path: Path) -> list[dict]:
 def local_ray():
     """An embedded Ray with 2 CPUs, shared by the tests of this module."""
     if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     yield ray
     ray.shutdown()
 
@@ -218,6 +218,6 @@ def test_cli_setup_errors_end_in_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert main(["study", "--out", str(tmp_path / "o"), "--device", "cuda"]) == 2
     err = capsys.readouterr().err
-    assert "CUDA is not available" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "no CUDA device is available" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert main(["study", "--out", str(tmp_path / "o"), "--engine", "local", "--ray-address", "h:1"]) == 2
     assert "need --engine ray" in capsys.readouterr().err

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import requires_data
+from conftest import requires_benchmark, requires_data
 from tgnas_naslib.cli import main
 from tgnas_naslib.paths import MissingDataError
 from tgnas_naslib.study import heatmap, live
 from tgnas_naslib.study.correlation import bootstrap_spearman, p_at_top, precision_at_k, rank_last
-from tgnas_naslib.study.data import PROXIES, SPEC_BY_KEY, TGNAS, assemble, select_specs
+from tgnas_naslib.study.data import ANALYTIC, PROXIES, SPEC_BY_KEY, TGNAS, assemble, select_specs
 from tgnas_naslib.study.table import METHODS, benchmark_cells, markdown, summary
 
 NB301 = "nasbench301/zc_nasbench301_500.json"
@@ -62,7 +62,7 @@ def test_topk_metrics_match_naslib_definitions():
 # --- the correlation table ------------------------------------------------------------------------------------
 def test_cells_shape_n_and_no_data(nb301, model):
     cells = benchmark_cells(nb301, n_boot=200, seed=0, card=model.card)
-    assert [c.method for c in cells] == list(METHODS) and len(cells) == 14
+    assert [c.method for c in cells] == list(METHODS) and len(cells) == 16
     by = {c.method: c for c in cells}
     for p in ("nwot", "zen"):  # NB301's 500-arch file has neither: reported, not dropped
         assert by[p].status == "no data" and by[p].n == 0 and "no " + p in by[p].note
@@ -75,7 +75,22 @@ def test_cells_shape_n_and_no_data(nb301, model):
     assert by["flops"].tgnas_spearman_same_archs == pytest.approx(by[TGNAS].spearman)
     md = markdown(cells, [("nb301", "NB301 C10", nb301.spec.role)], summary(cells, [("nb301", "NB301 C10", "x")]))
     rows = {line.split("|")[1].strip(): line for line in md.splitlines()[2:]}
-    assert len(rows) == 14 and "no data" in rows["nwot"] and "(S, n=500)" in rows["flops"]  # S: stored values
+    assert len(rows) == 16 and "no data" in rows["nwot"] and "(S, n=500)" in rows["flops"]  # S: stored values
+    assert "(A, n=500)" in rows["flops_analytic"]  # A: analytic, from the network definition
+
+
+def test_analytic_columns_reproduce_the_stored_flops_and_params_and_fill_every_hole():
+    """flops_analytic / params_analytic are NASLib's flops / params, exactly (stored in millions), on every arch."""
+    for key in ("nb301", "nb201_cifar100", "tnb101_micro_class_scene"):
+        d = assemble(SPEC_BY_KEY[key], requires_benchmark(SPEC_BY_KEY[key].primary))
+        for name in ("flops", "params"):
+            stored, ours = d.columns[name], d.columns[name + "_analytic"]
+            assert ours.kind == "analytic" and ours.tag == "A" and ours.n == d.n  # no holes
+            m = stored.mask
+            np.testing.assert_allclose(ours.values[m] / 1e6, stored.values[m], rtol=1e-6, err_msg=f"{key} {name}")
+    autoenc = assemble(SPEC_BY_KEY["tnb101_micro_autoencoder"],
+                       requires_benchmark("tnb101_micro_autoencoder_4096"))
+    assert "flops" not in autoenc.columns and autoenc.columns["flops_analytic"].n == 4096  # a stored hole, filled
 
 
 def test_bootstrap_is_seeded(nb301, model):
@@ -89,7 +104,7 @@ def test_merged_sources_one_source_per_proxy():
     requires_data(NB201_783)
     requires_data(NB201_ZIP)
     d = assemble(SPEC_BY_KEY["nb201_cifar100"])
-    assert d.n == 783 and set(d.columns) == set(PROXIES)
+    assert d.n == 783 and set(d.columns) == set(PROXIES) | set(ANALYTIC)
     assert d.columns["zen"].source == NB201_ZIP and d.columns["nwot"].source == NB201_783
     assert d.columns["zen"].n == 783 and not d.warnings  # same labels in both files
 
@@ -122,7 +137,7 @@ def test_heatmap_symmetric_unit_diagonal(model, tmp_path):
     d = assemble(SPEC_BY_KEY["nb201_cifar100"])
     d.tgnas = model.score(d.archs, space=d.space)
     ind = heatmap.independence(d, n_sample=1000, seed=0)
-    assert ind.names == list(PROXIES) + [TGNAS] and ind.n == 783 and "all 783" in ind.note
+    assert ind.names == list(PROXIES) + list(ANALYTIC) + [TGNAS] and ind.n == 783 and "all 783" in ind.note
     np.testing.assert_array_equal(ind.matrix, ind.matrix.T)
     np.testing.assert_array_equal(np.diag(ind.matrix), 1.0)
     assert ind.matrix[ind.names.index("flops"), ind.names.index("params")] > 0.95
@@ -131,7 +146,7 @@ def test_heatmap_symmetric_unit_diagonal(model, tmp_path):
     heatmap.plot(ind, tmp_path / "h.png")
     heatmap.write_csv(ind, tmp_path / "h.csv")
     assert (tmp_path / "h.png").stat().st_size > 10_000
-    assert len(list(csv.reader(open(tmp_path / "h.csv")))) == 15
+    assert len(list(csv.reader(open(tmp_path / "h.csv")))) == 17  # header + 13 proxies + 2 analytic + TG-NAS
 
 
 # --- live proxies ---------------------------------------------------------------------------------------------
@@ -161,7 +176,7 @@ def test_study_end_to_end(tmp_path, capsys, monkeypatch):
               "timing.csv", "report.txt", "summary.json"):
         assert (out / f).is_file() and (out / f).stat().st_size > 0, f
     rows = list(csv.DictReader(open(out / "correlations.csv")))
-    assert len(rows) == 2 * 14
+    assert len(rows) == 2 * 16  # TG-NAS, 13 proxies, 2 analytic counts
     assert {(r["benchmark"], r["method"]) for r in rows if r["status"] == "no data"} >= {("nb301", "zen"),
                                                                                           ("nb101", "nwot")}
     assert "live proxies need NASLib" in text and "| **TG-NAS** |" in text

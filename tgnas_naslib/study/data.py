@@ -22,6 +22,9 @@ from ..datasets.records import FAILED, Benchmark, is_failed
 PROXIES = ("epe_nas", "fisher", "flops", "grad_norm", "grasp", "jacov", "l2_norm", "nwot", "params", "plain",
            "snip", "synflow", "zen")
 TGNAS = "tgnas"
+#: data-free baselines computed exactly from each benchmark's network definition (tgnas_naslib.shapes): the same
+#: numbers as NASLib's flops / params measures, for every arch of every benchmark (no holes)
+ANALYTIC = ("flops_analytic", "params_analytic")
 
 ZERO_SHOT = "zero-shot"
 VALIDATION = "validation family"
@@ -93,7 +96,7 @@ class ProxyColumn:
     mask: np.ndarray  # bool: the architecture has a value (possibly a failed one) in the source
     source: str
     times: np.ndarray  # stored seconds per arch (NaN where none)
-    kind: str = "stored"  # "stored" (a benchmark file) | "live" (computed by this study through NASLib)
+    kind: str = "stored"  # "stored" (a file) | "live" (this run, through NASLib) | "analytic" (network definition)
     batch: int | None = None  # batch size the values were computed with (None: not recorded by the source)
 
     @property
@@ -102,8 +105,8 @@ class ProxyColumn:
 
     @property
     def tag(self) -> str:
-        """``S`` (stored) or ``L`` (live), the mark of the column's cells."""
-        return "L" if self.kind == "live" else "S"
+        """``S`` (stored), ``L`` (live) or ``A`` (analytic), the mark of the column's cells."""
+        return {"live": "L", "analytic": "A"}.get(self.kind, "S")
 
     def naslib(self) -> tuple[np.ndarray, int]:
         """Values on the present archs with failures (NaN/inf/<= -1e8) set to -1e8 as NASLib does, and their count."""
@@ -161,9 +164,12 @@ def assemble(spec: StudySpec, data_dir: str | Path | None = None) -> StudyData:
         from ..spaces import get_space
 
         archs = list(get_space("transbench101_macro").enumerate())
-        return StudyData(spec, archs, "transbench101_macro", np.full(len(archs), np.nan),
+        data = StudyData(spec, archs, "transbench101_macro", np.full(len(archs), np.nan),
                          [f"the enumerated TNB101-macro space ({len(archs)} skeletons, no labels)"])
+        add_analytic(data, TNB_MACRO_TASK)
+        return data
     primary = load_benchmark(spec.primary, data_dir)
+    task = primary.task
     labelled = [i for i, r in enumerate(primary.records) if r.y is not None and np.isfinite(r.y)]
     records = [primary.records[i] for i in labelled]
     archs = [r.arch for r in records]
@@ -185,4 +191,30 @@ def assemble(spec: StudySpec, data_dir: str | Path | None = None) -> StudyData:
             if col is not None:
                 data.columns[p] = col
                 break
+    add_analytic(data, task)
     return data
+
+
+def _cost(adapter, arch, dataset):
+    from ..graph import ArchitectureError
+
+    try:
+        return adapter.cost(arch, dataset)
+    except ArchitectureError:  # no network (a NB101 cell without input->output path): absent, not zero
+        return None
+
+
+def add_analytic(data: StudyData, task: str | None) -> None:
+    """Add the ANALYTIC columns: whole-network FLOPs and params of every arch on the benchmark's own network
+    (``task`` where the space has per-task networks, else its default); NaN (absent) where an arch has no network."""
+    from ..spaces import get_space
+
+    adapter = get_space(data.space)
+    dataset = task if task in adapter.datasets else None
+    costs = [_cost(adapter, a, dataset) for a in data.archs]
+    name = f"{adapter.name} network ({dataset or adapter.datasets[0]}), tgnas_naslib.shapes"
+    for key, attr in zip(ANALYTIC, ("flops", "params")):
+        values = np.array([getattr(c, attr) if c is not None else np.nan for c in costs], dtype=np.float64)
+        mask = np.isfinite(values)
+        if mask.any():
+            data.columns[key] = ProxyColumn(values, mask, name, np.full(len(values), np.nan), kind="analytic")

@@ -114,7 +114,9 @@ def start_ray(workers: int | None = None, address: str | None = None, gpus_per_t
                 import torch
 
                 gpus = torch.cuda.device_count()
-            ray.init(num_cpus=workers or os.cpu_count() or 1, num_gpus=gpus, **quiet)
+            # address="local": always a new embedded instance, never a stale cluster that a former `ray start`
+            # left in /tmp/ray/ray_current_cluster (plain ray.init() would try to join it)
+            ray.init(address="local", num_cpus=workers or os.cpu_count() or 1, num_gpus=gpus, **quiet)
     res = ray.cluster_resources()
     if gpus_per_task:
         n_gpu = res.get("GPU", 0)

@@ -14,7 +14,7 @@ from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
 from scipy.spatial.distance import squareform
 
 from .correlation import rank_last
-from .data import PROXIES, TGNAS, StudyData
+from .data import ANALYTIC, PROXIES, TGNAS, StudyData
 
 #: proxies whose average-linkage Spearman to each other is at least this form one cluster
 CLUSTER_RHO = 0.7
@@ -53,7 +53,7 @@ def independence(data: StudyData, n_sample: int = 1000, seed: int = 0,
                  cluster_rho: float = CLUSTER_RHO) -> Independence:
     """Spearman between every pair of {13 proxies, TG-NAS} on up to ``n_sample`` seeded random archs that have
     every proxy (all of them when fewer are available). Failed values rank last (NASLib's -1e8)."""
-    names = [p for p in PROXIES if p in data.columns] + [TGNAS]
+    names = [p for p in PROXIES + ANALYTIC if p in data.columns] + [TGNAS]
     missing = [p for p in PROXIES if p not in data.columns]
     common = np.ones(data.n, dtype=bool)
     for p in names[:-1]:

