@@ -30,7 +30,7 @@ def get_space(name: str) -> SearchSpace:
     return SPACES[_ALIASES[key]]
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=32_768)  # every NB201 + TNB101 graph; bounded, so streaming millions stays flat
 def _cached_graph(space: str, canonical: Any, representation: str) -> ArchGraph:
     return SPACES[space].graph(canonical, representation)
 
