@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tgnas_naslib import TGNAS
+from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.datasets import CATALOG, ZERO_SHOT_BENCHMARKS, load_benchmark
 from tgnas_naslib.model.pretrain import DEFAULT_CONFIG, load_nb101
 from tgnas_naslib.model.train import TrainConfig, cross_validate, train_gcn
@@ -155,12 +156,7 @@ def main() -> int:
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     store = workdir / "cells.jsonl"
-    done = {}
-    if store.is_file():
-        for line in store.read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                done[r["label"]] = r
+    done = {r["label"]: r for r in read_jsonl(store)}
     from tgnas_naslib.embedding.embedder import EmbedderError, register_vector_table
 
     if any("=" not in item for item in args.other_model):

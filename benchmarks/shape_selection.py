@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from tgnas_naslib.datasets import load_benchmark
+from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.model.pretrain import load_nb101
 from tgnas_naslib.model.train import TrainConfig, grouped_folds, predict, train_gcn
 from tgnas_naslib.spaces import to_graph
@@ -93,14 +94,7 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / "results.jsonl"
-    done = {}
-    if log_path.is_file():
-        for line in log_path.read_text().splitlines():
-            try:
-                rec = json.loads(line)
-                done[(rec["variant"], rec["part"], rec["seed"])] = rec
-            except (json.JSONDecodeError, KeyError):
-                pass
+    done = {(r["variant"], r["part"], r["seed"]): r for r in read_jsonl(log_path)}
 
     graphs, y, groups, _, _ = load_nb101(args.data_dir)
     nb301 = load_benchmark("nb301_500", args.data_dir)

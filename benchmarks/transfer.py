@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from tgnas_naslib import TGNAS
+from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.datasets import ZERO_SHOT_BENCHMARKS, load_benchmark
 from tgnas_naslib.model.multisource import EXCLUDED_FOR_TARGET, FAMILY_SPACE, leave_family_out, train_multisource
 from tgnas_naslib.model.pretrain import DEFAULT_CONFIG
@@ -57,11 +58,8 @@ class Results:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows: dict[tuple, dict] = {}
-        if path.is_file():
-            for line in path.read_text().splitlines():
-                if line.strip():
-                    r = json.loads(line)
-                    self.rows[self.key(r)] = r
+        for r in read_jsonl(path):
+            self.rows[self.key(r)] = r
 
     @staticmethod
     def key(r: dict) -> tuple:

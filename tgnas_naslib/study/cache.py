@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -26,6 +27,20 @@ def _as_tuple(arch) -> tuple:
     if isinstance(arch, (list, tuple)):
         return tuple(_as_tuple(a) for a in arch)
     return arch
+
+
+def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
+    """The records of a JSON-lines file written by a resumable script (none if it does not exist); blank lines and a
+    line cut in half by a killed run are skipped."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        if line.strip():
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
 
 
 class LiveCache:

@@ -148,7 +148,7 @@ def plot(ind: Independence, path: Path, order: list[str] | None = None) -> None:
             ax.text(j, i, "nan" if not np.isfinite(v) else f"{v:.2f}", ha="center", va="center", fontsize=7.5,
                     color="white" if np.isfinite(v) and abs(v) > 0.6 else "black")
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="Spearman rho")
-    ax.set_title(f"Proxy independence, {ind.label} (n={ind.n} archs; S stored, L live)", fontsize=12)
+    ax.set_title(f"Proxy independence, {ind.label} (n={ind.n} archs; S stored, L live, A analytic)", fontsize=12)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)

@@ -287,7 +287,7 @@ def _heatmaps(datasets: list[StudyData], heatmap_n: int, seed: int, out: Path, l
     heat = {}
     order = None
     log("")
-    log("Proxy independence (Spearman between proxies on the same archs; S stored, L live):")
+    log("Proxy independence (Spearman between proxies on the same archs; S stored, L live, A analytic):")
     keys = [k for k in NB201_HEATMAP_KEYS if k in by_key]
     keys += [d.spec.key for d in datasets if d.spec.role == UNLABELLED and len(d.columns) >= 2]
     for key in keys:

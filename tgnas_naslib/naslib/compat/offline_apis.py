@@ -36,10 +36,12 @@ NASLIB_QUERY_CLASSES = (
 _warned: set[tuple] = set()
 
 
-def _warn_once(key: tuple, message: str) -> None:
+def _announced(api, key: tuple, message: str):
+    """``api``, after logging ``message`` the first time ``key`` (kind, search space, dataset) is served offline."""
     if key not in _warned:
         _warned.add(key)
         logger.warning(message)
+    return api
 
 
 def make_get_dataset_api(original):
@@ -52,11 +54,11 @@ def make_get_dataset_api(original):
             return original(search_space=search_space, dataset=dataset)
         api = oa.OfflineDatasetAPI(search_space, dataset)
         missing = ", ".join(f for f, _ in oa.naslib_files(search_space, dataset))
-        _warn_once(("dataset_api", search_space, dataset), (
-            f"NASLib's {missing} is not in {oa.naslib_data_dir()}: answering queries from the offline "
-            f"{api.provenance['files'][0]} in {api.provenance['data_dir']} ({api.provenance['n_archs']} archs; "
-            "validation accuracy only, train/test accuracy and losses are NaN = not available)"))
-        return api
+        where = api.provenance
+        return _announced(api, ("dataset_api", search_space, dataset),
+                          f"NASLib's {missing} is not in {oa.naslib_data_dir()}: answering queries from the offline "
+                          f"{where['files'][0]} in {where['data_dir']} ({where['n_archs']} archs; validation accuracy "
+                          "only, train/test accuracy and losses are NaN = not available)")
 
     return mark_replacement(get_dataset_api, original)
 
@@ -72,11 +74,10 @@ def make_get_zc_benchmark_api(original):
         if search_space not in oa.DEFAULT_BENCHMARKS:
             return original(search_space, dataset)
         api = oa.OfflineZcAPI(search_space, dataset)
-        _warn_once(("zc_api", search_space, dataset), (
-            f"NASLib's zc_{search_space}.json is not in {oa.naslib_data_dir()}: zc api from the offline "
-            f"{api.provenance['files'][0]} ({len(api)} archs; proxies {', '.join(api.proxies) or 'none'}, "
-            "plus tgnas scored on the fly)"))
-        return api
+        return _announced(api, ("zc_api", search_space, dataset),
+                          f"NASLib's zc_{search_space}.json is not in {oa.naslib_data_dir()}: zc api from the offline "
+                          f"{api.provenance['files'][0]} ({len(api)} archs; proxies "
+                          f"{', '.join(api.proxies) or 'none'}, plus tgnas scored on the fly)")
 
     return mark_replacement(get_zc_benchmark_api, original)
 
