@@ -112,9 +112,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--shape", default="1,3,224,224", help="input shape for part (b)")
+    ap.add_argument("--checkpoint", default=None,
+                    help="model to score with: nb101 (default, shape-aware), nb101-text, or a checkpoint file")
     args = ap.parse_args()
     t0 = time.time()
-    model = TGNAS.pretrained()
+    model = TGNAS.from_spec(args.checkpoint)
+    print(f"model: {args.checkpoint or 'nb101 (shipped, shape-aware)'} - trained on {model.training_summary()}")
     trained = model.meta.get("trained_on", {})
     print(f"model: shipped TG-NAS ({trained.get('space')}, {trained.get('n_archs')} archs), torch {torch.__version__}")
     part_a(model, args.n, args.cells, args.seed, args.data_dir)

@@ -221,7 +221,10 @@ class TGNAS:
     # any torch.nn.Module (see tgnas_naslib.modules) ---------------------------------------------------------------
     def score_module(self, model: torch.nn.Module, input_shape: Sequence[int] = (1, 3, 32, 32),
                      collapse: bool = True) -> float:
-        """Score a ``torch.nn.Module`` traced on a zero tensor of ``input_shape`` (no data, no training)."""
+        """Score a ``torch.nn.Module`` traced on a zero tensor of ``input_shape`` (no data, no training).
+
+        Compare traced modules with the text-only model (``TGNAS.pretrained("nb101-text")``): the shape-aware default
+        ranks traced whole networks poorly (docs/module_scoring.md)."""
         from .modules import module_graph
 
         return float(self.score_graphs([module_graph(model, input_shape, collapse)])[0])
