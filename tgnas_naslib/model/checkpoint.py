@@ -70,7 +70,12 @@ def load_checkpoint(path: str | Path, verify: bool = True) -> tuple[list[dict], 
     try:
         blob: Any = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for garbage input
-        raise CheckpointError(f"{path} is corrupt or not a TG-NAS checkpoint ({type(exc).__name__}: {str(exc)[:200]})") from None
+        # torch's own text advises weights_only=False (unsafe for a file we cannot vouch for): keep only its first
+        # sentence
+        first = str(exc).split(". ")[0].splitlines()[0][:160] if str(exc) else ""
+        raise CheckpointError(f"{path} is corrupt or not a TG-NAS checkpoint ({type(exc).__name__}"
+                              f"{': ' + first if first else ''}); retrain with `tgnas train` or use a shipped "
+                              "model (nb101, nb101-text)") from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a TG-NAS checkpoint (no '{FORMAT}' marker): a foreign file?")
     if blob.get("version") != VERSION:
