@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from tgnas_naslib import TGNAS
-from tgnas_naslib.baselines import param_heuristic
+from tgnas_naslib.baselines import network_costs, param_heuristic
 from tgnas_naslib.datasets import ZERO_SHOT_BENCHMARKS, load_benchmark
 from tgnas_naslib.paths import MissingDataError, describe
 from tgnas_naslib.spaces import get_space
@@ -63,8 +63,7 @@ def macro_report(model: TGNAS) -> dict:
     archs = list(space.enumerate())
     graphs = model.graphs(archs, "transbench101_macro")
     scores = model.score_graphs(graphs)
-    flops = np.array([space.cost(a, MACRO_TASK).flops for a in archs])
-    params = np.array([space.cost(a, MACRO_TASK).params for a in archs])
+    flops, params, _ = network_costs(archs, "transbench101_macro", MACRO_TASK)
     order = np.argsort(-scores, kind="stable")
     fmt = lambda i: {"skeleton": space.format(archs[i]), "score": float(scores[i]),  # noqa: E731
                      "gflops": round(flops[i] / 1e9, 3), "mparams": round(params[i] / 1e6, 3)}
@@ -102,10 +101,7 @@ def main() -> int:
         new = model.score_graphs(graphs)
         seconds = time.time() - t
         y = np.asarray(bench.y, dtype=np.float64)
-        adapter = get_space(bench.space)
-        dataset = bench.task if bench.task in adapter.datasets else None
-        flops = np.array([adapter.cost(a, dataset).flops for a in bench.archs])
-        params = np.array([adapter.cost(a, dataset).params for a in bench.archs])
+        flops, params, _ = network_costs(bench.archs, bench.space, bench.task)
         best = best_stored_proxy(name, args.data_dir)
         rho, tau = rank_correlations(new, y)
         rows.append({

@@ -11,7 +11,7 @@ from conftest import requires_benchmark
 from torch import nn
 
 from tgnas_naslib import ArchGraph, ArchitectureError, get_space, to_graph
-from tgnas_naslib.baselines import analytic
+from tgnas_naslib.baselines import analytic, network_costs
 from tgnas_naslib.shapes import FEATURE_SETS, node_features
 from tgnas_naslib.spaces.nasbench101 import vertex_channels
 
@@ -108,6 +108,15 @@ def test_analytic_baseline_and_disconnected_graphs():
         analytic(g, "zen")
     with pytest.raises(ArchitectureError, match="without shape context"):
         analytic(ArchGraph(("input", "conv3x3", "output"), ((0, 1), (1, 2))), "flops")
+
+
+def test_network_costs_mark_a_cell_without_network_as_absent():
+    """A NB101 cell with no input->output path builds no network: its FLOPs / params are NaN (absent), not 0."""
+    connected = {"matrix": [[0, 1, 0], [0, 0, 1], [0, 0, 0]], "ops": ["input", "conv3x3-bn-relu", "output"]}
+    cut = {"matrix": [[0, 1, 0], [0, 0, 0], [0, 0, 0]], "ops": ["input", "conv3x3-bn-relu", "output"]}
+    flops, params, network = network_costs([connected, cut], "nasbench101")
+    assert flops[0] > 0 and params[0] > 0 and np.isnan(flops[1]) and np.isnan(params[1])
+    assert network == "nasbench101 network (cifar10)"
 
 
 def _random_archs(space: str, n: int = 30):

@@ -28,6 +28,25 @@ def analytic(graph: ArchGraph, name: str) -> float:
     return float(graph.cost.flops if name == "flops" else graph.cost.params)
 
 
+def network_costs(archs: list, space: str, task: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """Exact whole-network FLOPs and params of each architecture on its benchmark's network (``task`` where the space
+    has per-task networks, else its default), and that network's name; NaN where an arch builds no network (a NB101
+    cell without input->output path): absent, not zero."""
+    from .spaces import get_space
+
+    adapter = get_space(space)
+    dataset = task if task in adapter.datasets else None
+    flops = np.full(len(archs), np.nan)
+    params = np.full(len(archs), np.nan)
+    for i, arch in enumerate(archs):
+        try:
+            cost = adapter.cost(arch, dataset)
+        except ArchitectureError:
+            continue
+        flops[i], params[i] = cost.flops, cost.params
+    return flops, params, f"{adapter.name} network ({dataset or adapter.datasets[0]})"
+
+
 def analytic_scores(graphs: list[ArchGraph], name: str) -> np.ndarray:
     """``analytic`` for many graphs."""
     return np.array([analytic(g, name) for g in graphs], dtype=np.float64)

@@ -195,26 +195,14 @@ def assemble(spec: StudySpec, data_dir: str | Path | None = None) -> StudyData:
     return data
 
 
-def _cost(adapter, arch, dataset):
-    from ..graph import ArchitectureError
-
-    try:
-        return adapter.cost(arch, dataset)
-    except ArchitectureError:  # no network (a NB101 cell without input->output path): absent, not zero
-        return None
-
-
 def add_analytic(data: StudyData, task: str | None) -> None:
     """Add the ANALYTIC columns: whole-network FLOPs and params of every arch on the benchmark's own network
     (``task`` where the space has per-task networks, else its default); NaN (absent) where an arch has no network."""
-    from ..spaces import get_space
+    from ..baselines import network_costs
 
-    adapter = get_space(data.space)
-    dataset = task if task in adapter.datasets else None
-    costs = [_cost(adapter, a, dataset) for a in data.archs]
-    name = f"{adapter.name} network ({dataset or adapter.datasets[0]}), tgnas_naslib.shapes"
-    for key, attr in zip(ANALYTIC, ("flops", "params")):
-        values = np.array([getattr(c, attr) if c is not None else np.nan for c in costs], dtype=np.float64)
+    flops, params, network = network_costs(data.archs, data.space, task)
+    for key, values in zip(ANALYTIC, (flops, params)):
         mask = np.isfinite(values)
         if mask.any():
-            data.columns[key] = ProxyColumn(values, mask, name, np.full(len(values), np.nan), kind="analytic")
+            data.columns[key] = ProxyColumn(values, mask, f"{network}, tgnas_naslib.shapes",
+                                            np.full(len(values), np.nan), kind="analytic")
