@@ -219,6 +219,11 @@ class TGNAS:
         return float(self.score_graphs([to_graph(arch, space, self.config.representation)])[0])
 
     # any torch.nn.Module (see tgnas_naslib.modules) ---------------------------------------------------------------
+    @property
+    def module_representation(self) -> str:
+        """How this model wants traced modules: ``network`` graphs, or the legacy traced graphs of the cell models."""
+        return "network" if self.config.representation == "network" else "prune"
+
     def score_module(self, model: torch.nn.Module, input_shape: Sequence[int] = (1, 3, 32, 32),
                      collapse: bool = True) -> float:
         """Score a ``torch.nn.Module`` traced on a zero tensor of ``input_shape`` (no data, no training).
@@ -227,7 +232,7 @@ class TGNAS:
         ranks traced whole networks poorly (docs/module_scoring.md)."""
         from .modules import module_graph
 
-        return float(self.score_graphs([module_graph(model, input_shape, collapse)])[0])
+        return float(self.score_graphs([module_graph(model, input_shape, collapse, self.module_representation)])[0])
 
     # few-shot -------------------------------------------------------------------------------------------------
     def finetune(self, archs: Any, y: Sequence[float], space: str | Sequence[str] | None = None,

@@ -185,9 +185,10 @@ class ArchGraph:
         return graph
 
     @classmethod
-    def disconnected(cls, space: str = "custom", n_inputs: int = 1) -> "ArchGraph":
-        """The architecture with no input->output path (e.g. NB201 with ``none`` on the decisive edges)."""
-        return cls(tuple([INPUT] * n_inputs + [OUTPUT]), (), space)
+    def disconnected(cls, space: str = "custom", n_inputs: int = 1, cost: "Cost | None" = None) -> "ArchGraph":
+        """The architecture with no input->output path (e.g. NB201 with ``none`` on the decisive edges); ``cost``:
+        what its network computes all the same."""
+        return cls(tuple([INPUT] * n_inputs + [OUTPUT]), (), space, None, cost)
 
     @classmethod
     def from_adjacency(cls, adjacency: np.ndarray | Sequence[Sequence[int]], ops: Sequence[str],

@@ -55,8 +55,9 @@ def run_module(args: argparse.Namespace) -> int:
         raise ValueError("--module scores one torch.nn.Module: do not combine it with --space, --arch, --all or --top")
     shape = parse_shape(args.input_shape)
     t0 = time.time()
-    traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse)
     model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
+    traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse,
+                          representation=model.module_representation)
     score = float(model.score_graphs([traced.graph])[0])
     seconds = time.time() - t0
     g, finite = traced.graph, math.isfinite(score)

@@ -6,31 +6,19 @@ as in torchstat. Counts are per sample (the batch dimension divided out)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
+from ..network.raw import LayerStat, network_cost
 from ..shapes import Cost
+
+__all__ = ["LayerStat", "layer_stat", "network_cost"]
 
 _ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.PReLU, nn.ELU, nn.LeakyReLU)
 _POOLS = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)
 _ADAPTIVE = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
-
-
-@dataclass(frozen=True)
-class LayerStat:
-    """One executed layer: channels, spatial size (square root of H*W), stride, kernel, groups and its cost."""
-
-    c_in: int
-    c_out: int
-    h_in: float
-    stride: int
-    kernel: int
-    groups: int
-    cost: Cost
-    module_id: int | None = None  # parameters of one module object are counted once, however often it runs
 
 
 def _first(v: Any) -> torch.Tensor | None:
@@ -86,21 +74,6 @@ def _flops(module: nn.Module, inp: torch.Tensor | None, out: torch.Tensor | None
     if isinstance(module, nn.Linear):
         return inp.numel() // inp.shape[-1] * module.in_features * module.out_features / batch
     return 0.0
-
-
-def network_cost(stats: list["LayerStat | None"]) -> Cost:
-    """Whole-network cost of every executed node: FLOPs of every call, parameters once per module."""
-    flops = params = 0.0
-    seen: set[int] = set()
-    for st in stats:
-        if st is None:
-            continue
-        flops += st.cost.flops
-        if st.module_id is None or st.module_id not in seen:
-            params += st.cost.params
-            if st.module_id is not None:
-                seen.add(st.module_id)
-    return Cost(flops, params)
 
 
 def layer_stat(module: nn.Module | None, inputs: Any, output: Any, batch: int) -> LayerStat:

@@ -4,7 +4,9 @@ The text is the node's operator name in the :class:`~tgnas_naslib.graph.ArchGrap
 phrase built from the class and its hyper-parameters (``Conv2d 3x3 stride 2, 64 to 128 channels``,
 ``MaxPool2d 3x3 stride 2``, ``Linear 512 to 10``, ``Add``), which the vocabulary uses as its own description.
 
-The *kind* drives graph collapsing (see :mod:`tgnas_naslib.modules.trace`):
+Each op also gets its canonical *part* (:mod:`tgnas_naslib.network.parts`: ``3x3 convolution``, no channels or
+stride), which names nodes in the ``network`` representation. The *kind* drives graph folding
+(:mod:`tgnas_naslib.network.fold`):
 
 ``conv`` / ``linear``  weight layers (norms and activations fold into them)
 ``norm`` / ``act``     foldable into the layer before (or, for pre-activation, after) them
@@ -18,17 +20,14 @@ The *kind* drives graph collapsing (see :mod:`tgnas_naslib.modules.trace`):
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from torch import nn
 
+from ..network import parts
+from ..network.raw import OpInfo
 
-class OpInfo(NamedTuple):
-    """What a traced call becomes: node text, collapse kind, and the text used when folded into another node."""
-
-    text: str
-    kind: str
-    fold: str = ""
+__all__ = ["OpInfo", "TensorArg", "OtherArg", "module_info", "function_info", "function_name"]
 
 
 class TensorArg:
@@ -84,39 +83,48 @@ def module_info(m: nn.Module) -> OpInfo:
             text += f", {m.in_channels} channels"
         else:
             text += f", {m.in_channels} to {m.out_channels} channels"
-        return OpInfo(text, "conv")
+        dims = len(_pair(m.kernel_size))
+        dilation = max(int(d) for d in _pair(m.dilation))
+        part = parts.conv(m.kernel_size, m.groups, m.in_channels, dilation,
+                          isinstance(m, nn.modules.conv._ConvTransposeNd), dims)
+        return OpInfo(text, "conv", "", part)
     if isinstance(m, nn.Linear):
-        return OpInfo(f"{cls} {m.in_features} to {m.out_features}", "linear")
+        return OpInfo(f"{cls} {m.in_features} to {m.out_features}", "linear", "", parts.LINEAR)
     for prefix, fold in _NORM_FOLD.items():
         if cls.startswith(prefix):
-            return OpInfo(cls, "norm", fold)
+            return OpInfo(cls, "norm", fold, parts.norm(cls))
     if isinstance(m, _SOFT_MODULES):
         return OpInfo(cls, "soft")
     if type(m).__module__ == "torch.nn.modules.activation" and cls not in _NOT_ACTIVATIONS:
-        return OpInfo(cls, "act", cls)
+        return OpInfo(cls, "act", cls, parts.activation(cls))
     if isinstance(m, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd)):
         stride = m.stride if m.stride not in (None, ()) else m.kernel_size
-        return OpInfo(f"{cls} {_kernel(m.kernel_size)} stride {_scalar(stride)}", "op")
+        kind = "max" if "Max" in cls else "avg"
+        return OpInfo(f"{cls} {_kernel(m.kernel_size)} stride {_scalar(stride)}", "op", "",
+                      parts.pool(kind, m.kernel_size))
     if isinstance(m, (nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)):
         size = _pair(m.output_size)
         kind = "average" if "Avg" in cls else "max"
         if all(s == 1 for s in size):
-            return OpInfo(f"Global {kind} pooling", "op")
-        return OpInfo(f"{cls} to {_kernel(size)}", "op")
+            return OpInfo(f"Global {kind} pooling", "op", "", parts.GLOBAL_AVG if kind == "average" else parts.GLOBAL_MAX)
+        return OpInfo(f"{cls} to {_kernel(size)}", "op", "", f"adaptive {kind} pooling to {_kernel(size)}")
     if isinstance(m, nn.Upsample):
         scale = f" x{_scalar(m.scale_factor)}" if m.scale_factor is not None else ""
-        return OpInfo(f"Upsample{scale} {m.mode}", "op")
+        return OpInfo(f"Upsample{scale} {m.mode}", "op", "", f"{m.mode} upsampling{scale}")
     if isinstance(m, nn.Embedding):
-        return OpInfo(f"Embedding {m.num_embeddings} to {m.embedding_dim}", "linear")
+        return OpInfo(f"Embedding {m.num_embeddings} to {m.embedding_dim}", "linear", "", "embedding table")
     if isinstance(m, nn.RNNBase):
-        return OpInfo(f"{cls} {m.input_size} to {m.hidden_size}, {m.num_layers} layers", "op")
+        return OpInfo(f"{cls} {m.input_size} to {m.hidden_size}, {m.num_layers} layers", "op", "",
+                      f"{cls} with {m.num_layers} layers")
     if isinstance(m, nn.MultiheadAttention):
-        return OpInfo(f"{cls} {m.embed_dim} dims, {m.num_heads} heads", "op")
+        return OpInfo(f"{cls} {m.embed_dim} dims, {m.num_heads} heads", "op", "",
+                      f"multi-head attention with {m.num_heads} heads")
     if isinstance(m, (nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)):
         attn = m.self_attn
+        kind = "encoder" if isinstance(m, nn.TransformerEncoderLayer) else "decoder"
         return OpInfo(f"{cls} {attn.embed_dim} dims, {attn.num_heads} heads, feed-forward {m.linear1.out_features}",
-                      "op")
-    return OpInfo(cls, "op")
+                      "op", "", f"transformer {kind} layer with {attn.num_heads} heads")
+    return OpInfo(cls, "op", "", cls)
 
 
 # functional ops ---------------------------------------------------------------------------------------------------
@@ -205,41 +213,47 @@ def function_info(target: Any, args: tuple, kwargs: dict) -> OpInfo:
         if n_tensors == 1 and numbers and all(x == (1 if name in ("mul", "div") else 0) for x in numbers):
             return OpInfo("Add" if name in ("add", "sub") else "Multiply", "soft")  # x + 0, x * 1: identity
         if name == "add":
-            return OpInfo("Add", "merge" if n_tensors >= 2 else "op")
+            return OpInfo("Add", "merge" if n_tensors >= 2 else "op", "", parts.ADD if n_tensors >= 2 else "add constant")
         if name == "mul":
-            return OpInfo("Multiply", "op")
+            return OpInfo("Multiply", "op", "", "elementwise multiplication")
     if name in ("cat", "stack"):
-        return OpInfo("Concat" if name == "cat" else "Stack", "merge" if n_tensors >= 2 else "soft")
+        return OpInfo("Concat" if name == "cat" else "Stack", "merge" if n_tensors >= 2 else "soft", "",
+                      parts.CONCAT if name == "cat" else "stacking")
     if name in _ACTS:
-        return OpInfo(_ACTS[name], "act", _ACTS[name])
+        return OpInfo(_ACTS[name], "act", _ACTS[name], parts.activation(_ACTS[name]))
     if name in _SOFT_FUNCS:
         return OpInfo(_SOFT_FUNCS[name], "soft")
     if name in ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"):
         kernel = args[1] if len(args) > 1 else kwargs.get("kernel_size")
         stride = args[2] if len(args) > 2 else kwargs.get("stride")
         cls = ("MaxPool" if name.startswith("max") else "AvgPool") + name[-2:]
+        kind = "max" if name.startswith("max") else "avg"
         if kernel is None or isinstance(kernel, (TensorArg, OtherArg)):
-            return OpInfo(cls, "op")
+            return OpInfo(cls, "op", "", f"{'max' if kind == 'max' else 'average'} pooling")
         stride = kernel if stride in (None, ()) or isinstance(stride, (TensorArg, OtherArg)) else stride
-        return OpInfo(f"{cls} {_kernel(kernel)} stride {_scalar(stride)}", "op")
+        return OpInfo(f"{cls} {_kernel(kernel)} stride {_scalar(stride)}", "op", "", parts.pool(kind, kernel))
     if name.startswith("adaptive_"):
         size = args[1] if len(args) > 1 else kwargs.get("output_size")
         kind = "average" if "avg" in name else "max"
         if isinstance(size, (int, tuple, list)) and all(s == 1 for s in _pair(size)):
-            return OpInfo(f"Global {kind} pooling", "op")
-        return OpInfo(_camel(name), "op")
+            return OpInfo(f"Global {kind} pooling", "op", "", parts.GLOBAL_AVG if kind == "average" else parts.GLOBAL_MAX)
+        return OpInfo(_camel(name), "op", "", f"adaptive {kind} pooling")
     if name == "mean":
         dims = args[1] if len(args) > 1 else kwargs.get("dim")
         rank = _first_rank(args)
         if rank is not None and rank >= 3 and isinstance(dims, (tuple, list)):
             spatial = {d % rank for d in dims if isinstance(d, int)}
             if spatial == set(range(2, rank)):
-                return OpInfo("Global average pooling", "op")
-        return OpInfo("Mean", "op")
+                return OpInfo("Global average pooling", "op", "", parts.GLOBAL_AVG)
+        return OpInfo("Mean", "op", "", "mean")
     if name in _NAMED:
         text = _NAMED[name]
         if name in ("layer_norm", "batch_norm", "group_norm"):
-            return OpInfo(text, "norm", text.replace("Norm", " norm").lower())
-        return OpInfo(text, "linear" if name in ("linear", "conv1d", "conv2d", "conv3d") else "op")
-    return OpInfo(_camel(name), "op")
+            return OpInfo(text, "norm", text.replace("Norm", " norm").lower(), parts.norm(text))
+        if name == "linear":
+            return OpInfo(text, "linear", "", parts.LINEAR)
+        if name in ("conv1d", "conv2d", "conv3d"):
+            return OpInfo(text, "linear", "", "convolution")
+        return OpInfo(text, "op", "", text[:1].lower() + text[1:] if not text[1:2].isupper() else text)
+    return OpInfo(_camel(name), "op", "", _camel(name))
 

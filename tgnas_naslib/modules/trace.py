@@ -33,7 +33,7 @@ module's train/eval flags are restored afterwards.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 import torch
@@ -41,9 +41,10 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
-from ..shapes import NodeShape
+from ..network.fold import finish
+from ..network.raw import LayerStat, Raw
 from ..threads import torch_threads
-from .cost import LayerStat, layer_stat, network_cost
+from .cost import layer_stat
 from .text import OpInfo, OtherArg, TensorArg, function_info, function_name, module_info
 
 #: the ``space`` recorded in graphs of traced modules
@@ -51,9 +52,7 @@ SPACE = "torch_module"
 #: refuse zero inputs larger than this many elements (512 MB of float32): tracing needs one forward pass
 MAX_INPUT_ELEMENTS = 2**27
 
-_FOLDABLE = ("norm", "act")
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.ParameterList, nn.ParameterDict)
-_WEIGHTED = ("conv", "linear")
 
 
 @dataclass
@@ -83,24 +82,8 @@ class TracedModule:
         return lines
 
 
-# the raw graph --------------------------------------------------------------------------------------------------------
-@dataclass
-class _Raw:
-    """Nodes in execution order (so every predecessor index is smaller): op info, source name, predecessors."""
-
-    infos: list[OpInfo] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
-    preds: list[list[int]] = field(default_factory=list)
-    stats: list[LayerStat | None] = field(default_factory=list)
-    #: cost of executed layers that are not nodes (e.g. a dead branch): still part of the network's cost
-    extra: list[LayerStat] = field(default_factory=list)
-
-    def add(self, info: OpInfo, name: str, preds: Sequence[int] = (), stat: LayerStat | None = None) -> int:
-        self.infos.append(info)
-        self.names.append(name)
-        self.preds.append(list(dict.fromkeys(preds)))
-        self.stats.append(stat)
-        return len(self.infos) - 1
+# the raw graph (see tgnas_naslib.network.raw) ----------------------------------------------------------------------
+_Raw = Raw
 
 
 def _tensors(v: Any) -> Iterator[torch.Tensor]:
@@ -322,116 +305,6 @@ def _hooks_raw(model: nn.Module, example: torch.Tensor) -> _Raw:
     return rec.raw
 
 
-# collapsing and pruning -----------------------------------------------------------------------------------------------
-def _finish(raw: _Raw, collapse: bool) -> tuple[ArchGraph, tuple[str, ...]]:
-    n = len(raw.infos)
-    kinds = [i.kind for i in raw.infos]
-    parts: list[list[int]] = [[v] for v in range(n)]  # the raw nodes a node stands for (after folding)
-    pred = [set(p) for p in raw.preds]
-    succ: list[set[int]] = [set() for _ in range(n)]
-    for v in range(n):
-        for u in pred[v]:
-            succ[u].add(v)
-    alive = [True] * n
-
-    def remove(v: int) -> None:
-        alive[v] = False
-        for u in pred[v]:
-            succ[u].discard(v)
-        for w in succ[v]:
-            pred[w].discard(v)
-        pred[v], succ[v] = set(), set()
-
-    def bypass(v: int) -> None:
-        ps, ss = pred[v], succ[v]
-        remove(v)
-        for u in ps:
-            for w in ss:
-                succ[u].add(w)
-                pred[w].add(u)
-
-    def _prefix_target(v: int) -> int | None:
-        if len(succ[v]) != 1:
-            return None
-        (w,) = succ[v]
-        return w if kinds[w] in _WEIGHTED and len(pred[w]) == 1 else None
-
-    if collapse:
-        for v in range(n):  # multiplication by zero: no data flows
-            if kinds[v] == "zero":
-                remove(v)
-        for v in range(n):  # identity-like nodes, and adds / cats left with one input, become edges
-            if alive[v] and (kinds[v] == "soft" or (kinds[v] == "merge" and len(pred[v]) < 2)):
-                bypass(v)
-        for v in range(n):  # norm / activation after a node that feeds only it: fold into that node
-            if not alive[v] or kinds[v] not in _FOLDABLE or len(pred[v]) != 1:
-                continue
-            (u,) = pred[v]
-            if kinds[u] in ("input", "output") or len(succ[u]) != 1:
-                continue
-            if kinds[u] not in _WEIGHTED + _FOLDABLE and _prefix_target(v) is not None:
-                continue  # Add -> ReLU -> Conv: the ReLU belongs to the conv (pre-activation), folded below
-            parts[u] += parts[v]
-            ss = succ[v]
-            remove(v)
-            for w in ss:
-                succ[u].add(w)
-                pred[w].add(u)
-        for v in range(n):  # pre-activation: norm / activation feeding only a conv / linear fed only by it
-            if not alive[v] or not all(kinds[p] in _FOLDABLE for p in parts[v]):
-                continue
-            w = _prefix_target(v)
-            if w is None:
-                continue
-            parts[w] = parts[v] + parts[w]
-            ps = pred[v]
-            remove(v)
-            for u in ps:
-                succ[u].add(w)
-                pred[w].add(u)
-
-    def text(ps: list[int]) -> str:
-        infos = [raw.infos[p] for p in ps]
-        return ", ".join([infos[0].text] + [p.fold or p.text for p in infos[1:]])
-
-    inputs = [v for v in range(n) if kinds[v] == "input" and alive[v]]
-    out = next(v for v in range(n) if kinds[v] == "output")
-    fwd, back = set(inputs), {out}
-    for v in range(n):  # execution order is topological
-        if v in fwd:
-            fwd.update(succ[v])
-    for v in reversed(range(n)):
-        if v in back:
-            back.update(pred[v])
-    keep = [v for v in range(n) if alive[v] and v in fwd and v in back]
-    cost = network_cost(raw.stats + raw.extra)
-    if out not in keep:
-        return ArchGraph.disconnected(SPACE), (raw.names[inputs[0]] if inputs else "x", "output")
-    index = {v: i for i, v in enumerate(keep)}
-    ops = [text(parts[v]) for v in keep]
-    edges = [(index[u], index[v]) for v in keep for u in pred[v] if u in index]
-    shapes = [_node_shape(raw, parts[v], pred[v]) for v in keep]
-    return ArchGraph.build(ops, edges, SPACE, shapes, cost), tuple(raw.names[v] for v in keep)
-
-
-def _node_shape(raw: _Raw, part: list[int], preds: set[int]) -> NodeShape:
-    """A traced node's shape: input geometry of its first layer, output channels of its last, stride / kernel /
-    groups of its weighted layer, and the summed cost of every layer folded into it."""
-    pairs = [(p, raw.stats[p]) for p in part if raw.stats[p] is not None]
-    stats = [st for _, st in pairs]
-    if not stats:  # the output node: what arrives there
-        stats = [raw.stats[p] for p in sorted(preds) if raw.stats[p] is not None][:1]
-        if not stats:
-            return NodeShape(1.0, 1.0, 1.0)
-        s = stats[0]
-        return NodeShape(float(s.c_out), float(s.c_out), 1.0)
-    main = next((st for p, st in pairs if raw.infos[p].kind in _WEIGHTED), stats[0])
-    flops = sum(st.cost.flops for st in stats)
-    params = sum(st.cost.params for st in stats)
-    return NodeShape(float(stats[0].c_in), float(stats[-1].c_out), round(stats[0].h_in, 4), main.stride, main.kernel,
-                     float(main.groups), flops, params, 1)
-
-
 # the entry points -----------------------------------------------------------------------------------------------------
 def _check_shape(input_shape: Any) -> tuple[int, ...]:
     bad = ArchitectureError(
@@ -456,7 +329,8 @@ def _check_shape(input_shape: Any) -> tuple[int, ...]:
     return shape
 
 
-def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = True) -> TracedModule:
+def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = True,
+                 representation: str = "network") -> TracedModule:
     """Trace ``model`` on a zero tensor of ``input_shape`` into a graph (see the module docstring).
 
     Raises :class:`~tgnas_naslib.graph.ArchitectureError` naming the module class and the reason when the
@@ -485,7 +359,7 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
                 raw.add(OpInfo(INPUT, "input"), "x", stat=layer_stat(None, example, example, 1))
                 raw.add(module_info(model), cls, [0], layer_stat(model, example, model(example), shape[0]))
                 raw.add(OpInfo(OUTPUT, "output"), "output", [1])
-                graph, names = _finish(raw, collapse)
+                graph, names = finish(raw, SPACE, collapse, representation)
                 return TracedModule(graph, names, "fx", cls, shape)
             fx_reason: str | None = None
             try:
@@ -498,7 +372,7 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
                 except Exception as exc:  # noqa: BLE001
                     fx_reason = f"its torch.fx graph failed on the zero input ({_reason(exc)})"
             if fx_reason is None:
-                graph, names = _finish(raw, collapse)
+                graph, names = finish(raw, SPACE, collapse, representation)
                 return TracedModule(graph, names, "fx", cls, shape)
             try:
                 raw = _hooks_raw(model, example)
@@ -507,16 +381,17 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
                     f"cannot turn {cls} into a graph: {fx_reason}, and running it on a zero tensor of "
                     f"input_shape {shape} failed ({_reason(exc)})"
                 ) from None
-            graph, names = _finish(raw, collapse)
+            graph, names = finish(raw, SPACE, collapse, representation)
             return TracedModule(graph, names, "hooks", cls, shape, fallback_reason=fx_reason)
     finally:
         for m, flag in training:
             m.training = flag
 
 
-def module_graph(model: nn.Module, input_shape: tuple[int, ...], collapse: bool = True) -> ArchGraph:
+def module_graph(model: nn.Module, input_shape: tuple[int, ...], collapse: bool = True,
+                 representation: str = "network") -> ArchGraph:
     """The architecture graph of any ``torch.nn.Module`` (see :func:`trace_module` and the module docstring)."""
-    return trace_module(model, input_shape, collapse).graph
+    return trace_module(model, input_shape, collapse, representation).graph
 
 
 def load_module(spec: str) -> nn.Module:

@@ -32,6 +32,8 @@ def get_space(name: str) -> SearchSpace:
 
 @lru_cache(maxsize=32_768)  # every NB201 + TNB101 graph; bounded, so streaming millions stays flat
 def _cached_graph(space: str, canonical: Any, representation: str) -> ArchGraph:
+    if representation == "network":
+        return SPACES[space].network_graph(canonical)
     return SPACES[space].graph(canonical, representation)
 
 

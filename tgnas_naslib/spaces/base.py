@@ -6,17 +6,22 @@ import ast
 import itertools
 from abc import ABC, abstractmethod
 from functools import lru_cache
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError, edge_op_graph
 from ..shapes import Cost, NodeShape
 
-#: How ``none`` and identity edges enter the graph. "prune": ``none`` edges are dropped, dead nodes pruned and
-#: skip connections become plain edges (NB101, the training space, has no such nodes: identity there is just an
-#: edge). "ops": ``none`` and skip are kept as operator nodes.
-REPRESENTATIONS = ("prune", "ops")
+if TYPE_CHECKING:
+    from ..network import NetworkBuilder
+
+#: Which graph an architecture becomes. "network": the whole network its benchmark trains, layer by layer, exactly
+#: as tracing the same network built as a ``torch.nn.Module`` gives it (tgnas_naslib.network: folded layers,
+#: repeated blocks collapsed); the universal models read it. The cell representations of the NB101-trained models:
+#: "prune": one cell, ``none`` edges dropped, dead nodes pruned and skip connections plain edges (NB101, the training
+#: space, has no such nodes: identity there is just an edge); "ops": ``none`` and skip kept as operator nodes.
+REPRESENTATIONS = ("prune", "ops", "network")
 DEFAULT_REPRESENTATION = "prune"
 
 
@@ -85,13 +90,24 @@ class SearchSpace(ABC):
 
     @abstractmethod
     def graph(self, arch: Any, representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
-        """Turn a canonical architecture into its ArchGraph."""
+        """Turn a canonical architecture into its cell ArchGraph (``prune`` / ``ops`` representations)."""
+
+    def build_network(self, arch: Any, dataset: str) -> "NetworkBuilder":
+        """Describe the network the benchmark trains for a canonical architecture, layer by layer, in the order its
+        ``forward`` runs (every layer, dead ones included, so the graph's cost is the network's)."""
+        raise NotImplementedError(f"{self.name} has no layer-by-layer network description")
+
+    def network_graph(self, arch: Any, dataset: str | None = None) -> ArchGraph:
+        """The ``network`` representation of a canonical architecture: its whole network as one graph."""
+        return self.build_network(arch, self.check_dataset(dataset)).graph()
 
     def to_graph(self, arch: Any, representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
         """Turn any accepted encoding (or a ready ArchGraph) into the ArchGraph."""
         if isinstance(arch, ArchGraph):
             return arch
-        return self.graph(self.canonical(arch), check_representation(representation))
+        if check_representation(representation) == "network":
+            return self.network_graph(self.canonical(arch))
+        return self.graph(self.canonical(arch), representation)
 
     #: datasets (benchmark tasks) whose network definitions the adapter knows; the first is the default, whose
     #: network gives the graphs their shape context

@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import shapes as sh
 from ..graph import ArchitectureError
+from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
 from .base import CellSpace, int_tuple
 
@@ -74,6 +75,45 @@ def _skeleton(dataset: str) -> Cost:
     return cost + sh.bn(c, h) + sh.relu(c, h) + sh.global_pool(c, h) + sh.linear(c, classes)
 
 
+def _edge_op(net: NetworkBuilder, op: str, x: Tensor, c: int, name: str) -> Tensor:
+    if op == "skip_connect":
+        return x
+    if op == "none":
+        return net.zero(x, name)
+    if op == "nor_conv_3x3":
+        return net.relu_conv_bn(x, c, 3, name=name)
+    if op == "nor_conv_1x1":
+        return net.relu_conv_bn(x, c, 1, name=name)
+    if op == "avg_pool_3x3":
+        return net.pool(x, "avg", 3, 1, 1, name=name)
+    raise ArchitectureError(f"no NAS-Bench-201 network definition for operator {op!r}; known: {', '.join(OPS)}")
+
+
+def build_network(arch: tuple[int, ...], dataset: str, space: str = "nasbench201", C: int = 16, N: int = 5
+                  ) -> NetworkBuilder:
+    """The NAS-Bench-201 network of a cell, layer by layer as its ``forward`` runs (the same network as
+    ``tgnas_naslib.modules.zoo.nb201_network``): stem, 3 stages of N cells, residual reductions, BN-ReLU head."""
+    h, classes = DATASETS[dataset]
+    net = NetworkBuilder(space)
+    x = net.input(3, h)
+    x = net.bn(net.conv(x, C, 3, name="stem"), name="stem")
+    for stage, c in enumerate((C, 2 * C, 4 * C)):
+        if stage:
+            shortcut = net.conv(net.pool(x, "avg", 2, 2, 0, name="reduction.pool"), c, 1, name="reduction.proj")
+            a = net.relu_conv_bn(x, c, 3, 2, name="reduction.conv_a")
+            x = net.add([shortcut, net.relu_conv_bn(a, c, 3, 1, name="reduction.conv_b")], "reduction.add")
+        for cell in range(N):
+            nodes = [x]
+            for j in (1, 2, 3):
+                ins = [_edge_op(net, OPS[arch[k]], nodes[i], c, f"cell{stage}.{cell}.{i}-{j}")
+                       for k, (i, dst) in enumerate(EDGES) if dst == j]
+                nodes.append(net.add(ins, f"cell{stage}.{cell}.node{j}"))
+            x = nodes[3]
+    x = net.flatten(net.global_pool(net.relu(net.bn(x, name="lastact"), "lastact")))
+    net.output(net.linear(x, classes, name="classifier"))
+    return net
+
+
 def parse_string(text: str) -> tuple[int, ...]:
     """Parse a NB201 benchmark string into NASLib's 6-tuple of op indices, or raise naming the problem."""
     s = text.strip()
@@ -133,6 +173,10 @@ class NasBench201(CellSpace):
     def skeleton_cost(self, dataset: str) -> Cost:
         """Stem, the two ResNet reduction blocks and the classifier head."""
         return _skeleton(dataset)
+
+    def build_network(self, arch: tuple[int, ...], dataset: str) -> NetworkBuilder:
+        """NAS-Bench-201's network (TinyNetwork, C=16, N=5) for the cell, layer by layer."""
+        return build_network(arch, dataset, self.name)
 
     def canonical(self, arch: Any) -> tuple[int, ...]:
         """Accept a 6-tuple (or list/array/string of one) or a benchmark string."""
