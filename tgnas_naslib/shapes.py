@@ -187,6 +187,11 @@ NETWORK = ("log10_net_flops", "log10_net_params")
 #: scale-free per-node features: what the node does to its input, and its share of the network's cost
 NODE_RELATIVE = ("log2_channel_ratio", "log2_stride", "log2_kernel", "depthwise", "log10_flops_share",
                  "log10_params_share")
+#: scale-free features of a node in a whole-network graph: what it does, its cost share, how often it repeats and
+#: how far the network has downsampled its input before it
+NODE_NETWORK = NODE_RELATIVE + ("log2_instances", "log2_downsampling")
+#: the whole network: its size, and its depth (convolution / linear layers on the longest path, repeats counted)
+NETWORK_DEPTH = NETWORK + ("log2_depth",)
 #: feature sets a model can be trained with: (node features, graph features)
 FEATURE_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "none": ((), ()),
@@ -195,6 +200,8 @@ FEATURE_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rel": (NODE_RELATIVE, ()),
     "size": ((), NETWORK),
     "rel+size": (NODE_RELATIVE, NETWORK),
+    "network": (NODE_NETWORK, NETWORK_DEPTH),
+    "network-nosize": (NODE_NETWORK, ()),
 }
 #: smallest cost share that is told apart (log10: -6)
 _MIN_SHARE = 1e-6
@@ -230,13 +237,13 @@ RAW = ("c_in", "c_out", "h_in", "stride", "kernel", "groups", "flops", "params",
 
 
 def feature_columns(raw: np.ndarray, net: np.ndarray, names: Sequence[str]) -> np.ndarray:
-    """Vectorised :func:`node_feature_dict`: ``raw`` [nodes, RAW] and ``net`` [nodes, (flops, params)] of each
-    node's network -> the named feature columns, float32 [nodes, len(names)]."""
+    """Vectorised :func:`node_feature_dict`: ``raw`` [nodes, RAW] and ``net`` [nodes, (flops, params[, input size])]
+    of each node's network -> the named feature columns, float32 [nodes, len(names)]."""
     def log(base: float, v: np.ndarray) -> np.ndarray:
         return np.log(np.maximum(v, 1.0)) / np.log(base)
 
     c_in, c_out, h_in, stride, kernel, groups, flops, params, instances = raw.T
-    net_flops, net_params = net.T
+    net_flops, net_params = net[:, 0], net[:, 1]
     columns = {
         "log2_c_in": lambda: log(2, c_in), "log2_c_out": lambda: log(2, c_out), "log2_h_in": lambda: log(2, h_in),
         "log2_stride": lambda: log(2, stride), "log2_kernel": lambda: log(2, kernel),
@@ -248,6 +255,7 @@ def feature_columns(raw: np.ndarray, net: np.ndarray, names: Sequence[str]) -> n
         "log10_flops_share": lambda: np.log10(np.maximum(flops / np.maximum(net_flops, 1.0), _MIN_SHARE)),
         "log10_params_share": lambda: np.log10(np.maximum(params / np.maximum(net_params, 1.0), _MIN_SHARE)),
         "log10_net_flops": lambda: np.log10(1.0 + net_flops), "log10_net_params": lambda: np.log10(1.0 + net_params),
+        "log2_downsampling": lambda: np.log2(np.maximum(net[:, 2], 1.0) / np.maximum(h_in, 1.0)),
     }
     out = np.empty((raw.shape[0], len(names)), dtype=np.float32)
     for k, name in enumerate(names):

@@ -10,8 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .embedder import CACHE_FILES, MODEL_NAME, MODELS, PCA_DIM, TUNED_MODEL_NAME, encode_sentences, \
-    known_operator_names, project, projection_digest
+from .embedder import CACHE_FILES, MODEL_NAME, MODELS, PART_CACHE_FILE, PCA_DIM, TUNED_MODEL_NAME, \
+    encode_sentences, known_operator_names, part_text, project, projection_digest
 from .vocabulary import LENGTHS, describe
 
 
@@ -47,11 +47,29 @@ def build(model: str = MODEL_NAME) -> dict[str, np.ndarray]:
     return arrays
 
 
+def build_parts() -> dict[str, np.ndarray]:
+    """MiniLM vectors of every known layer part of the network representation (network.parts.known_parts)."""
+    from ..network.parts import known_parts
+
+    names = known_parts()
+    texts = [part_text(n) for n in names]
+    return {"names": np.array(names), "texts": np.array(texts), "vectors": encode_sentences(texts)}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Write the cache of the chosen model next to the vocabulary."""
     parser = argparse.ArgumentParser(prog="python -m tgnas_naslib.embedding.build_cache")
     parser.add_argument("--model", default=MODEL_NAME, choices=MODELS, help="which embedding model's cache")
-    model = parser.parse_args(argv).model
+    parser.add_argument("--parts", action="store_true",
+                        help="write the layer-part cache of the network representation (part_embeddings.npz)")
+    args = parser.parse_args(argv)
+    if args.parts:
+        arrays = build_parts()
+        np.savez_compressed(PART_CACHE_FILE, **arrays)
+        print(f"wrote {PART_CACHE_FILE} ({PART_CACHE_FILE.stat().st_size / 1024:.1f} KiB, "
+              f"{len(arrays['names'])} layer parts)")
+        return
+    model = args.model
     arrays = build(model)
     path = CACHE_FILES[model]
     np.savez_compressed(path, **arrays)

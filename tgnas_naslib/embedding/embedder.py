@@ -22,6 +22,8 @@ import numpy as np
 from .vocabulary import LENGTHS, canonical_op, describe, vocabulary
 
 CACHE_FILE = Path(__file__).with_name("vocab_embeddings.npz")
+#: MiniLM vectors of the canonical layer texts ("parts") of the network representation (tgnas_naslib.network.parts)
+PART_CACHE_FILE = Path(__file__).with_name("part_embeddings.npz")
 TUNED_CACHE_FILE = Path(__file__).with_name("vocab_embeddings_nas.npz")
 PROJECTION_FILE = Path(__file__).with_name("nas_projection.npz")
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -133,10 +135,34 @@ def register_vector_table(name: str, path: str | os.PathLike) -> None:
     _EXTERNAL[name] = table
 
 
-class OperatorEmbedder:
-    """Maps operator names to feature vectors: sentence embedding of the description, optionally PCA-reduced."""
+@lru_cache(maxsize=1)
+def _part_cache() -> dict[str, np.ndarray]:
+    if not PART_CACHE_FILE.is_file():
+        return {}
+    try:
+        with np.load(PART_CACHE_FILE, allow_pickle=False) as z:
+            return {str(n): v for n, v in zip(z["names"], z["vectors"])}
+    except Exception as exc:
+        raise EmbedderError(f"the packaged part-embedding cache {PART_CACHE_FILE} is unreadable ({exc}); rebuild it "
+                            "with `python -m tgnas_naslib.embedding.build_cache --parts`") from None
 
-    def __init__(self, length: str = "short", pca: int | None = None, model: str = MODEL_NAME) -> None:
+
+def part_text(part: str) -> str:
+    """The sentence a layer part is embedded as: the part itself (already a phrase), ``Input`` / ``Output`` for the
+    two end nodes."""
+    return describe(part, "short") if part in ("input", "output") else part
+
+
+class OperatorEmbedder:
+    """Maps operator names to feature vectors: sentence embedding of the description, optionally PCA-reduced.
+
+    ``compose=True`` (the ``network`` representation): a node's name lists its layers' canonical texts
+    (``"ReLU, 3x3 convolution, batch normalization"``); each is embedded on its own and the node's vector is their
+    L2-normalised mean, so any combination of known layers is embedded offline from the packaged part cache.
+    """
+
+    def __init__(self, length: str = "short", pca: int | None = None, model: str = MODEL_NAME,
+                 compose: bool = False) -> None:
         if model not in MODELS and model not in _EXTERNAL:
             raise ValueError(f"unknown embedding model {model!r}; choose from {MODELS + tuple(_EXTERNAL)}")
         if pca and model != MODEL_NAME:
@@ -145,10 +171,14 @@ class OperatorEmbedder:
             raise ValueError(f"unknown sentence length {length!r}; choose from {LENGTHS}")
         if pca not in (None, PCA_DIM):
             raise ValueError(f"only PCA to {PCA_DIM} dimensions is packaged, got pca={pca}")
+        if compose and (model != MODEL_NAME or pca or length != "short"):
+            raise ValueError(f"composed layer embeddings use {MODEL_NAME!r} at length 'short' without PCA")
         self.length = length
         self.pca = pca
         self.model = model
+        self.compose = compose
         self._memo: dict[str, np.ndarray] = {}
+        self._parts: dict[str, np.ndarray] = dict(_part_cache()) if compose else {}
         cache = _EXTERNAL[model] if model in _EXTERNAL else _cache(model)
         if model in _EXTERNAL and f"{length}_vectors" not in cache:
             raise EmbedderError(f"the vector table registered as {model!r} has no {length!r} sentences")
@@ -177,11 +207,30 @@ class OperatorEmbedder:
     def config(self) -> dict:
         """What a trained GCN must be paired with: model name, sentence length, PCA (and the tuned projection)."""
         config = {"model": self.model, "length": self.length, "pca": self.pca}
+        if self.compose:
+            config["compose"] = "mean of L2-normalised part embeddings"
         if self.model == TUNED_MODEL_NAME:
             config["projection_sha256"] = projection_digest()
         return config
 
+    def _composed(self, names: Sequence[str]) -> np.ndarray:
+        from ..network.parts import split
+
+        todo = [n for n in dict.fromkeys(names) if n not in self._memo]
+        if todo:
+            wanted = {p for n in todo for p in split(n)}
+            missing = sorted(p for p in wanted if p not in self._parts)
+            if missing:
+                for p, vec in zip(missing, encode_sentences([part_text(p) for p in missing])):
+                    self._parts[p] = vec
+            for n in todo:
+                vec = np.mean([self._parts[p] for p in split(n)], axis=0, dtype=np.float64)
+                self._memo[n] = (vec / max(np.linalg.norm(vec), 1e-12)).astype(np.float32)
+        return np.stack([self._memo[n] for n in names]) if len(names) else np.zeros((0, EMBED_DIM), np.float32)
+
     def _raw(self, names: Sequence[str]) -> np.ndarray:
+        if self.compose:
+            return self._composed(names)
         missing = [n for n in dict.fromkeys(names) if n not in self._memo]
         if missing and self.model in _EXTERNAL:
             raise EmbedderError(f"operator(s) {missing} have no vector in the table registered as {self.model!r}")
@@ -201,7 +250,11 @@ class OperatorEmbedder:
         return raw
 
     def is_known(self, name: str) -> bool:
-        """Whether the operator is in the packaged vocabulary."""
+        """Whether the operator is in the packaged vocabulary (composed: every one of its parts is cached)."""
+        if self.compose:
+            from ..network.parts import split
+
+            return all(p in self._parts for p in split(name))
         return canonical_op(name) is not None
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class TrainConfig:
     """Every choice that defines a trained TG-NAS model (stored in the model card)."""
 
-    representation: str = "prune"   # how none/skip enter the graph (see spaces.base.REPRESENTATIONS)
+    representation: str = "prune"   # which graph: "network" (whole networks) or a cell one (spaces.base.REPRESENTATIONS)
     length: str = "short"           # operator sentence length
     embedder_model: str = "all-MiniLM-L6-v2"  # sentence model (see embedding.embedder)
     pca: int | None = None          # PCA-64 embeddings or the raw 384-d
@@ -77,5 +77,6 @@ class TrainConfig:
                         size_dim=len(self.graph_features))
 
     def embedder(self) -> OperatorEmbedder:
-        """The operator embedder this config expects."""
-        return OperatorEmbedder(self.length, self.pca, model=self.embedder_model)
+        """The operator embedder this config expects (network graphs: composed layer-part embeddings)."""
+        return OperatorEmbedder(self.length, self.pca, model=self.embedder_model,
+                                compose=self.representation == "network")

@@ -9,7 +9,8 @@ import torch
 
 from ..embedding import OperatorEmbedder
 from ..graph import ArchGraph, ArchitectureError
-from ..shapes import RAW, feature_columns, network_features
+from ..network import parts
+from ..shapes import NETWORK, RAW, feature_columns, network_features
 
 if TYPE_CHECKING:
     from torch_geometric.data import Batch
@@ -30,22 +31,50 @@ def _check(g: ArchGraph) -> None:
 def shape_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarray:
     """The raw numeric node features ``names`` (log scale; see shapes) of every node, stacked: [nodes, len(names)]."""
     raw: list[tuple[float, ...]] = []
-    net: list[tuple[float, float]] = []
+    net: list[tuple[float, float, float]] = []
     for g in graphs:
         _check(g)
         raw += [s.raw for s in g.shapes]  # type: ignore[union-attr]
-        net += [(g.cost.flops, g.cost.params)] * g.num_nodes  # type: ignore[union-attr]
+        net += [(g.cost.flops, g.cost.params, g.shapes[0].h_in)] * g.num_nodes  # type: ignore[union-attr,index]
     return feature_columns(np.asarray(raw, dtype=np.float64).reshape(-1, len(RAW)),
-                           np.asarray(net, dtype=np.float64).reshape(-1, 2), names)
+                           np.asarray(net, dtype=np.float64).reshape(-1, 3), names)
+
+
+def _is_weighted(op: str) -> bool:
+    return "convolution" in op or parts.LINEAR in op
+
+
+def weighted_depth(g: ArchGraph) -> float:
+    """Convolution / linear layers on the network's longest input->output path, each counted ``instances`` times."""
+    best = [0.0] * g.num_nodes
+    preds: list[list[int]] = [[] for _ in range(g.num_nodes)]
+    for a, b in g.edges:
+        preds[b].append(a)
+    shapes = g.shapes or ()
+    for v in range(g.num_nodes):  # network graphs are numbered in execution (topological) order
+        here = float(shapes[v].instances) if shapes and _is_weighted(g.ops[v]) else 0.0
+        best[v] = here + max((best[u] for u in preds[v]), default=0.0)
+    return best[-1] if best else 0.0
 
 
 def graph_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarray:
-    """The raw graph-level features ``names`` (the network's size, log scale) of every graph: [graphs, len(names)]."""
+    """The raw graph-level features ``names`` (the network's size and depth, log scale): [graphs, len(names)]."""
     rows = []
+    depth = "log2_depth" in names
     for g in graphs:
         _check(g)
-        rows.append(network_features(g.cost, names))  # type: ignore[arg-type]
+        values = dict(zip(NETWORK, network_features(g.cost)))  # type: ignore[arg-type]
+        if depth:
+            values["log2_depth"] = float(np.log2(max(weighted_depth(g), 1.0)))
+        rows.append(tuple(values[n] for n in names))
     return np.asarray(rows, dtype=np.float32).reshape(-1, len(names))
+
+
+def node_weights(graphs: Sequence[ArchGraph]) -> np.ndarray:
+    """Every node's ``instances`` (how many copies of it the network holds; 1 without shape context), float32."""
+    return np.asarray([s.instances for g in graphs for s in (g.shapes or [None] * g.num_nodes)
+                       if s is not None] if all(g.shapes for g in graphs)
+                      else [1.0] * sum(g.num_nodes for g in graphs), dtype=np.float32)
 
 
 def collate(graphs: Sequence[ArchGraph], embedder: OperatorEmbedder, device: str | torch.device = "cpu",
@@ -82,6 +111,6 @@ def collate(graphs: Sequence[ArchGraph], embedder: OperatorEmbedder, device: str
     ptr = torch.cat([torch.zeros(1, dtype=torch.long), sizes_t.cumsum(0)])
     gfeat = (torch.from_numpy(graph_matrix(graphs, graph_features)) if graph_features
              else torch.zeros((len(graphs), 0)))
-    out = Batch(x=x, edge_index=edge_index, batch=batch, ptr=ptr, gfeat=gfeat)
+    out = Batch(x=x, edge_index=edge_index, batch=batch, ptr=ptr, gfeat=gfeat, w=torch.from_numpy(node_weights(graphs)))
     out._num_graphs = len(graphs)
     return out.to(device)

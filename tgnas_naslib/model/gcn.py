@@ -26,18 +26,23 @@ def propagation_graph(edge_index: torch.Tensor, num_nodes: int, undirected: bool
         return adj_t.coalesce().to_sparse_csr()
 
 
+#: graph readouts the GCN and the scoring engine implement
+READOUTS = ("mean", "sum", "mean+sum", "mean+isum")
+
+
 class TGNASGCN(nn.Module):
     """Predicts a (standardised) accuracy from an operator-embedding graph.
 
     ``undirected``: messages flow both ways along each edge (measured better for transfer than data-flow
-    direction only). ``readout``: ``mean``, ``sum`` or ``mean+sum`` (concatenated).
+    direction only). ``readout``: ``mean``, ``sum``, ``mean+sum`` (concatenated) or ``mean+isum`` (the sum weighted by
+    each node's ``instances``: a block the network repeats k times counts k times, as in the unrolled network).
     """
 
     def __init__(self, in_dim: int, hidden: int = 64, layers: int = 3, norm: str = "batch",
                  readout: str = "mean", dropout: float = 0.1, undirected: bool = True, shape_dim: int = 0,
                  size_dim: int = 0) -> None:
         super().__init__()
-        if readout not in ("mean", "sum", "mean+sum"):
+        if readout not in READOUTS:
             raise ValueError(f"unknown readout {readout!r}")
         if norm not in ("batch", "graph", "none"):
             raise ValueError(f"unknown norm {norm!r}")
@@ -64,7 +69,7 @@ class TGNASGCN(nn.Module):
                               else nn.Identity())
             dim = hidden
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden * (2 if readout == "mean+sum" else 1), 1)
+        self.head = nn.Linear(hidden * (2 if readout.startswith("mean+") else 1), 1)
 
     @staticmethod
     def _stats(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -88,9 +93,10 @@ class TGNASGCN(nn.Module):
         self.shape_std.copy_(std)
 
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor, batch: torch.Tensor, num_graphs: int,
-                propagation: torch.Tensor | None = None, gfeat: torch.Tensor | None = None) -> torch.Tensor:
+                propagation: torch.Tensor | None = None, gfeat: torch.Tensor | None = None,
+                weight: torch.Tensor | None = None) -> torch.Tensor:
         """Return one prediction per graph, shape [num_graphs] (``propagation``: precomputed propagation_graph;
-        ``gfeat``: the graph features when the model has a size term)."""
+        ``gfeat``: the graph features when the model has a size term; ``weight``: node instances for ``mean+isum``)."""
         if propagation is None:
             propagation = propagation_graph(edge_index, x.size(0), self.hparams["undirected"])
         k = self.hparams["shape_dim"]
@@ -104,8 +110,13 @@ class TGNASGCN(nn.Module):
             g = global_mean_pool(h, batch, size=num_graphs)
         elif readout == "sum":
             g = global_add_pool(h, batch, size=num_graphs)
-        else:
+        elif readout == "mean+sum":
             g = torch.cat([global_mean_pool(h, batch, size=num_graphs), global_add_pool(h, batch, size=num_graphs)], 1)
+        else:
+            if weight is None:
+                raise ValueError("readout mean+isum weights nodes by their instances: pass weight (collate builds it)")
+            g = torch.cat([global_mean_pool(h, batch, size=num_graphs),
+                           global_add_pool(h * weight[:, None], batch, size=num_graphs)], 1)
         out = self.head(g).squeeze(-1)
         if self.size_head is not None:
             if gfeat is None:

@@ -23,7 +23,7 @@ import torch
 from ..embedding import OperatorEmbedder
 from ..graph import ArchGraph
 from .config import TrainConfig
-from .featurize import graph_matrix, shape_matrix
+from .featurize import graph_matrix, node_weights, shape_matrix
 
 
 #: products run on at least this many node rows (zero rows pad small inputs): BLAS takes another code path for
@@ -170,8 +170,12 @@ class Engine:
             pooled = summed / lengths[None, :, None]
         elif self.readout == "sum":
             pooled = summed
-        else:  # mean+sum: per member [mean | sum]
+        elif self.readout == "mean+sum":  # per member [mean | sum]
             pooled = torch.cat([summed / lengths[None, :, None], summed], 2)
+        else:  # mean+isum: [mean | sum weighted by each node's instances]
+            w = torch.from_numpy(node_weights(graphs)).to(self.device)
+            weighted = hid.new_zeros((m, len(graphs), h)).index_add_(1, graph_of, hid[:, :offset] * w[None, :, None])
+            pooled = torch.cat([summed / lengths[None, :, None], weighted], 2)
         # products, not reductions: a sum over a dimension may be vectorised differently for another number of
         # graphs, a matrix product's row never is (tested), so a graph's score cannot depend on its chunk
         out = torch.bmm(pooled.contiguous(), self.head_w[:, :, None])[:, :, 0] + self.head_b[:, None]  # [M, G]

@@ -12,7 +12,7 @@ from scipy import stats
 from ..graph import ArchGraph
 from ..threads import torch_threads
 from .config import TrainConfig
-from .featurize import collate, graph_matrix, shape_matrix
+from .featurize import collate, graph_matrix, node_weights, shape_matrix
 from .gcn import TGNASGCN
 
 __all__ = ["TrainConfig", "train_gcn", "predict", "cross_validate", "grouped_folds", "seed_everything"]
@@ -84,6 +84,39 @@ def standardise_per_task(y: Sequence[float], tasks: Sequence[str] | None) -> np.
     return z
 
 
+class Prepared:
+    """The training graphs as arrays, computed once: operator ids into one embedding table, numeric node features,
+    edges, node instances and graph features; :meth:`batch` stacks any subset into the GCN's inputs."""
+
+    def __init__(self, graphs: Sequence[ArchGraph], config: TrainConfig) -> None:
+        embedder = config.embedder()
+        vocab: dict[str, int] = {}
+        op_ids = np.fromiter((vocab.setdefault(op, len(vocab)) for g in graphs for op in g.ops), dtype=np.int64)
+        self.table = torch.from_numpy(embedder.embed(list(vocab)))
+        self.sizes = np.fromiter((g.num_nodes for g in graphs), dtype=np.int64, count=len(graphs))
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)])
+        self.op_ids = op_ids
+        self.feats = (shape_matrix(graphs, config.node_features) if config.node_features
+                      else np.zeros((len(op_ids), 0), np.float32))
+        self.weights = node_weights(graphs)
+        self.edges = [np.asarray(g.edges, dtype=np.int64).reshape(-1, 2) for g in graphs]
+        self.gfeat = (graph_matrix(graphs, config.graph_features) if config.graph_features
+                      else np.zeros((len(graphs), 0), np.float32))
+
+    def batch(self, idx: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(x, edge_index, batch vector, graph features, node weights) of the graphs ``idx``."""
+        nodes = np.concatenate([np.arange(self.starts[i], self.starts[i + 1]) for i in idx])
+        sizes = self.sizes[idx]
+        offsets = np.cumsum(sizes) - sizes
+        edges = np.concatenate([self.edges[i] + off for i, off in zip(idx, offsets)]).T
+        x = self.table[torch.from_numpy(self.op_ids[nodes])]
+        if self.feats.shape[1]:
+            x = torch.cat([x, torch.from_numpy(self.feats[nodes])], 1)
+        batch = torch.repeat_interleave(torch.arange(len(idx)), torch.from_numpy(sizes))
+        return (x, torch.from_numpy(np.ascontiguousarray(edges)), batch, torch.from_numpy(self.gfeat[idx]),
+                torch.from_numpy(self.weights[nodes]))
+
+
 def train_gcn(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConfig,
               model: TGNASGCN | None = None, progress: bool = False, tasks: Sequence[str] | None = None,
               per_task: dict[str, int] | None = None) -> TGNASGCN:
@@ -101,6 +134,7 @@ def _train(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConfig,
            progress: bool, tasks: Sequence[str] | None, per_task: dict[str, int] | None) -> TGNASGCN:
     seed_everything(config.seed)
     embedder = config.embedder()
+    prepared = Prepared(graphs, config)
     target = torch.tensor(standardise_per_task(y, tasks), dtype=torch.float32)
     task_arr = None if tasks is None else np.asarray([str(t) for t in tasks])
     if task_arr is not None and len(task_arr) != len(graphs):
@@ -108,9 +142,9 @@ def _train(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConfig,
     if model is None:
         model = config.build_model(embedder.dim)
         if config.node_features:  # standardise shape features with the training graphs' statistics
-            model.set_shape_stats(torch.from_numpy(shape_matrix(graphs, config.node_features)))
+            model.set_shape_stats(torch.from_numpy(prepared.feats))
         if config.graph_features:
-            model.set_size_stats(torch.from_numpy(graph_matrix(graphs, config.graph_features)))
+            model.set_size_stats(torch.from_numpy(prepared.gfeat))
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=config.lr_step, gamma=config.lr_gamma)
     loss_fn = _loss_fn(config.loss)
@@ -127,9 +161,8 @@ def _train(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConfig,
         for idx in _batch_plan(n, config.batch_size, gen, task_arr, per_task):
             if len(idx) < 2:  # batch norm needs two graphs
                 continue
-            b = collate([graphs[i] for i in idx], embedder, node_features=config.node_features,
-                        graph_features=config.graph_features)
-            pred = model(b.x, b.edge_index, b.batch, len(idx), gfeat=b.gfeat)
+            x, edge_index, batch, gfeat, weight = prepared.batch(idx)
+            pred = model(x, edge_index, batch, len(idx), gfeat=gfeat, weight=weight)
             loss = loss_fn(pred, target[idx])
             opt.zero_grad()
             loss.backward()
@@ -148,7 +181,8 @@ def predict(models: Sequence[TGNASGCN], graphs: Sequence[ArchGraph], config: "Tr
     for start in range(0, len(graphs), batch_size):
         chunk = graphs[start:start + batch_size]
         b = collate(chunk, embedder, device, config.node_features, config.graph_features)
-        preds = [m.to(device).eval()(b.x, b.edge_index, b.batch, len(chunk), gfeat=b.gfeat) for m in models]
+        preds = [m.to(device).eval()(b.x, b.edge_index, b.batch, len(chunk), gfeat=b.gfeat, weight=b.w)
+                 for m in models]
         out[start:start + len(chunk)] = torch.stack(preds).mean(0).cpu().numpy()
     if config.flops_fusion:  # the fixed fusion, as the scoring engine applies it
         out += config.flops_fusion * np.log10([g.cost.flops for g in graphs])  # type: ignore[union-attr]

@@ -86,3 +86,30 @@ def join(parts: Sequence[str]) -> str:
 def split(op: str) -> list[str]:
     """The parts of a node's operator name (an op name without separators is one part)."""
     return [p for p in op.split(SEP) if p] or [op]
+
+
+def known_parts() -> list[str]:
+    """Every part text the packaged part-embedding cache holds: what the space adapters and the tracer emit for
+    common layers (any kernel 1-11, plain / depthwise / grouped / dilated / transposed convolutions, pools, norms,
+    activations, merges) plus every ``torch.nn`` layer class name, so scoring a typical module embeds nothing new."""
+    import torch.nn as nn
+
+    out = {INPUT, OUTPUT, ADD, CONCAT, LINEAR, GLOBAL_AVG, GLOBAL_MAX, "stacking", "elementwise multiplication",
+           "add constant", "mean", "embedding table", "convolution", "max pooling", "average pooling",
+           "adaptive average pooling", "adaptive max pooling"}
+    out |= set(NORMS.values()) | set(ACTIVATIONS.values())
+    for k in (1, 2, 3, 4, 5, 6, 7, 9, 11):
+        for groups, c_in in ((1, 0), (8, 8), (8, 16)):
+            for dilation in (1, 2, 3):
+                for transposed in (False, True):
+                    out.add(conv(k, groups, c_in, dilation, transposed))
+        for kind in ("max", "avg"):
+            out.add(pool(kind, k))
+    for k in (2, 3, 4, 5, 6, 7):
+        for kind in ("average", "max"):
+            out.add(f"adaptive {kind} pooling to {k}x{k}")
+    for mode in ("nearest", "bilinear", "bicubic"):
+        for scale in ("", " x2", " x4"):
+            out.add(f"{mode} upsampling{scale}")
+    out |= {n for n in dir(nn) if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), nn.Module)}
+    return sorted(out)

@@ -1,0 +1,203 @@
+"""Leave-family-out (LFO) protocol of the universal recipe: selection rounds, and the LFO table of the docs.
+
+    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/universal.py --round 1 [--jobs 2]   # selection
+    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/universal.py --table [--jobs 2]     # docs table
+
+For every family F (nb101, nb201 = NB201 x3 + TNB101-micro x7, nb301, nbmacro) a model is trained on the other
+three families only and scored on every architecture of each of F's benchmarks (Spearman rho, Kendall tau with the
+benchmark's label). The selection criterion, declared in docs/universal.md before the first run, is the mean of the
+four families' LFO means; a round's candidates are declared in ROUNDS below before that round runs, and rounds are
+judged by that criterion only. ``--table`` makes the LFO models of the selected recipe with the command line
+(``tgnas train --recipe universal --leave-out F``), and prints them beside today's shipped model, the NB101-only
+recipe, exact FLOPs / params, the kernel-area heuristic and the best stored Suite-Zero proxy, with each model's
+agreement with FLOPs and params. Every cell is written to results/universal/ as it finishes (re-runs resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import pickle
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "results" / "universal"
+
+#: Selection rounds: candidate -> overrides of the universal recipe (TrainConfig fields, plus "ensemble" and
+#: "family_epoch_size"). Written before each round ran; never edited after.
+ROUNDS: dict[int, dict[str, dict]] = {
+    1: {
+        "base": {},
+        "no-size-term": {"shape_features": "network-nosize"},
+        "cost-prior": {"flops_fusion": 1.0},
+        "hidden32": {"hidden": 32},
+    },
+}
+
+
+def _source_digest() -> str:
+    """What the cached graphs depend on: the network representation and the adapters' source."""
+    h = hashlib.md5()
+    for folder in ("network", "spaces"):
+        for p in sorted((ROOT / "tgnas_naslib" / folder).glob("*.py")):
+            h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def cached_graphs(archs, space: str):
+    """Network graphs of a benchmark's architectures, cached on disk (keyed by the archs and the builder's source)."""
+    from tgnas_naslib.training.universal import network_graphs
+
+    key = hashlib.md5((space + repr(list(archs))).encode()).hexdigest()[:12]
+    path = OUT / "graphs" / f"{space}_{key}_{_source_digest()}.pkl"
+    if path.is_file():
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    graphs = network_graphs(archs, space)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(graphs, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return graphs
+
+
+def score_family(model, family: str, data_dir) -> list[dict]:
+    """Rho / tau of a model on every benchmark of a family, with its agreement with FLOPs and params."""
+    from tgnas_naslib.baselines import network_costs
+    from tgnas_naslib.datasets import load_benchmark
+    from tgnas_naslib.study.correlation import rank_correlations, rank_last, spearman
+    from tgnas_naslib.training.universal import FAMILIES
+
+    rows = []
+    for name in FAMILIES[family]:
+        bench = load_benchmark(name, data_dir)
+        if model.config.representation == "network":
+            graphs = cached_graphs(bench.archs, bench.space)
+        else:
+            graphs = model.graphs(bench.archs, bench.space)
+        t = time.time()
+        scores = model.score_graphs(graphs)
+        seconds = time.time() - t
+        y = np.asarray(bench.y, dtype=np.float64)
+        flops, params, _ = network_costs(bench.archs, bench.space, bench.task)
+        rho, tau = rank_correlations(scores, y)
+        rows.append({"benchmark": name, "n": len(y), "rho": rho, "tau": tau, "seconds": round(seconds, 2),
+                     "agree_flops": spearman(rank_last(scores), flops),
+                     "agree_params": spearman(rank_last(scores), params)})
+    return rows
+
+
+def run_cell(candidate: str, overrides: dict, family: str, data_dir, tag: str) -> dict:
+    """Train the LFO model of ``family`` with a candidate recipe and score it (in this process)."""
+    from tgnas_naslib.model.config import TrainConfig
+    from tgnas_naslib.training.universal import (FAMILY_EPOCH_SIZE, UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE,
+                                                 train_universal)
+
+    over = dict(overrides)
+    ensemble = over.pop("ensemble", UNIVERSAL_ENSEMBLE)
+    epoch_size = over.pop("family_epoch_size", FAMILY_EPOCH_SIZE)
+    config = TrainConfig.from_dict({**UNIVERSAL_CONFIG.to_dict(), **over})
+    t = time.time()
+    model, card = train_universal(leave_out=family, data_dir=data_dir, config=config, ensemble=ensemble,
+                                  family_epoch_size=epoch_size, graphs_for=cached_graphs, recipe=candidate)
+    train_s = time.time() - t
+    path = OUT / tag / candidate / f"lfo_{family}.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path, card)
+    return {"candidate": candidate, "family": family, "trained_on": card["training_families"],
+            "train_seconds": round(train_s, 1), "rows": score_family(model, family, data_dir)}
+
+
+def _cell_path(tag: str, candidate: str, family: str) -> Path:
+    return OUT / tag / candidate / f"lfo_{family}.json"
+
+
+def _spawn(args: list[str]) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, __file__, *args], check=True, env=env)
+
+
+def criterion(cells: dict[str, dict]) -> tuple[float, dict[str, float]]:
+    """The declared criterion: mean over families of the family's mean LFO rho (NaN if a family is missing)."""
+    means = {f: float(np.mean([r["rho"] for r in c["rows"]])) for f, c in cells.items()}
+    from tgnas_naslib.training.universal import FAMILIES
+
+    if set(means) != set(FAMILIES):
+        return float("nan"), means
+    return float(np.mean(list(means.values()))), means
+
+
+def run_round(number: int, jobs: int, data_dir) -> None:
+    """Run (or resume) every cell of a round, then print its table and the criterion."""
+    from tgnas_naslib.training.universal import FAMILIES
+
+    tag = f"round{number}"
+    todo = [(c, f) for c in ROUNDS[number] for f in FAMILIES if not _cell_path(tag, c, f).is_file()]
+    # warm the graph cache once, before the parallel cells read it
+    _spawn(["--warm"] + (["--data-dir", data_dir] if data_dir else []))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(lambda cf: _spawn(["--cell", tag, cf[0], cf[1]] + (["--data-dir", data_dir] if data_dir else [])),
+                      todo))
+    print(f"round {number}: LFO rho per family (mean over its benchmarks) and the criterion")
+    results = {}
+    for cand in ROUNDS[number]:
+        cells = {f: json.loads(_cell_path(tag, cand, f).read_text()) for f in FAMILIES}
+        crit, means = criterion(cells)
+        results[cand] = crit
+        print(f"  {cand:<16} " + "  ".join(f"{f} {m:.3f}" for f, m in means.items()) + f"   criterion {crit:.3f}")
+    best = max(results, key=results.get)
+    print(f"selected by the criterion: {best} ({results[best]:.3f})")
+
+
+def warm(data_dir) -> None:
+    """Build (or load) the network graphs of every labelled benchmark once."""
+    from tgnas_naslib.datasets import load_benchmark
+    from tgnas_naslib.training.universal import FAMILIES
+
+    for family, names in FAMILIES.items():
+        for name in names:
+            t = time.time()
+            bench = load_benchmark(name, data_dir)
+            graphs = cached_graphs(bench.archs, bench.space)
+            print(f"graphs {name}: {len(graphs)} ({time.time() - t:.1f} s)", flush=True)
+
+
+def main() -> int:
+    """Command line."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--jobs", type=int, default=1, help="cells trained at once (one CPU thread each)")
+    ap.add_argument("--round", type=int, default=None, help="run a selection round (see ROUNDS)")
+    ap.add_argument("--cell", nargs=3, metavar=("TAG", "CANDIDATE", "FAMILY"), help=argparse.SUPPRESS)
+    ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.warm:
+        warm(args.data_dir)
+        return 0
+    if args.cell:
+        tag, cand, family = args.cell
+        number = int(tag.removeprefix("round"))
+        result = run_cell(cand, ROUNDS[number][cand], family, args.data_dir, tag)
+        path = _cell_path(tag, cand, family)
+        path.write_text(json.dumps(result, indent=1))
+        means = np.mean([r["rho"] for r in result["rows"]])
+        print(f"{tag} {cand} LFO {family}: mean rho {means:.3f} (trained {result['train_seconds']} s)", flush=True)
+        return 0
+    if args.round is not None:
+        run_round(args.round, args.jobs, args.data_dir)
+        return 0
+    ap.error("say --round N or --table")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
