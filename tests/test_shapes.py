@@ -130,8 +130,9 @@ def test_every_space_yields_finite_features(space):
     for arch in _random_archs(space):
         g = to_graph(arch, space)
         assert g.has_shapes and len(g.shapes) == g.num_nodes
-        names = tuple(dict.fromkeys(n for node, net in FEATURE_SETS.values() for n in node + net))
-        feats = np.array([node_features(s, g.cost, names) for s in g.shapes])
+        names = tuple(dict.fromkeys(n for node, net in FEATURE_SETS.values() for n in node + net
+                                    if n != "log2_depth"))  # a whole-graph feature (model.featurize.weighted_depth)
+        feats = np.array([node_features(s, g.cost, names, g.shapes[0].h_in) for s in g.shapes])
         assert feats.shape == (g.num_nodes, len(names)) and np.isfinite(feats).all()
 
 

@@ -211,8 +211,9 @@ def _log(base: float, v: float) -> float:
     return math.log(max(float(v), 1.0), base)
 
 
-def node_feature_dict(shape: NodeShape, network: Cost) -> dict[str, float]:
-    """Every numeric feature of one node, by name (log scale)."""
+def node_feature_dict(shape: NodeShape, network: Cost, input_size: float = 1.0) -> dict[str, float]:
+    """Every numeric node feature of one node, by name (log scale); ``input_size``: the network input's spatial size
+    (for ``log2_downsampling``). The graph-level ``log2_depth`` needs the whole graph (model.featurize)."""
     group_width = shape.c_in / max(shape.groups, 1.0)
     return {
         "log2_c_in": _log(2, shape.c_in), "log2_c_out": _log(2, shape.c_out), "log2_h_in": _log(2, shape.h_in),
@@ -223,6 +224,7 @@ def node_feature_dict(shape: NodeShape, network: Cost) -> dict[str, float]:
         "depthwise": min(1.0, shape.groups / max(shape.c_in, 1.0)) if shape.groups > 1 else 0.0,
         "log10_flops_share": math.log10(max(shape.flops / max(network.flops, 1.0), _MIN_SHARE)),
         "log10_params_share": math.log10(max(shape.params / max(network.params, 1.0), _MIN_SHARE)),
+        "log2_downsampling": math.log2(max(input_size, 1.0) / max(shape.h_in, 1.0)),
         **network_feature_dict(network),
     }
 
@@ -263,9 +265,10 @@ def feature_columns(raw: np.ndarray, net: np.ndarray, names: Sequence[str]) -> n
     return out
 
 
-def node_features(shape: NodeShape, network: Cost, names: Sequence[str] = NODE_ABSOLUTE + NETWORK) -> tuple[float, ...]:
+def node_features(shape: NodeShape, network: Cost, names: Sequence[str] = NODE_ABSOLUTE + NETWORK,
+                  input_size: float = 1.0) -> tuple[float, ...]:
     """The named numeric features of one node, in order; the model standardises them."""
-    d = node_feature_dict(shape, network)
+    d = node_feature_dict(shape, network, input_size)
     return tuple(d[n] for n in names)
 
 

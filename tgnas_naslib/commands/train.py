@@ -16,6 +16,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "standardised per benchmark task); deterministic for a seed; writes the "
                                    "checkpoint and its model card.")
     add_data_dir(p)
+    p.add_argument("--recipe", default="nb101", choices=("nb101", "universal"),
+                   help="nb101: the paper's setting, 500 labelled NB101 cells (default); universal: whole-network "
+                        "graphs of every labelled family (nb101, nb201 = NB201 + TNB101-micro, nb301, nbmacro), "
+                        "see docs/universal.md")
+    p.add_argument("--leave-out", default=None, metavar="FAMILY",
+                   help="with --recipe universal: train without this family (comma list allowed), e.g. nb201 for "
+                        "the leave-family-out model that is zero-shot on NB201 and TNB101-micro")
     p.add_argument("--out", default="tgnas_nb101.pt", help="checkpoint path (a .card.json is written beside it)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ensemble", type=int, default=None, help="number of seeds in the ensemble")
@@ -52,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
         if args.embedder not in MODELS:
             raise ValueError(f"unknown --embedder {args.embedder!r}; choose from {', '.join(MODELS)}")
         overrides["embedder_model"] = args.embedder
+    if args.recipe == "universal":
+        return _run_universal(args, overrides)
+    if args.leave_out is not None:
+        raise ValueError("--leave-out belongs to --recipe universal (the nb101 recipe trains on NB101 only; "
+                         "--leave-out-for pools the older cell-graph families)")
     config = TrainConfig.from_dict({**DEFAULT_CONFIG.to_dict(), **overrides})
     if args.sources or args.leave_out_for:
         from ..model.multisource import leave_family_out, parse_families, train_multisource
@@ -68,4 +80,24 @@ def run(args: argparse.Namespace) -> int:
                        cv_folds=args.cv_folds)
     print(json.dumps({"checkpoint": args.out, "nb101_grouped_cv": card["nb101_grouped_cv"],
                       "trained_on": card["training_data"]}, indent=1))
+    return 0
+
+
+def _run_universal(args: argparse.Namespace, overrides: dict) -> int:
+    """``tgnas train --recipe universal [--leave-out FAMILY]``."""
+    from ..model.train import TrainConfig
+    from ..training.universal import UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE, train_universal
+
+    if args.sources or args.leave_out_for or args.shape_features or args.embedder:
+        raise ValueError("--recipe universal fixes its graphs, features and embedder: drop --sources, "
+                         "--leave-out-for, --shape-features and --embedder (use --leave-out FAMILY)")
+    config = TrainConfig.from_dict({**UNIVERSAL_CONFIG.to_dict(), **overrides})
+    model, card = train_universal(args.leave_out, args.data_dir, config,
+                                  ensemble=args.ensemble if args.ensemble is not None else UNIVERSAL_ENSEMBLE,
+                                  progress=True)
+    model.save(args.out, card)
+    print(json.dumps({"checkpoint": args.out, "recipe": "universal", "trained_on": card["training_families"],
+                      "never_trained_on": card["never_trained_on"], "train_seconds": card["train_seconds"],
+                      "samples": {s["benchmark"]: s["n_samples"] for s in card["training_data"]["sources"]}},
+                     indent=1))
     return 0

@@ -1,0 +1,51 @@
+"""The universal recipe: families, the leave-family-out splitter, and the command line that trains it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tgnas_naslib.datasets import CATALOG
+from tgnas_naslib.training.universal import FAMILIES, family_name, pool_families, training_families
+
+from .conftest import requires_benchmark
+
+
+def test_families_cover_the_issue_grouping() -> None:
+    assert set(FAMILIES) == {"nb101", "nb201", "nb301", "nbmacro"}
+    nb201 = FAMILIES["nb201"]
+    assert sum(b.startswith("nb201_") for b in nb201) == 3 and sum(b.startswith("tnb101_micro_") for b in nb201) == 7
+    spaces = {f: {CATALOG[b].space for b in benches} for f, benches in FAMILIES.items()}
+    assert spaces["nb201"] == {"nasbench201", "transbench101_micro"}
+    for f, s in spaces.items():  # no space belongs to two families
+        assert not any(s & other for g, other in spaces.items() if g != f)
+
+
+def test_leave_out_names_and_errors() -> None:
+    assert training_families("nb201") == ("nb101", "nb301", "nbmacro")
+    assert training_families("transbench101_micro") == ("nb101", "nb301", "nbmacro")
+    assert training_families("darts,nb101") == ("nb201", "nbmacro")
+    assert training_families(None) == tuple(FAMILIES)
+    assert family_name("nasbench_macro") == "nbmacro"
+    with pytest.raises(ValueError, match="unknown family 'cifar'"):
+        training_families("cifar")
+
+
+@pytest.mark.parametrize("held_out", ["nb201", "nb301", "nb101"])
+def test_splitter_never_leaks_a_held_out_family(held_out: str) -> None:
+    for bench in ("nb201_cifar10_15625", "nb301_500", "nb101_500", "tnb101_micro_jigsaw_4096"):
+        requires_benchmark(bench)
+    families = tuple(f for f in training_families(held_out) if f != "nbmacro")  # cell graphs: fast to build
+    pool = pool_families(families, representation="prune")
+    held_tasks = set(FAMILIES[held_out])
+    held_spaces = {CATALOG[b].space for b in held_tasks}
+    assert held_out not in pool.families
+    assert not held_tasks & set(pool.tasks)
+    assert not held_spaces & {g.space for g in pool.graphs}
+    assert not held_tasks & {s["benchmark"] for s in pool.sources}
+    # every training label is the label of its own task's benchmark
+    assert len(pool.y) == len(pool.graphs) == len(pool.tasks)
+    quota = pool.per_task()
+    assert set(quota) == set(pool.tasks)
+    for family in families:  # each family contributes about the same number of samples per epoch
+        total = sum(q for t, q in quota.items() if t in FAMILIES[family])
+        assert 490 <= total <= 500
