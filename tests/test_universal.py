@@ -7,7 +7,7 @@ import pytest
 from tgnas_naslib.datasets import CATALOG
 from tgnas_naslib.training.universal import FAMILIES, family_name, pool_families, training_families
 
-from .conftest import requires_benchmark
+from conftest import requires_benchmark
 
 
 def test_families_cover_the_issue_grouping() -> None:
