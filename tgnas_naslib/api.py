@@ -178,10 +178,18 @@ class TGNAS:
 
     @torch.no_grad()
     def _score_chunk(self, graphs: Sequence[ArchGraph]) -> np.ndarray:
-        # equal graphs (e.g. NB201 cells that differ only in dead or `none` edges) are scored once
-        slot: dict[ArchGraph, int] = {}
-        which = np.array([slot.setdefault(g, len(slot)) for g in graphs], dtype=np.int64)
-        unique = list(slot)
+        # equal graphs (e.g. NB201 cells that differ only in dead or `none` edges) are scored once; whole-network
+        # graphs (dozens of nodes, costs that tell dead operators apart) are only deduplicated by identity (the
+        # adapters' memo hands out one object per architecture), since hashing them costs more than scoring
+        if self.config.representation == "network":
+            slot_id: dict[int, int] = {}
+            which = np.array([slot_id.setdefault(id(g), len(slot_id)) for g in graphs], dtype=np.int64)
+            first = {k: i for i, k in reversed(list(enumerate(which.tolist())))}
+            unique = [graphs[first[k]] for k in range(len(slot_id))]
+        else:
+            slot: dict[ArchGraph, int] = {}
+            which = np.array([slot.setdefault(g, len(slot)) for g in graphs], dtype=np.int64)
+            unique = list(slot)
         scores = np.full(len(unique), DISCONNECTED_SCORE, dtype=np.float64)
         live = [i for i, g in enumerate(unique) if g.is_connected]
         if live:

@@ -40,21 +40,30 @@ def shape_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarra
                            np.asarray(net, dtype=np.float64).reshape(-1, 3), names)
 
 
+_WEIGHTED_OPS: dict[str, bool] = {}
+
+
 def _is_weighted(op: str) -> bool:
-    return "convolution" in op or parts.LINEAR in op
+    hit = _WEIGHTED_OPS.get(op)
+    if hit is None:
+        hit = _WEIGHTED_OPS[op] = "convolution" in op or parts.LINEAR in op
+    return hit
 
 
 def weighted_depth(g: ArchGraph) -> float:
     """Convolution / linear layers on the network's longest input->output path, each counted ``instances`` times."""
-    best = [0.0] * g.num_nodes
-    preds: list[list[int]] = [[] for _ in range(g.num_nodes)]
+    if not g.num_nodes:
+        return 0.0
+    shapes = g.shapes
+    depth = [float(shapes[v].instances) if shapes is not None and _is_weighted(op) else 0.0
+             for v, op in enumerate(g.ops)]
+    weight = depth[:]
+    # nodes are numbered topologically and edges sorted by source, so a node's depth is final before its out-edges
     for a, b in g.edges:
-        preds[b].append(a)
-    shapes = g.shapes or ()
-    for v in range(g.num_nodes):  # network graphs are numbered in execution (topological) order
-        here = float(shapes[v].instances) if shapes and _is_weighted(g.ops[v]) else 0.0
-        best[v] = here + max((best[u] for u in preds[v]), default=0.0)
-    return best[-1] if best else 0.0
+        through = depth[a] + weight[b]
+        if through > depth[b]:
+            depth[b] = through
+    return depth[-1]
 
 
 def graph_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarray:
