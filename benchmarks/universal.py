@@ -158,6 +158,115 @@ def run_round(number: int, jobs: int, data_dir) -> None:
     print(f"selected by the criterion: {best} ({results[best]:.3f})")
 
 
+def _train_cli(out: Path, leave_out: str | None, data_dir, extra: list[str] = ()) -> None:
+    """``tgnas train --recipe universal [--leave-out F]``, exactly as a user runs it (skipped if ``out`` exists)."""
+    if out.is_file():
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "tgnas_naslib.cli", "train", "--recipe", "universal", "--out", str(out), *extra]
+    if leave_out:
+        cmd += ["--leave-out", leave_out]
+    if data_dir:
+        cmd += ["--data-dir", data_dir]
+    t = time.time()
+    subprocess.run(cmd, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=subprocess.DEVNULL)
+    print(f"trained {out.name} in {time.time() - t:.0f} s: {' '.join(cmd[2:])}", flush=True)
+
+
+def baselines(family: str, data_dir) -> list[dict]:
+    """Free baselines on every benchmark of a family: exact FLOPs / params, kernel area, best stored proxy."""
+    from tgnas_naslib.baselines import network_costs, param_heuristic
+    from tgnas_naslib.datasets import load_benchmark
+    from tgnas_naslib.spaces import to_graph
+    from tgnas_naslib.study.correlation import rank_correlations
+    from tgnas_naslib.training.universal import FAMILIES
+
+    rows = []
+    for name in FAMILIES[family]:
+        bench = load_benchmark(name, data_dir)
+        y = np.asarray(bench.y, dtype=np.float64)
+        flops, params, _ = network_costs(bench.archs, bench.space, bench.task)
+        karea = np.array([param_heuristic(to_graph(a, bench.space, "prune")) for a in bench.archs])
+        best = ("-", float("nan"), 0)
+        for proxy in sorted({p for r in bench.records for p in r.proxies} - {"flops", "params"}):
+            values = np.array([r.proxies.get(proxy, np.nan) for r in bench.records], dtype=np.float64)
+            ok = np.isfinite(values) & (values > -1e8)
+            if ok.sum() >= 50:
+                rho = rank_correlations(values[ok], y[ok])[0]
+                if np.isfinite(rho) and not rho <= best[1]:
+                    best = (proxy, rho, int(ok.sum()))
+        rows.append({"benchmark": name, "flops": rank_correlations(flops, y)[0],
+                     "params": rank_correlations(params, y)[0], "kernel_area": rank_correlations(karea, y)[0],
+                     "best_proxy": best[0], "best_proxy_rho": best[1], "best_proxy_n": best[2]})
+    return rows
+
+
+def table(data_dir) -> None:
+    """The docs table: LFO models of the universal recipe (made with the CLI), today's shipped model, the NB101-only
+    recipe, free baselines and the best stored proxy, per benchmark, with agreement with FLOPs / params."""
+    from tgnas_naslib import TGNAS
+    from tgnas_naslib.training.universal import FAMILIES
+
+    folder = OUT / "table"
+    cells = {}
+    for family in FAMILIES:
+        _train_cli(folder / f"lfo_{family}.pt", family, data_dir)
+    others = ",".join(f for f in FAMILIES if f != "nb101")
+    _train_cli(folder / "nb101_only.pt", others, data_dir)
+    today = TGNAS.pretrained(name="nb101")
+    nb101_only = TGNAS.load(folder / "nb101_only.pt")
+    for family in FAMILIES:
+        lfo = TGNAS.load(folder / f"lfo_{family}.pt")
+        cells[family] = {
+            "universal_lfo": score_family(lfo, family, data_dir),
+            "today": score_family(today, family, data_dir) if family != "nb101" else None,
+            "nb101_only": score_family(nb101_only, family, data_dir) if family != "nb101" else None,
+            "baselines": baselines(family, data_dir),
+            "lfo_trained_on": lfo.meta["trained_on"]["families"],
+        }
+    (folder / "table.json").write_text(json.dumps(cells, indent=1))
+    print_table(cells)
+
+
+def _f(v) -> str:
+    return f"{v:.3f}".replace("0.", ".", 1) if isinstance(v, float) and np.isfinite(v) else "-"
+
+
+def print_table(cells: dict) -> None:
+    """Markdown rows per benchmark, family means and the criterion."""
+    print("| family | benchmark | today's default | NB101-only recipe | **universal (LFO)** | LFO vs FLOPs / params "
+          "| FLOPs | params | kernel area | best Suite-Zero proxy |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    fam_means: dict[str, dict[str, float]] = {}
+    for family, c in cells.items():
+        cols = {"today": [], "nb101_only": [], "universal_lfo": [], "flops": [], "params": [], "kernel_area": []}
+        for k, row in enumerate(c["universal_lfo"]):
+            base = c["baselines"][k]
+            today = c["today"][k]["rho"] if c["today"] else float("nan")
+            only = c["nb101_only"][k]["rho"] if c["nb101_only"] else float("nan")
+            for key, v in (("today", today), ("nb101_only", only), ("universal_lfo", row["rho"]),
+                           ("flops", base["flops"]), ("params", base["params"]), ("kernel_area", base["kernel_area"])):
+                cols[key].append(v)
+            proxy = f"{base['best_proxy']} {_f(base['best_proxy_rho'])}" if base["best_proxy"] != "-" else "-"
+            print(f"| {family} | {row['benchmark']} (n={row['n']}) | {_f(today)} | {_f(only)} | **{_f(row['rho'])}** "
+                  f"| {_f(row['agree_flops'])} / {_f(row['agree_params'])} | {_f(base['flops'])} | "
+                  f"{_f(base['params'])} | {_f(base['kernel_area'])} | {proxy} |")
+        fam_means[family] = {k: float(np.mean(v)) for k, v in cols.items()}
+    print()
+    print("| family mean | today's default | NB101-only recipe | universal (LFO) | FLOPs | params | kernel area |")
+    print("|---|---|---|---|---|---|---|")
+    for family, m in fam_means.items():
+        print(f"| {family} | {_f(m['today'])} | {_f(m['nb101_only'])} | **{_f(m['universal_lfo'])}** | "
+              f"{_f(m['flops'])} | {_f(m['params'])} | {_f(m['kernel_area'])} |")
+    keys = ("today", "nb101_only", "universal_lfo", "flops", "params", "kernel_area")
+    crit4 = {k: float(np.mean([m[k] for m in fam_means.values()])) for k in keys}
+    crit3 = {k: float(np.mean([m[k] for f, m in fam_means.items() if f != "nb101"])) for k in keys}
+    print(f"| **criterion** (mean of the 4 family means) | {_f(crit4['today'])} | {_f(crit4['nb101_only'])} | "
+          f"**{_f(crit4['universal_lfo'])}** | {_f(crit4['flops'])} | {_f(crit4['params'])} | {_f(crit4['kernel_area'])} |")
+    print(f"| mean of nb201, nb301, nbmacro (defined for all) | {_f(crit3['today'])} | {_f(crit3['nb101_only'])} | "
+          f"**{_f(crit3['universal_lfo'])}** | {_f(crit3['flops'])} | {_f(crit3['params'])} | {_f(crit3['kernel_area'])} |")
+
+
 def warm(data_dir) -> None:
     """Build (or load) the network graphs of every labelled benchmark once."""
     from tgnas_naslib.datasets import load_benchmark
@@ -177,6 +286,7 @@ def main() -> int:
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--jobs", type=int, default=1, help="cells trained at once (one CPU thread each)")
     ap.add_argument("--round", type=int, default=None, help="run a selection round (see ROUNDS)")
+    ap.add_argument("--table", action="store_true", help="the docs table (LFO models made with tgnas train)")
     ap.add_argument("--cell", nargs=3, metavar=("TAG", "CANDIDATE", "FAMILY"), help=argparse.SUPPRESS)
     ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -194,6 +304,10 @@ def main() -> int:
         return 0
     if args.round is not None:
         run_round(args.round, args.jobs, args.data_dir)
+        return 0
+    if args.table:
+        _spawn(["--warm"] + (["--data-dir", args.data_dir] if args.data_dir else []))
+        table(args.data_dir)
         return 0
     ap.error("say --round N or --table")
     return 2

@@ -32,6 +32,10 @@ DISCONNECTED_SCORE = float("-inf")
 CHUNK = 1024
 
 
+#: spaces that share a design count as one family when telling in-family from zero-shot scores
+_FAMILY_OF_SPACE = {"transbench101_micro": "nasbench201"}
+
+
 def _as_list(archs: Any) -> list:
     """Accept one ArchGraph / string / dict as a one-element list; otherwise the sequence itself."""
     if isinstance(archs, (str, dict, ArchGraph)):
@@ -150,6 +154,24 @@ class TGNAS:
         if "file" in t:
             return f"{t['file']} ({t.get('n_archs', '?')} {t.get('space', '')} archs)"
         return "unknown data (no training record in the checkpoint)"
+
+    def training_spaces(self) -> tuple[str, ...]:
+        """The search spaces whose labels trained this model (from its metadata)."""
+        t = self.meta.get("trained_on", {})
+        spaces = [src.get("space") for src in t.get("sources", [])] + [t.get("space")]
+        return tuple(dict.fromkeys(s for s in spaces if s))
+
+    def evaluation(self, space: str | None) -> str:
+        """How this model's scores on ``space`` may be read: ``in-family`` when labels of that space's family (the
+        NB201 cell family spans NB201 and TransNAS-Bench-101-micro) trained it, else ``zero-shot``."""
+        from .spaces import get_space
+
+        if space is None:
+            return "zero-shot"
+        name = get_space(space).name if space != "torch_module" else space
+        family = _FAMILY_OF_SPACE.get(name, name)
+        trained = {_FAMILY_OF_SPACE.get(s, s) for s in self.training_spaces()}
+        return "in-family" if family in trained else "zero-shot"
 
     # scoring --------------------------------------------------------------------------------------------------
     def graphs(self, archs: Any, space: str | Sequence[str] | None = None) -> list[ArchGraph]:

@@ -149,8 +149,8 @@ def run_stream(args: argparse.Namespace, space, model) -> int:
             first_bad = bad[0]
     seconds = time.time() - t0
     print(f"# {n_ok} architectures of {space.name} scored in {seconds:.2f} s ({n_ok / max(seconds, 1e-9):,.0f}/s) by "
-          f"the TG-NAS model trained on {model.training_summary()}; score null = no input->output path",
-          file=sys.stderr)
+          f"the TG-NAS model trained on {model.training_summary()}; {_evaluation_note(model, space.name)}; "
+          "score null = no input->output path", file=sys.stderr)
     if n_bad:
         k, text, msg = first_bad
         print(f"tgnas score: error: {n_bad} line(s) of {args.archs_file} are not {space.name} architectures "
@@ -199,7 +199,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         # json.dumps without indent runs the C encoder (json.dump and indent= run the pure-Python one, 5x slower)
         sys.stdout.write(json.dumps({"space": space.name, "n_scored": len(archs), "seconds": round(seconds, 3),
-                                     "model": model.meta.get("trained_on"), "results": records}) + "\n")
+                                     "model": model.meta.get("trained_on"), "evaluation": model.evaluation(space.name),
+                                     "results": records}) + "\n")
         return 0
     width = max(len(r["arch"]) for r in records) if records else 4
     print(f"{'rank':>6}  {'score':>8}  arch")
@@ -207,5 +208,13 @@ def run(args: argparse.Namespace) -> int:
         s = f"{r['score']:8.4f}" if r["connected"] else "    -inf"
         print(f"{r['rank']:>6}  {s}  {r['arch']:<{width}}")
     print(f"# {len(archs)} architectures of {space.name} scored in {seconds:.2f} s by the TG-NAS model trained on "
-          f"{model.training_summary()}; -inf = no input->output path", file=sys.stderr)
+          f"{model.training_summary()}; {_evaluation_note(model, space.name)}; -inf = no input->output path",
+          file=sys.stderr)
     return 0
+
+
+def _evaluation_note(model, space: str) -> str:
+    """``in-family`` / ``zero-shot`` in words, for every printed score line."""
+    if model.evaluation(space) == "in-family":
+        return f"in-family: {space}'s design family trained the model, so these are not zero-shot scores"
+    return f"zero-shot: no label of {space}'s design family trained the model"
