@@ -59,6 +59,8 @@ def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainC
     card = {
         "name": f"TG-NAS (NB101-trained, operator embedder {config.embedder_model}, shape features "
                 f"{config.shape_features}{', + log10 FLOPs' if config.flops_fusion else ''})",
+        "training_families": ["nb101"],
+        "never_trained_on": ["nb201", "nb301", "nbmacro"],
         "embedder": config.embedder().config,
         "training_data": {"file": NB101_FILE, "sha256": sha256(path), "n_archs": len(graphs),
                           "n_distinct_pruned_graphs": len(set(groups))},
