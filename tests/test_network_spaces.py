@@ -14,7 +14,7 @@ from tgnas_naslib.modules.nets.darts import DEFAULT_GENOTYPE, darts_network
 from tgnas_naslib.modules.nets.nasbench101 import DEFAULT_SPEC, nb101_network
 from tgnas_naslib.modules.nets.transbench101 import tnb101_macro_network, tnb101_micro_network
 from tgnas_naslib.network import network_cost
-from tgnas_naslib.spaces import get_space
+from tgnas_naslib.spaces import get_space, to_graph
 
 # input -> 1 (3x3) -> 2 (max pool) -> output, input -> 3 (1x1) -> output, 1 -> output, 1 -> 3, input -> output:
 # three vertices share the output's channels unevenly (43 / 43 / 42), so 1 -> 3 truncates a channel
@@ -62,6 +62,11 @@ def test_tnb_micro_traced_module_equals_adapter_graph(arch: str) -> None:
 @pytest.mark.parametrize("arch", ["1414", "231414"])
 def test_tnb_macro_traced_module_equals_adapter_graph(arch: str) -> None:
     _traced_equals_adapter("transbench101_macro", arch, tnb101_macro_network(arch), 256)
+
+
+def test_nb101_cell_without_a_path_is_the_disconnected_network() -> None:
+    cut = {"matrix": [[0, 1, 0], [0, 0, 0], [0, 0, 0]], "ops": ["input", "conv3x3-bn-relu", "output"]}
+    assert not to_graph(cut, "nasbench101", "network").is_connected
 
 
 def test_nb101_adapter_graph_equals_traced_nasbench_pytorch_network() -> None:

@@ -234,6 +234,12 @@ class NasBench101(SearchSpace):
         """NAS-Bench-101's network (128-channel stem, 3 stacks of 3 cells) for the pruned spec, layer by layer."""
         return build_network(arch, dataset, self.name)
 
+    def network_graph(self, arch: tuple, dataset: str | None = None) -> ArchGraph:
+        """The whole network as one graph; a cell without an input->output path builds none: the disconnected graph."""
+        if not ArchGraph.from_adjacency(np.array(arch[0]), arch[1], space=self.name).is_connected:
+            return ArchGraph.disconnected(self.name)
+        return super().network_graph(arch, dataset)
+
     def format(self, arch: Any) -> str:
         """``{'matrix': [...], 'ops': [...]}``."""
         matrix, ops = self.canonical(arch)
