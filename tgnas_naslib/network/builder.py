@@ -94,10 +94,11 @@ class NetworkBuilder:
         info = OpInfo(cls, "op", "", parts.pool(kind, k))
         return self._add(info, name, [x], x.c, ho, stride, k, 1, sh.pool(x.c, x.h, k, stride, pad), weighted=True)
 
-    def global_pool(self, x: Tensor, name: str = "global_pool") -> Tensor:
-        """``nn.AdaptiveAvgPool2d(1)`` (or ``x.mean((2, 3))``)."""
+    def global_pool(self, x: Tensor, module: bool = True, name: str = "global_pool") -> Tensor:
+        """``nn.AdaptiveAvgPool2d(1)``; ``module=False``: ``x.mean((2, 3))`` (a function: torchstat counts no FLOPs)."""
         info = OpInfo("Global average pooling", "op", "", parts.GLOBAL_AVG)
-        return self._add(info, name, [x], x.c, 1, cost=sh.global_pool(x.c, x.h), weighted=True)
+        cost = sh.global_pool(x.c, x.h) if module else sh.ZERO
+        return self._add(info, name, [x], x.c, 1, cost=cost, weighted=module)
 
     def linear(self, x: Tensor, n_out: int, bias: bool = True, name: str = "linear") -> Tensor:
         """``nn.Linear(x.c, n_out)`` on the flattened features (call after :meth:`flatten`)."""
@@ -111,6 +112,14 @@ class NetworkBuilder:
     def crop(self, x: Tensor, h: int) -> Tensor:
         """An indexing view such as ``x[:, :, 1:, 1:]``: plumbing, no node, a smaller spatial size."""
         return Tensor(x.nodes, x.c, h)
+
+    def truncate(self, x: Tensor, c: int) -> Tensor:
+        """A channel slice ``x[:, :c]``: plumbing, no node, fewer channels."""
+        return Tensor(x.nodes, c, x.h)
+
+    def const(self, c: int, h: int) -> Tensor:
+        """A tensor that depends on no input's values (``x.new_zeros(...)``, ``torch.zeros_like``): no node."""
+        return Tensor((), c, h)
 
     def add(self, xs: Sequence[Tensor], name: str = "add") -> Tensor:
         """``x + y`` (one node per binary add, as Python evaluates a sum)."""
@@ -140,6 +149,16 @@ class NetworkBuilder:
     def conv_bn_relu(self, x: Tensor, c_out: int, k: int, stride: int = 1, name: str = "conv_bn_relu") -> Tensor:
         """Conv2d -> BatchNorm2d -> ReLU (NAS-Bench-101's operators and projections)."""
         return self.relu(self.bn(self.conv(x, c_out, k, stride, name=name), name=name), name)
+
+    def factorized_reduce(self, x: Tensor, c_out: int, stride: int = 2, affine: bool = True,
+                          name: str = "factorized_reduce") -> Tensor:
+        """DARTS' FactorizedReduce: ReLU, ``cat([conv1x1/s(x), conv1x1/s(x[:, :, 1:, 1:])])`` (c_out/2 channels each;
+        at stride 1 both convs read ``x``), BatchNorm2d."""
+        x = self.relu(x, name)
+        half = c_out // 2
+        a = self.conv(x, half, 1, stride, name=name)
+        b = self.conv(self.crop(x, x.h - 1) if stride > 1 else x, c_out - half, 1, stride, name=name)
+        return self.bn(self.cat([a, b], name), affine, name)
 
     # the graph ---------------------------------------------------------------------------------------------------
     def graph(self, representation: str = "network") -> ArchGraph:

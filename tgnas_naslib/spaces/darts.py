@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import shapes as sh
 from ..graph import ArchGraph, ArchitectureError, edge_op_graph
+from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
 from .base import SearchSpace, plain
 
@@ -109,6 +110,62 @@ def _skeleton(dataset: str) -> Cost:
         cost = cost + pre0.cost + pre1.cost
     red, c, h_last, _, _, _ = _cells(dataset)[-1]
     return cost + sh.global_pool(NUM_INTERMEDIATE * c, h_last) + sh.linear(NUM_INTERMEDIATE * c, classes)
+
+
+def _cell_op(net: NetworkBuilder, op: str, x: Tensor, stride: int, name: str) -> Tensor:
+    """One cell operator (NASLib's DARTS primitives, non-affine BN) on ``x``, keeping its channels."""
+    c = x.c
+    if op in ("max_pool_3x3", "avg_pool_3x3"):
+        return net.bn(net.pool(x, op[:3], 3, stride, 1, name=name), affine=False, name=name)
+    if op == "skip_connect":
+        return x if stride == 1 else net.factorized_reduce(x, c, stride, affine=False, name=name)
+    if op == "none":
+        return net.zero(net.crop(x, sh.out_size(x.h, 1, stride)) if stride > 1 else x, name)
+    k = _KERNEL.get(op)
+    if op.startswith("sep_conv_") and k:
+        x = net.conv(net.relu(x, name), c, k, stride, groups=c, name=name)
+        x = net.relu(net.bn(net.conv(x, c, 1, name=name), False, name), name)
+        x = net.conv(x, c, k, groups=c, name=name)
+        return net.bn(net.conv(x, c, 1, name=name), False, name)
+    if op.startswith("dil_conv_") and k:
+        x = net.conv(net.relu(x, name), c, k, stride, groups=c, dilation=2, name=name)
+        return net.bn(net.conv(x, c, 1, name=name), False, name)
+    raise ArchitectureError(f"no network definition for DARTS operator {op!r}; known: {', '.join(OPS)}")
+
+
+def _cell(net: NetworkBuilder, cell: tuple, s0: Tensor, s1: Tensor, c: int, reduction: bool, reduction_prev: bool,
+          name: str) -> Tensor:
+    """One cell as DARTS' ``Cell.forward`` runs it: preprocess both inputs, per intermediate node its two ops and
+    their sum, then concatenate the four intermediate nodes."""
+    if reduction_prev:
+        s0 = net.factorized_reduce(s0, c, name=f"{name}.preprocess0")
+    else:
+        s0 = net.relu_conv_bn(s0, c, 1, name=f"{name}.preprocess0")
+    states = [s0, net.relu_conv_bn(s1, c, 1, name=f"{name}.preprocess1")]
+    for i in range(NUM_INTERMEDIATE):
+        ys = [_cell_op(net, op, states[src], 2 if reduction and src < 2 else 1, f"{name}.op{2 * i + k}")
+              for k, (src, op) in enumerate(cell[2 * i:2 * i + 2])]
+        states.append(net.add(ys, f"{name}.node{2 + i}"))
+    return net.cat(states[2:], f"{name}.concat")
+
+
+def build_network(arch: tuple, dataset: str, space: str = "nasbench301", C: int = INIT_CHANNELS, layers: int = 8,
+                  stem_multiplier: int = STEM_MULTIPLIER) -> NetworkBuilder:
+    """The DARTS / NB301 network of a genotype, layer by layer as DARTS' ``NetworkCIFAR.forward`` runs it without
+    its auxiliary head (the same network as :func:`tgnas_naslib.modules.nets.darts.darts_network`)."""
+    h, classes = DATASETS[dataset]
+    net = NetworkBuilder(space)
+    x = net.input(3, h)
+    s0 = s1 = net.bn(net.conv(x, stem_multiplier * C, 3, name="stem"), name="stem")
+    c, reduction_prev = C, False
+    for k in range(layers):
+        reduction = k in (layers // 3, 2 * layers // 3)
+        c = 2 * c if reduction else c
+        s0, s1 = s1, _cell(net, arch[reduction], s0, s1, c, reduction, reduction_prev, f"cells.{k}")
+        reduction_prev = reduction
+    x = net.flatten(net.global_pool(s1, name="global_pooling"))
+    net.output(net.linear(x, classes, name="classifier"))
+    return net
 
 
 class Genotype(NamedTuple):
@@ -267,6 +324,10 @@ class Darts(SearchSpace):
             for src, op in cell:
                 cost = cost + _edge_shape(bool(reduction), src, op, dataset).cost
         return cost
+
+    def build_network(self, arch: tuple, dataset: str) -> NetworkBuilder:
+        """The NB301 training network (C=32, 8 cells, no auxiliary head) for the genotype, layer by layer."""
+        return build_network(arch, dataset, self.name)
 
     def compact(self, arch: Any) -> tuple:
         """NASLib's compact form ((input, op_idx) x 8, x 8); raises for ops outside COMPACT_OPS."""

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import shapes as sh
 from ..graph import ArchGraph, ArchitectureError
+from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
 from .base import SearchSpace, int_tuple, literal, plain
 
@@ -98,6 +99,66 @@ def _skeleton(dataset: str) -> Cost:
     return cost
 
 
+def prune(arch: tuple, space: str = "nasbench101") -> tuple[np.ndarray, tuple[str, ...]]:
+    """The cell NAS-Bench-101 builds for a spec: nodes off every input->output path removed (order kept)."""
+    matrix, ops = arch
+    pruned = ArchGraph.from_adjacency(np.array(matrix), ops, space=space)
+    if not pruned.is_connected:
+        raise ArchitectureError("a NAS-Bench-101 cell without an input->output path builds no network")
+    return pruned.adjacency, pruned.ops
+
+
+def _vertex_op(net: NetworkBuilder, op: str, x: Tensor, name: str) -> Tensor:
+    if op == "conv3x3-bn-relu":
+        return net.conv_bn_relu(x, x.c, 3, name=name)
+    if op == "conv1x1-bn-relu":
+        return net.conv_bn_relu(x, x.c, 1, name=name)
+    if op == "maxpool3x3":
+        return net.pool(x, "max", 3, 1, 1, name=name)
+    raise ArchitectureError(f"no NAS-Bench-101 network definition for operator {op!r}; known: {', '.join(_OP_COST)}")
+
+
+def _cell(net: NetworkBuilder, x: Tensor, matrix: np.ndarray, ops: tuple[str, ...], c_out: int, name: str) -> Tensor:
+    """One cell as nasbench_pytorch's ``Cell.forward`` runs it: per vertex its truncated inputs, the input's projection,
+    their sum and its op; the output concatenates, then adds the input's projection."""
+    n = len(ops)
+    ch = vertex_channels(x.c, c_out, matrix)
+    tensors = [x]
+    concat = []
+    for t in range(1, n - 1):
+        fan_in = [net.truncate(tensors[s], ch[t]) for s in range(1, t) if matrix[s, t]]
+        if matrix[0, t]:
+            fan_in.append(net.conv_bn_relu(x, ch[t], 1, name=f"{name}.input_op{t}"))
+        tensors.append(_vertex_op(net, ops[t], net.add(fan_in, f"{name}.sum{t}"), f"{name}.vertex_op{t}"))
+        if matrix[t, n - 1]:
+            concat.append(tensors[t])
+    if not concat:
+        return net.conv_bn_relu(x, c_out, 1, name=f"{name}.input_op{n - 1}")
+    out = concat[0] if len(concat) == 1 else net.cat(concat, f"{name}.cat")
+    if matrix[0, n - 1]:
+        out = net.add([out, net.conv_bn_relu(x, c_out, 1, name=f"{name}.input_op{n - 1}")], f"{name}.add")
+    return out
+
+
+def build_network(arch: tuple, dataset: str, space: str = "nasbench101", stem_channels: int = STEM_CHANNELS,
+                  stacks: int = STACKS, cells_per_stack: int = CELLS_PER_STACK) -> NetworkBuilder:
+    """The NAS-Bench-101 network of a spec, layer by layer as nasbench_pytorch's ``Network.forward`` runs it (the
+    same network as :func:`tgnas_naslib.modules.nets.nasbench101.nb101_network`): the pruned cell in every cell."""
+    matrix, ops = prune(arch, space)
+    h, classes = DATASETS[dataset]
+    net = NetworkBuilder(space)
+    x = net.conv_bn_relu(net.input(3, h), stem_channels, 3, name="stem")
+    c = stem_channels
+    for stack in range(stacks):
+        if stack:
+            x = net.pool(x, "max", 2, 2, 0, name=f"downsample{stack}")
+            c *= 2
+        for cell in range(cells_per_stack):
+            x = _cell(net, x, matrix, ops, c, f"cell{stack}.{cell}")
+    net.output(net.linear(net.global_pool(x, module=False, name="mean"), classes, name="classifier"))
+    return net
+
+
 def spec_to_tuple(matrix: Any, ops: Any) -> tuple[int, ...]:
     """Encode a 7-node spec as NASLib's 56-tuple (flattened 7x7 adjacency then 7 op codes)."""
     mat = np.asarray(matrix)
@@ -166,12 +227,18 @@ class NasBench101(SearchSpace):
 
     def network_cost(self, arch: tuple, dataset: str) -> Cost:
         """Stem, max pools, classifier and the 9 cells of the pruned spec."""
-        matrix, ops = arch
-        pruned = ArchGraph.from_adjacency(np.array(matrix), ops, space=self.name)
-        if not pruned.is_connected:
-            raise ArchitectureError("a NAS-Bench-101 cell without an input->output path builds no network")
-        per_vertex = _cell_instances(pruned.adjacency, pruned.ops, dataset)
+        per_vertex = _cell_instances(*prune(arch, self.name), dataset)
         return _skeleton(dataset) + sh.total(i.cost for inst in per_vertex for i in inst)
+
+    def build_network(self, arch: tuple, dataset: str) -> NetworkBuilder:
+        """NAS-Bench-101's network (128-channel stem, 3 stacks of 3 cells) for the pruned spec, layer by layer."""
+        return build_network(arch, dataset, self.name)
+
+    def network_graph(self, arch: tuple, dataset: str | None = None) -> ArchGraph:
+        """The whole network as one graph; a cell without an input->output path builds none: the disconnected graph."""
+        if not ArchGraph.from_adjacency(np.array(arch[0]), arch[1], space=self.name).is_connected:
+            return ArchGraph.disconnected(self.name)
+        return super().network_graph(arch, dataset)
 
     def format(self, arch: Any) -> str:
         """``{'matrix': [...], 'ops': [...]}``."""

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import shapes as sh
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
+from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
 from .base import CellSpace, SearchSpace, int_tuple
 
@@ -72,6 +73,58 @@ def _micro_op_cost(op: int, c_in: int, c_out: int, h: int, stride: int) -> Cost:
     return sh.relu_conv_bn(c_in, c_out, 1 if op == 2 else 3, h, stride)
 
 
+def _micro_op(net: NetworkBuilder, op: int, x: Tensor, c_out: int, stride: int, name: str) -> Tensor:
+    """A TNB micro-cell edge op on ``x`` (TransNAS-Bench's ``cell_ops.OPS``)."""
+    if op == 0:  # Zero: x[:, :, ::s, ::s] * 0, or new zeros of the output's shape when the channels change
+        ho = sh.out_size(x.h, 1, stride)
+        if x.c != c_out:
+            return net.const(c_out, ho)
+        return net.zero(net.crop(x, ho) if stride > 1 else x, name)
+    if op == 1:
+        return x if stride == 1 and x.c == c_out else net.factorized_reduce(x, c_out, stride, name=name)
+    return net.relu_conv_bn(x, c_out, 1 if op == 2 else 3, stride, name=name)
+
+
+def _micro_cell(net: NetworkBuilder, arch: tuple[int, ...], x: Tensor, c_out: int, stride: int, name: str) -> Tensor:
+    """A micro cell as TransNAS-Bench's ``MicroCell.forward`` runs it: node j sums its edges from nodes 0..j-1 (edges
+    leaving the cell input carry the stride and channel change); node 3 is the output."""
+    nodes = [x]
+    for j in (1, 2, 3):
+        ins = [_micro_op(net, arch[k], nodes[i], c_out, stride if i == 0 else 1, f"{name}.edge{i}{j}")
+               for k, (i, dst) in enumerate(MICRO_EDGES) if dst == j]
+        nodes.append(net.add(ins, f"{name}.node{j}"))
+    return nodes[3]
+
+
+def _basic_block(net: NetworkBuilder, x: Tensor, c_out: int, stride: int, name: str) -> Tensor:
+    """A ResNet basic block (``ResNetBasicblock.forward``): two ReLU-Conv3x3-BN, the residual projected by
+    Conv1x1(stride)-BN where the shape changes, then ``residual + feature``."""
+    feature = net.relu_conv_bn(x, c_out, 3, stride, name=f"{name}.conv_a")
+    feature = net.relu_conv_bn(feature, c_out, 3, name=f"{name}.conv_b")
+    residual = x
+    if stride != 1 or x.c != c_out:
+        residual = net.bn(net.conv(x, c_out, 1, stride, name=f"{name}.downsample"), name=f"{name}.downsample")
+    return net.add([residual, feature], f"{name}.add")
+
+
+def build_network(codes: tuple[int, ...], cell: tuple[int, ...] | None, task: str, space: str) -> NetworkBuilder:
+    """TNB's MacroNet of layer ``codes`` with micro ``cell`` codes (None: basic blocks) and ``task``'s head (see HEADS),
+    layer by layer as in :mod:`tgnas_naslib.modules.nets.transbench101`."""
+    net = NetworkBuilder(space)
+    x = net.input(3, INPUT_SIZE)
+    x = net.bn(net.conv(x, BASE_CHANNELS // 2, 3, 2, name="stem.0"), name="stem.1")
+    x = net.relu_conv_bn(x, BASE_CHANNELS, 3, 2, name="stem.2")
+    for k, (_, c_out, _, stride) in enumerate(_cells(codes)):
+        name = f"layer{k // 2}.{k % 2}"
+        if cell is None:
+            x = _basic_block(net, x, c_out, stride, name)
+        else:
+            x = _micro_cell(net, cell, x, c_out, stride, name)
+    x = net.flatten(net.global_pool(x, name="decoder.avgpool"))
+    net.output(net.linear(x, HEADS.get(task, HEADS["class_scene"]), name="decoder.fc"))
+    return net
+
+
 @lru_cache(maxsize=None)
 def _micro_edge_shape(source: int, op: int) -> NodeShape:
     instances = []
@@ -122,6 +175,11 @@ class TransBench101Micro(CellSpace):
     def skeleton_cost(self, dataset: str) -> Cost:
         """Stem and head of the 64-41414 MacroNet."""
         return _micro_skeleton(dataset)
+
+    def build_network(self, arch: tuple[int, ...], dataset: str) -> NetworkBuilder:
+        """The 64-41414 MacroNet with the micro cell in all 10 cells and ``dataset``'s linear head (tasks other than
+        class_scene / class_object: class_scene's, as in the analytic cost), layer by layer."""
+        return build_network(MICRO_SKELETON, arch, dataset, self.name)
 
     def canonical(self, arch: Any) -> tuple[int, ...]:
         """Accept 6 TNB codes (tuple/list/string of one) or a TNB cell string like ``1_02_333``."""
@@ -212,6 +270,11 @@ class TransBench101Macro(SearchSpace):
     def network_cost(self, arch: tuple[int, ...], dataset: str) -> Cost:
         """Stem, every basic block (two ReLU-Conv3x3-BN and the projection shortcut where needed) and the head."""
         return _macro_cost(arch, dataset)
+
+    def build_network(self, arch: tuple[int, ...], dataset: str) -> NetworkBuilder:
+        """The MacroNet of the skeleton with ResNet basic blocks and ``dataset``'s linear head (tasks other than
+        class_scene / class_object: class_scene's, as in the analytic cost), layer by layer."""
+        return build_network(arch, None, dataset, self.name)
 
     def format(self, arch: Any) -> str:
         """The skeleton string, e.g. ``41414``."""
