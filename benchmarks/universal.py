@@ -49,6 +49,8 @@ def _source_digest() -> str:
     for folder in ("network", "spaces"):
         for p in sorted((ROOT / "tgnas_naslib" / folder).glob("*.py")):
             h.update(p.read_bytes())
+    for name in ("graph.py", "shapes.py"):
+        h.update((ROOT / "tgnas_naslib" / name).read_bytes())
     return h.hexdigest()[:12]
 
 

@@ -64,7 +64,10 @@ _NORM_FOLD = {
     "BatchNorm": "batch norm", "SyncBatchNorm": "batch norm", "LayerNorm": "layer norm",
     "GroupNorm": "group norm", "InstanceNorm": "instance norm", "RMSNorm": "RMS norm",
 }
-_SOFT_MODULES = (nn.Identity, nn.Flatten, nn.Unflatten, nn.modules.dropout._DropoutNd)
+#: identity-like for the graph: data passes unchanged in meaning (zero / reflection padding only frames the map)
+_SOFT_MODULES = (nn.Identity, nn.Flatten, nn.Unflatten, nn.modules.dropout._DropoutNd,
+                 nn.modules.padding._ConstantPadNd, nn.modules.padding._ReflectionPadNd,
+                 nn.modules.padding._ReplicationPadNd)
 _NOT_ACTIVATIONS = {"Softmax", "LogSoftmax", "Softmin", "Softmax2d", "MultiheadAttention"}
 
 
@@ -152,12 +155,12 @@ _NAMED = {
     "matmul": "Matrix multiply", "mm": "Matrix multiply", "bmm": "Matrix multiply", "einsum": "Einsum",
     "softmax": "Softmax", "log_softmax": "LogSoftmax", "sum": "Sum", "max": "Max", "min": "Min",
     "neg": "Negate", "pow": "Power", "sqrt": "Square root", "exp": "Exp", "abs": "Abs", "interpolate": "Upsample",
-    "pad": "Pad", "linear": "Linear", "conv1d": "Conv1d", "conv2d": "Conv2d", "conv3d": "Conv3d",
+    "linear": "Linear", "conv1d": "Conv1d", "conv2d": "Conv2d", "conv3d": "Conv3d",
     "embedding": "Embedding", "scaled_dot_product_attention": "Scaled dot-product attention",
     "layer_norm": "LayerNorm", "batch_norm": "BatchNorm", "group_norm": "GroupNorm",
 }
 _SOFT_FUNCS = {"flatten": "Flatten", "dropout": "Dropout", "dropout2d": "Dropout", "alpha_dropout": "Dropout",
-               "identity": "Identity"}
+               "identity": "Identity", "pad": "Pad"}
 
 
 def function_name(target: Any) -> str:
