@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from conftest import requires_benchmark, requires_data
+from tgnas_naslib.baselines import param_heuristic
 from tgnas_naslib.graph import ArchGraph, ArchitectureError
 from tgnas_naslib.modules import module_graph
 from tgnas_naslib.modules.nets.nasbench_macro import nasbench_macro_network
@@ -177,8 +178,8 @@ def test_network_graph_collapses_repeated_blocks():
 
 def test_legacy_chain_graph():
     g = to_graph("02012100", "nasbench_macro")  # representation "prune", the cell-trained models' graph
-    assert g.ops == ("input", "id_downsample", "ir_5x5_t6", "id_downsample", "ir_3x3_t3", "ir_5x5_t6",
-                     "ir_3x3_t3", "output")
+    assert g.ops == ("input", "downsample_conv_1x1", "mbconv_5x5_e6", "downsample_conv_1x1", "mbconv_3x3_e3",
+                     "mbconv_5x5_e6", "mbconv_3x3_e3", "output")
     # residual blocks (layers 2, 5): their input also feeds what follows; later identities (7, 8) are plain edges
     assert g.edges == ((0, 1), (1, 2), (1, 3), (2, 3), (3, 4), (3, 5), (3, 6), (4, 5), (4, 6), (5, 6), (6, 7))
     assert [(s.c_in, s.c_out, s.h_in, s.stride, s.kernel) for s in g.shapes[1:-1]] == [
@@ -188,7 +189,8 @@ def test_legacy_chain_graph():
     assert sum(s.flops for s in g.shapes) < g.cost.flops  # stem and head are outside the chain
     ops = to_graph("02012100", "nasbench_macro", "ops")
     assert ops.ops.count("skip_connect") == 2 and ops.num_nodes == g.num_nodes + 2
-    assert to_graph("00000000", "nasbench_macro").ops == ("input",) + ("id_downsample",) * 3 + ("output",)
+    assert to_graph("00000000", "nasbench_macro").ops == ("input",) + ("downsample_conv_1x1",) * 3 + ("output",)
+    assert param_heuristic(g) == 1 + 25 + 1 + 9 + 25 + 9  # kernel areas (the downsampling conv is 1x1)
 
 
 # --- the labelled benchmark ----------------------------------------------------------------------------------------

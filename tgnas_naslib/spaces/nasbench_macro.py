@@ -56,8 +56,11 @@ INIT_CHANNELS = 32
 HEAD_CHANNELS = 1280
 #: dataset -> (input size, classes)
 DATASETS = {"cifar10": (32, 10)}
-#: legacy (``prune`` / ``ops``) operator name of a first-layer identity: the strided Conv1x1 + BN that replaces it
-DOWNSAMPLE = "id_downsample"
+#: legacy (``prune`` / ``ops``) operator names of the blocks by code (the authors' names are vocabulary aliases);
+#: "conv" and the kernel in the name let the kernel-area heuristic count them (baselines.op_weight)
+BLOCK_OPS = {1: "mbconv_3x3_e3", 2: "mbconv_5x5_e6"}
+#: legacy operator name of a first-layer identity: the strided Conv1x1 + BN that replaces it
+DOWNSAMPLE = "downsample_conv_1x1"
 #: legacy operator name of an identity layer kept as a node (``ops`` representation only)
 SKIP = "skip_connect"
 #: what a valid key looks like, for error messages
@@ -81,7 +84,7 @@ class Layer(NamedTuple):
 
     @property
     def residual(self) -> bool:
-        """Whether an inverted residual block here adds its input (shape unchanged)."""
+        """Whether the shape is unchanged here: a block adds its input, an identity is no layer at all."""
         return self.stride == 1 and self.c_in == self.c_out
 
 
@@ -210,9 +213,9 @@ def _block_shape(layer: Layer) -> NodeShape:
 
 @lru_cache(maxsize=8192)
 def chain_graph(arch: tuple[int, ...], keep_skips: bool = False, space: str = "nasbench_macro") -> ArchGraph:
-    """The legacy graph of the cell-trained models: input (the stem's output), one node per block (``ir_3x3_t3``,
-    ``ir_5x5_t6``) or first-layer identity (``id_downsample``, the strided Conv1x1-BN), output (what the head
-    gets); a block's residual is a plain edge from its input to what follows, and so is a later-layer identity
+    """The legacy graph of the cell-trained models: input (the stem's output), one node per block (``mbconv_3x3_e3``,
+    ``mbconv_5x5_e6``) or first-layer identity (``downsample_conv_1x1``, the strided Conv1x1-BN), output (what the
+    head gets); a block's residual is a plain edge from its input to what follows, and so is a later-layer identity
     (``keep_skips``: a ``skip_connect`` node instead). Every node with its channels, size, stride and cost; the
     graph's cost is the whole network's."""
     net_layers = layers(arch)
@@ -228,7 +231,7 @@ def chain_graph(arch: tuple[int, ...], keep_skips: bool = False, space: str = "n
         if layer.code == 0:
             ops.append(SKIP if layer.residual else DOWNSAMPLE)
         else:
-            ops.append(OPS[layer.code])
+            ops.append(BLOCK_OPS[layer.code])
         shapes.append(_block_shape(layer))
         edges += [(p, node) for p in feeding]
         feeding = [node] + feeding if layer.code and layer.residual else [node]
@@ -281,7 +284,7 @@ class NasBenchMacro(SearchSpace):
 
     name = "nasbench_macro"
     aliases = ("nbmacro", "nas-bench-macro", "nasbench-macro", "nb_macro")
-    operators = (OPS[1], OPS[2], DOWNSAMPLE, SKIP)
+    operators = (*BLOCK_OPS.values(), DOWNSAMPLE, SKIP)
     datasets = tuple(DATASETS)
 
     def canonical(self, arch: Any) -> tuple[int, ...]:
