@@ -5,7 +5,8 @@ the PCA-64 basis. Run ``python -m tgnas_naslib.embedding.build_cache`` after edi
 
 A rebuild keeps what the cache already holds byte for byte (re-encoding a sentence differs in the last bits across
 torch builds and batch compositions, which would move every shipped model's scores): only sentences that are new
-or edited are encoded, and the PCA basis is kept. ``--fresh`` re-encodes everything and refits the basis."""
+or edited are encoded (a new alias of a known sentence gets that sentence's vector), and the PCA basis is kept.
+``--fresh`` re-encodes everything and refits the basis."""
 
 from __future__ import annotations
 
@@ -52,14 +53,16 @@ def build(model: str = MODEL_NAME, fresh: bool = False) -> dict[str, np.ndarray]
         texts = [describe(n, length) for n in names]
         arrays[f"{length}_names"] = np.array(names)
         arrays[f"{length}_texts"] = np.array(texts)
-        kept = {(str(n), str(t)): v for n, t, v in zip(old.get(f"{length}_names", ()), old.get(f"{length}_texts", ()),
-                                                       old.get(f"{length}_vectors", ()))}
-        todo = [t for n, t in zip(names, texts) if (n, t) not in kept]
-        new = iter(encode_sentences(todo) if todo else ())
-        if model == TUNED_MODEL_NAME and todo:
-            new = iter(project(np.stack(list(new))))
-        arrays[f"{length}_vectors"] = np.stack([kept[(n, t)] if (n, t) in kept else next(new)
-                                                for n, t in zip(names, texts)]).astype(np.float32)
+        rows = list(zip(map(str, old.get(f"{length}_names", ())), map(str, old.get(f"{length}_texts", ())),
+                        old.get(f"{length}_vectors", ())))
+        kept = {(n, t): v for n, t, v in rows}  # an unchanged alias keeps its own bytes
+        by_text = {t: v for _, t, v in reversed(rows)}  # a new alias of a known sentence: its first vector
+        todo = sorted({t for n, t in zip(names, texts) if (n, t) not in kept and t not in by_text})
+        if todo:
+            vectors = encode_sentences(todo)
+            by_text.update(zip(todo, project(vectors) if model == TUNED_MODEL_NAME else vectors))
+        arrays[f"{length}_vectors"] = np.stack([kept.get((n, t), by_text.get(t)) for n, t in zip(names, texts)]
+                                               ).astype(np.float32)
     if model == TUNED_MODEL_NAME:
         arrays["projection_sha256"] = np.array(projection_digest())
     if model != MODEL_NAME:
