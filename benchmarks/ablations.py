@@ -37,6 +37,8 @@ def _label(name: str) -> str:
     spec = CATALOG[name]
     if spec.space == "nasbench201":
         return f"NB201-{_NB201_SHORT[spec.task]}"
+    if spec.space == "nasbench_macro":
+        return "NB-Macro"
     return "NB301" if spec.space == "nasbench301" else f"TNB-{spec.task}"
 
 

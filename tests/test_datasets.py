@@ -24,7 +24,7 @@ ZCC_PROXIES = ["epe_nas", "fisher", "flops", "grad_norm", "grasp", "jacov", "l2_
 EXPECTED_SIZES = {
     "nb101_500": 500, "nb101_zen_10250": 10250, "nb301_500": 500, "nb301_zen_11221": 11221,
     "nb301_nwot_11221": 11221, "nb201_cifar10_zcc_9445": 9445, "nb201_ImageNet16-120_zcc_9445": 9445,
-    "tnb101_micro_class_scene_zcc_2128": 2128,
+    "tnb101_micro_class_scene_zcc_2128": 2128, "nbmacro_cifar10_6561": 6561,
     **{f"nb201_{t}_{n}": n for t in NB201_TASKS for n in (491, 783, 15625)},
     **{f"tnb101_micro_{t}_{s}": 4096 for t in TNB_TASKS for s in ("4096", "zc")},
 }

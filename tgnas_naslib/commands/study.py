@@ -1,4 +1,4 @@
-"""``tgnas study``: TG-NAS vs the 13 NAS-Bench-Suite-Zero proxies on 12 labelled benchmarks (+ TNB101-macro for proxy
+"""``tgnas study``: TG-NAS vs the 13 NAS-Bench-Suite-Zero proxies on 13 labelled benchmarks (+ TNB101-macro for proxy
 independence), proxy-independence heatmaps, rank scatter plots and timing, in one run (stored proxies; live NASLib
 proxies optional, on Ray or in-process)."""
 
@@ -11,9 +11,10 @@ from . import add_data_dir, add_device, check_device
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``tgnas study``."""
-    p = sub.add_parser("study", help="the 12-benchmark proxy study (correlations, heatmaps, timing)",
+    p = sub.add_parser("study", help="the 13-benchmark proxy study (correlations, heatmaps, timing)",
                        description="Correlation of TG-NAS and the 13 NAS-Bench-Suite-Zero proxies with ground truth "
-                                   "on NB201 (3 datasets), NB301, TNB101-micro (7 tasks) and NB101 (training space), "
+                                   "on NB201 (3 datasets), NB301, TNB101-micro (7 tasks), NAS-Bench-Macro (analytic "
+                                   "FLOPs / params only) and NB101 (training space), "
                                    "with bootstrap intervals; proxy-independence heatmaps on NB201 and TNB101-macro; "
                                    "rank scatter plots; seconds per architecture. Live proxies (--live-proxies N) are "
                                    "computed through NASLib on Ray (default) or in-process, cached and resumed. "

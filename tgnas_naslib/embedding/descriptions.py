@@ -46,7 +46,8 @@ NAS_CATEGORIES = {
     "conv3x3": "convolution", "conv1x1": "convolution", "sep_conv_3x3": "convolution", "sep_conv_5x5": "convolution",
     "dil_conv_3x3": "convolution", "dil_conv_5x5": "convolution", "maxpool3x3": "pooling", "avgpool3x3": "pooling",
     "resnet_block": "convolution", "resnet_block_wide": "convolution", "resnet_block_down": "convolution",
-    "resnet_block_down_wide": "convolution",
+    "resnet_block_down_wide": "convolution", "mb_k3_e3": "convolution", "mb_k5_e6": "convolution",
+    "downsample_conv_1x1": "convolution",
 }
 
 # paraphrase templates per category; {p} is the class's readable phrase, {k} a kernel size, {s} a stride,

@@ -14,10 +14,12 @@ from .base import DEFAULT_REPRESENTATION, REPRESENTATIONS, SearchSpace, check_re
 from .darts import Darts
 from .nasbench101 import NasBench101
 from .nasbench201 import NasBench201
+from .nasbench_macro import NasBenchMacro
 from .transbench101 import TransBench101Macro, TransBench101Micro
 
 SPACES: dict[str, SearchSpace] = {
-    s.name: s for s in (NasBench101(), NasBench201(), Darts(), TransBench101Micro(), TransBench101Macro())
+    s.name: s for s in (NasBench101(), NasBench201(), Darts(), TransBench101Micro(), TransBench101Macro(),
+                         NasBenchMacro())
 }
 _ALIASES = {alias: s.name for s in SPACES.values() for alias in (s.name, *s.aliases)}
 

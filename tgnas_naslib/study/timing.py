@@ -71,10 +71,10 @@ def time_tgnas(model, archs: list, space: str, repeats: int = 3) -> dict:
 
 def tgnas_archs_for(space: str, data_dir) -> list:
     """The architectures TG-NAS is timed on per space: the whole space where it is enumerable (NB201, TNB101
-    micro and macro), else the archs of the stored-time file (NB301 11,221, NB101 10,250)."""
+    micro and macro, NAS-Bench-Macro), else the archs of the stored-time file (NB301 11,221, NB101 10,250)."""
     from ..spaces import get_space
 
-    if space in ("nasbench201", "transbench101_micro", "transbench101_macro"):
+    if space in ("nasbench201", "transbench101_micro", "transbench101_macro", "nasbench_macro"):
         return list(get_space(space).enumerate())
     name = {"nasbench301": "nb301_zen_11221", "nasbench101": "nb101_zen_10250"}[space]
     return load_benchmark(name, data_dir).archs
