@@ -84,7 +84,14 @@ def build_parts() -> dict[str, np.ndarray]:
 
     names = known_parts()
     texts = [part_text(n) for n in names]
-    return {"names": np.array(names), "texts": np.array(texts), "vectors": encode_sentences(texts)}
+    kept: dict[str, np.ndarray] = {}
+    if PART_CACHE_FILE.is_file():  # keep unchanged vectors byte for byte (see the module docstring)
+        with np.load(PART_CACHE_FILE, allow_pickle=False) as z:
+            kept = {str(t): v for t, v in zip(z["texts"], z["vectors"])}
+    new = [t for t in dict.fromkeys(texts) if t not in kept]
+    if new:
+        kept.update(zip(new, encode_sentences(new)))
+    return {"names": np.array(names), "texts": np.array(texts), "vectors": np.stack([kept[t] for t in texts])}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
