@@ -76,13 +76,13 @@ class Bottleneck(nn.Module):
 class ResNet(nn.Module):
     """The ImageNet ResNet: stem, four stages of blocks, global average pooling, linear."""
 
-    def __init__(self, block: type[BasicBlock] | type[Bottleneck], layers: Sequence[int], num_classes: int = 1000
-                 ) -> None:
+    def __init__(self, block: type[BasicBlock] | type[Bottleneck], layers: Sequence[int], num_classes: int = 1000,
+                 widths: Sequence[int] = (64, 128, 256, 512), stem: int = 64) -> None:
         super().__init__()
-        self.stem = nn.Sequential(_conv_bn(3, 64, 7, 2), nn.MaxPool2d(3, 2, 1))
+        self.stem = nn.Sequential(_conv_bn(3, stem, 7, 2), nn.MaxPool2d(3, 2, 1))
         stages: list[nn.Module] = []
-        c_in = 64
-        for i, (planes, n) in enumerate(zip((64, 128, 256, 512), layers)):
+        c_in = stem
+        for i, (planes, n) in enumerate(zip(widths, layers)):
             blocks = []
             for j in range(n):
                 blocks.append(block(c_in, planes, 2 if (i > 0 and j == 0) else 1))
@@ -131,18 +131,30 @@ class InvertedResidual(nn.Module):
         return x + self.conv(x) if self.use_residual else self.conv(x)
 
 
+def _round8(c: float) -> int:
+    """Channels rounded to a multiple of 8 (at least 8), as MobileNet width multipliers do."""
+    return max(8, int(c + 4) // 8 * 8)
+
+
 class MobileNetV2(nn.Module):
-    """MobileNetV2 (width 1.0): 3x3/2 stem, 17 inverted residuals, 1x1 conv to 1280, pool, dropout, linear."""
+    """MobileNetV2: 3x3/2 stem, 17 inverted residuals, 1x1 conv to 1280, pool, dropout, linear; ``width`` scales
+    every layer (the paper's multiplier), ``stage_widths`` each of the 7 stages on its own."""
 
     #: (expansion t, channels c, repeats n, stride s) of the paper's Table 2
     SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
                 (6, 320, 1, 1))
 
-    def __init__(self, num_classes: int = 1000) -> None:
+    def __init__(self, num_classes: int = 1000, width: float = 1.0, stage_widths: Sequence[float] | None = None
+                 ) -> None:
         super().__init__()
-        layers: list[nn.Module] = [_conv_bn(3, 32, 3, 2, act=nn.ReLU6)]
-        c_in = 32
-        for t, c, n, s in self.SETTINGS:
+        scale = list(stage_widths) if stage_widths is not None else [width] * len(self.SETTINGS)
+        if len(scale) != len(self.SETTINGS):
+            raise ValueError(f"stage_widths needs {len(self.SETTINGS)} multipliers, got {len(scale)}")
+        first = _round8(32 * width)
+        layers: list[nn.Module] = [_conv_bn(3, first, 3, 2, act=nn.ReLU6)]
+        c_in = first
+        for (t, c, n, s), m in zip(self.SETTINGS, scale):
+            c = _round8(c * m)
             for i in range(n):
                 layers.append(InvertedResidual(c_in, c, s if i == 0 else 1, t))
                 c_in = c
