@@ -49,3 +49,34 @@ def test_splitter_never_leaks_a_held_out_family(held_out: str) -> None:
     for family in families:  # each family contributes about the same number of samples per epoch
         total = sum(q for t, q in quota.items() if t in FAMILIES[family])
         assert 490 <= total <= 500
+
+
+def test_cli_trains_a_leave_family_out_model(tmp_path, capsys) -> None:
+    import json
+    import math
+
+    from tgnas_naslib import TGNAS
+    from tgnas_naslib.cli import main
+
+    for bench in ("nb101_500", "nb301_500"):
+        requires_benchmark(bench)
+    out = tmp_path / "lfo.pt"
+    assert main(["train", "--recipe", "universal", "--leave-out", "nb201,nbmacro", "--epochs", "1", "--ensemble", "1",
+                 "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["trained_on"] == ["nb101", "nb301"] and printed["never_trained_on"] == ["nb201", "nbmacro"]
+    model = TGNAS.load(out)
+    assert model.card["training_families"] == ["nb101", "nb301"]
+    assert model.config.representation == "network"
+    assert model.evaluation("nasbench201") == "zero-shot" and model.evaluation("transbench101_micro") == "zero-shot"
+    assert model.evaluation("nasbench301") == "in-family" and model.evaluation("darts") == "in-family"
+    score = model.score_one((2, 2, 0, 2, 2, 2), "nasbench201")
+    assert math.isfinite(score)
+    assert model.score_one((1, 1, 1, 1, 1, 1), "nasbench201") == float("-inf")
+
+
+def test_cli_refuses_leave_out_without_the_universal_recipe(capsys) -> None:
+    from tgnas_naslib.cli import main
+
+    assert main(["train", "--leave-out", "nb201"]) == 2
+    assert "--leave-out belongs to --recipe universal" in capsys.readouterr().err
