@@ -51,7 +51,7 @@ FAMILY_EPOCH_SIZE = 500
 #: how far the input has been downsampled), the network's size and depth as a linear term, mean + instance-weighted
 #: sum readout, pairwise ranking loss per task.
 UNIVERSAL_CONFIG = TrainConfig(representation="network", loss="rank", shape_features="network", readout="mean+isum",
-                               epochs=150, hidden=64)
+                               epochs=80, lr_step=30, hidden=64)
 UNIVERSAL_ENSEMBLE = 3
 
 
