@@ -44,6 +44,16 @@ ROUNDS: dict[int, dict[str, dict]] = {
         "cost-prior": {**SELECTION, "flops_fusion": 1.0},
         "hidden32": {**SELECTION, "hidden": 32},
     },
+    # Round 2 (declared 14:35, after round 1's "base" cells): round 1 was stopped after its first candidate. An
+    # NB101-only probe (one seed, scored on the three other families) showed the repeat count as a node feature
+    # and the instance-weighted sum extrapolating badly (NB201 stages repeat 5 times, no training family more than
+    # 2-3): NB201 rho .22 with them, .76 without. Every round-2 candidate drops both.
+    2: {
+        "noinst": {**SELECTION, "shape_features": "network-noinst", "readout": "mean+sum"},
+        "noinst-nosize": {**SELECTION, "shape_features": "network-noinst-nosize", "readout": "mean+sum"},
+        "text-size": {**SELECTION, "shape_features": "network-text", "readout": "mean+sum"},
+        "noinst-h32": {**SELECTION, "shape_features": "network-noinst", "readout": "mean+sum", "hidden": 32},
+    },
 }
 
 

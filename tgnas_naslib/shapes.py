@@ -202,6 +202,9 @@ FEATURE_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rel+size": (NODE_RELATIVE, NETWORK),
     "network": (NODE_NETWORK, NETWORK_DEPTH),
     "network-nosize": (NODE_NETWORK, ()),
+    "network-noinst": (NODE_RELATIVE + ("log2_downsampling",), NETWORK_DEPTH),
+    "network-noinst-nosize": (NODE_RELATIVE + ("log2_downsampling",), ()),
+    "network-text": ((), NETWORK_DEPTH),
 }
 #: smallest cost share that is told apart (log10: -6)
 _MIN_SHARE = 1e-6
