@@ -138,7 +138,7 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specs = select_specs(benchmarks)
-    model = TGNASModel.pretrained(device)
+    model = TGNASModel.pretrained(device=device)
     for line in _model_lines(model):
         log(line)
 
