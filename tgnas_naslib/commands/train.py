@@ -17,9 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "checkpoint and its model card.")
     add_data_dir(p)
     p.add_argument("--out", default="tgnas_nb101.pt", help="checkpoint path (a .card.json is written beside it)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the first ensemble member (default 0; deterministic)")
     p.add_argument("--ensemble", type=int_at_least(1), default=None, help="number of seeds in the ensemble")
-    p.add_argument("--epochs", type=int_at_least(1), default=None)
+    p.add_argument("--epochs", type=int_at_least(1), default=None, help="training epochs (default: the recipe's)")
     p.add_argument("--cv-folds", type=int_at_least(2, zero_means="skip CV"), default=5,
                    help="grouped CV folds for the model card (0: skip)")
     p.add_argument("--shape-features", default=None, choices=("none", "node", "node+net"),
