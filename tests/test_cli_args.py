@@ -36,7 +36,8 @@ def test_arch_listing_is_best_first_with_consecutive_ranks(capsys):
     assert main(["score", "--space", "nasbench201", *sum((["--arch", a] for a in archs), [])]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
     assert [int(r[0]) for r in rows] == [1, 2, 3, 4]
-    assert rows[0][2] == "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    assert rows[0][2] == ("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
+                          "nor_conv_3x3~2|")
     assert rows[-1][1] == "-inf"
     assert main(["score", "--space", "nasbench201", "--json", *sum((["--arch", a] for a in archs), [])]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import NEEDS_NASLIB, data_root, naslib_importable, requires_benchmark
+from conftest import NEEDS_NASLIB, data_root, load_naslib_module, naslib_importable, requires_benchmark
 
 pytestmark = [pytest.mark.naslib, pytest.mark.slow, pytest.mark.skipif(not naslib_importable(), reason=NEEDS_NASLIB)]
 
@@ -161,8 +161,8 @@ def run():
 
 
 def _correlation_cases() -> list:
-    from tgnas_naslib.naslib.runconfig import DATASETS
-
+    """Every correlation config, as it is and with a dataset= override (collected without NASLib too)."""
+    DATASETS = load_naslib_module("runconfig.py").DATASETS  # noqa: N806 -- tgnas_naslib.naslib needs NASLib
     cases = []
     for path in sorted(CONFIGS.glob("correlation_*_tgnas.yaml")):
         import yaml

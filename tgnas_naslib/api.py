@@ -105,7 +105,7 @@ class TGNAS:
     # loading / saving -----------------------------------------------------------------------------------------
     @classmethod
     def pretrained(cls, name: str = "nb101", *, device: str | torch.device = "cpu") -> "TGNAS":
-        """A shipped model by name (default: trained once on the 500 labelled NB101 architectures; see its model card)."""
+        """A shipped model by name (default: trained once on the 500 labelled NB101 architectures; see its card)."""
         if not isinstance(name, str) or name not in PRETRAINED_MODELS:
             hint = (f" ({name!r} is a device: pass it as device={str(name)!r})"
                     if isinstance(name, torch.device) or _is_device_name(name) else "")

@@ -43,7 +43,8 @@ def check_device(name: str, option: str = "--device") -> str:
     try:
         device = torch.device(name)
     except (RuntimeError, ValueError) as exc:
-        raise ValueError(f"{option}{' ' if cli else ''}{name!r} is not a torch device ({' '.join(str(exc).split())})") from None
+        reason = " ".join(str(exc).split())
+        raise ValueError(f"{option}{' ' if cli else ''}{name!r} is not a torch device ({reason})") from None
     if device.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0:

@@ -30,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "({line, arch, score}; a line that does not parse gets {line, input, error})")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="torch CPU threads (default 1: the graphs are small, extra threads mostly wait)")
-    p.add_argument("--top", type=int, default=None, help="with --all: show only the N best (every listing is best first)")
+    p.add_argument("--top", type=int, default=None,
+                   help="with --all: show only the N best (every listing is best first)")
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
     p.add_argument("--checkpoint", default=None,
                    help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default, shape-aware), "

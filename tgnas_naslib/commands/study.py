@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {args.out} is a file: the study writes a folder of files (give a new or existing folder)")
+        raise ValueError(f"--out {args.out} is a file: the study writes a folder of files (give a new or existing "
+                         "folder)")
     if args.timing_archs is not None and args.timing_archs < 1:
         raise ValueError("--timing-archs must be positive")
     if args.heatmap_archs < 3:

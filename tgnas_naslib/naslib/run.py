@@ -158,6 +158,10 @@ def _data_dir(cfg: dict) -> Path:
 # ------------------------------------------------------------------------------------------------------
 # predictor evaluation
 # ------------------------------------------------------------------------------------------------------
+#: NASLib predictors that read the sampled graphs' operations or networks (NASLib's own, slower, clones)
+NEEDS_NETWORKS = ("gpwl",)
+
+
 def build_predictor(cfg: dict, ss_type: str, config: Any = None):
     """``tgnas`` -> TGNASPredictor; any other name -> NASLib's predictor of that name (an Ensemble of one, built
     with the run's NASLib ``config``: some of NASLib's predictors read ``config.dataset`` when built)."""
@@ -184,7 +188,9 @@ def run_predictor_evaluation(cfg: dict) -> list:
     api = OfflineDatasetAPI(cfg["search_space"], cfg["dataset"], cfg["data_dir"])
     config = _naslib_config(cfg, save)
     utils.set_seed(int(cfg["seed"]))
-    ss = spec_only(get_search_space(cfg["search_space"], cfg["dataset"]))
+    ss = get_search_space(cfg["search_space"], cfg["dataset"])
+    if cfg["predictor"] not in NEEDS_NETWORKS:
+        ss = spec_only(ss)
     evaluator = PredictorEvaluator(build_predictor(cfg, ss.get_type(), config), config=config)
     evaluator.adapt_search_space(ss, load_labeled=cfg["search_space"] == "nasbench301", dataset_api=api)
     return evaluator.evaluate()
