@@ -7,7 +7,9 @@
 # and pins numpy/scipy/torch versions with no Python 3.11 wheels. So instead of `pip install -e NASLib`
 # this script:
 #   1. installs NASLib's runtime dependencies (the `naslib` extra in pyproject.toml) into the environment
-#      of [python] (default: the active virtualenv's python, else python3), keeping its torch as it is;
+#      of [python] (default: the active virtualenv's python, else python3), keeping its torch as it is, at the
+#      versions pinned in scripts/naslib-constraints.txt (those under which NASLib's own test suite gives what
+#      docs/naslib_upstream.md documents);
 #   2. installs tensorwatch and pybnn with --no-deps (they declare torchvision / plotly, which NASLib
 #      does not need: tgnas_naslib.naslib.compat supplies a torchvision import stand-in);
 #   3. writes naslib_checkout.pth into that environment's site-packages so `import naslib` finds the checkout;
@@ -19,22 +21,25 @@
 #   5. checks that `import naslib.search_spaces` (through the hook) and `import tgnas_naslib.naslib` work.
 # It is idempotent: running it again re-checks and changes nothing that is already in place.
 #
-# Options:  --pth-only      only write the .pth files (skip installing packages)
+# Options:  --no-pin        install today's latest versions instead of scripts/naslib-constraints.txt
+#           --pth-only      only write the .pth files (skip installing packages)
 #           --no-autoload   do not install the autoload hook (remove it if an earlier run installed it)
 #           -h, --help      show this help
 set -euo pipefail
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
 say() { printf '[setup_naslib] %s\n' "$*"; }
 die() { printf '[setup_naslib] ERROR: %s\n' "$*" >&2; exit 1; }
 
 PTH_ONLY=0
 AUTOLOAD=1
+PIN=1
 ARGS=()
 for a in "$@"; do
     case "$a" in
         -h|--help) usage; exit 0 ;;
         --pth-only) PTH_ONLY=1 ;;
+        --no-pin) PIN=0 ;;
         --no-autoload) AUTOLOAD=0 ;;
         -*) die "unknown option $a (see --help)" ;;
         *) ARGS+=("$a") ;;
@@ -43,7 +48,7 @@ done
 [ "${#ARGS[@]}" -ge 1 ] && [ "${#ARGS[@]}" -le 2 ] || { usage; exit 2; }
 
 NASLIB_DIR="${ARGS[0]}"
-[ -d "$NASLIB_DIR" ] || die "no such directory: $NASLIB_DIR (clone github.com/automl/NASLib, branch Develop)"
+[ -d "$NASLIB_DIR" ] || die "no such directory: $NASLIB_DIR (git clone -b Develop https://github.com/automl/NASLib && git -C NASLib checkout 0b51bc18)"
 NASLIB_DIR="$(cd "$NASLIB_DIR" && pwd)"
 [ -f "$NASLIB_DIR/naslib/__init__.py" ] || die "$NASLIB_DIR is not a NASLib checkout (no naslib/__init__.py in it)"
 
@@ -87,6 +92,18 @@ EOF
     CONSTRAINTS="$(mktemp)"
     trap 'rm -f "$CONSTRAINTS"' EXIT
     echo "torch==${TORCH_VER}" > "$CONSTRAINTS"
+    PINS="$REPO_ROOT/scripts/naslib-constraints.txt"
+    if [ "$PIN" -eq 1 ]; then
+        [ -f "$PINS" ] || die "missing $PINS (or pass --no-pin for today's latest versions)"
+        cat "$PINS" >> "$CONSTRAINTS"
+        say "pinned versions: $PINS ($(grep -c '==' "$PINS") packages)"
+        case "$TORCH_VER" in
+            2.13.0|2.13.0+*) ;;
+            *) say "note: the pins were verified with torch 2.13.0, this environment has torch $TORCH_VER: NASLib's own suite's expected values may differ" ;;
+        esac
+    else
+        say "--no-pin: today's latest versions, not $PINS: NASLib's own suite's expected values (docs/naslib_upstream.md) may differ"
+    fi
 
     # xgboost-cpu and xgboost provide the same module: keep whichever is there already
     if "$PY" -c 'import xgboost' 2>/dev/null; then

@@ -1,4 +1,5 @@
-"""Shared fixtures: the data directory (TGNAS_DATA_DIR) and a skip that names the missing file."""
+"""Shared fixtures: the data directory (TGNAS_DATA_DIR) and a skip that names the missing file; the run ends with one
+line saying how many tests were skipped for lack of benchmark data (and of NASLib) and what would run them."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def requires_data(relpath: str) -> Path:
         pytest.skip(f"needs benchmark file {relpath}: set TGNAS_DATA_DIR to the benchmark data directory")
     path = root / relpath
     if not path.is_file():
-        pytest.skip(f"needs benchmark file {path} (missing)")
+        pytest.skip(f"needs benchmark file {path} (missing from TGNAS_DATA_DIR={root})")
     return path
 
 
@@ -85,3 +86,78 @@ def compat_module(name: str):
     import importlib
 
     return importlib.import_module(f"{load_compat().__name__}.{name}")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the closing line: what was skipped for lack of data or NASLib, and what would run it
+# ----------------------------------------------------------------------------------------------------------------
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    return str(longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else longrepr)
+
+
+def skipped_for_lack_of(reports) -> tuple[int, int]:
+    """(tests skipped for lack of benchmark data, tests skipped for lack of NASLib) among skipped reports."""
+    reasons = [_skip_reason(r) for r in reports]
+    data = sum(is_data_skip(r) for r in reasons)
+    naslib = sum(is_naslib_skip(r) for r in reasons)
+    return data, naslib
+
+
+def is_data_skip(reason: str) -> bool:
+    """A skip for lack of benchmark data (every such reason names TGNAS_DATA_DIR)."""
+    return "TGNAS_DATA_DIR" in reason
+
+
+def is_naslib_skip(reason: str) -> bool:
+    """A skip for lack of NASLib or of what scripts/setup_naslib.sh installs."""
+    return not is_data_skip(reason) and ("NASLib" in reason or "setup_naslib.sh" in reason)
+
+
+def _require_naslib(report):
+    """With ``TGNAS_REQUIRE_NASLIB=1`` (CI's NASLib run) a test skipped for lack of NASLib fails instead."""
+    if report.skipped and os.environ.get("TGNAS_REQUIRE_NASLIB") == "1" and is_naslib_skip(_skip_reason(report)):
+        report.outcome = "failed"
+        report.longrepr = f"skipped for lack of NASLib, but TGNAS_REQUIRE_NASLIB=1: {_skip_reason(report)}"
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test's report (see :func:`_require_naslib`)."""
+    return _require_naslib((yield))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """A module's collection report (a module-level NASLib skip; see :func:`_require_naslib`)."""
+    return _require_naslib((yield))
+
+
+def closing_line(data: int, naslib: int) -> str | None:
+    """The last line of a run that skipped tests for lack of data or NASLib (None when nothing was)."""
+    env = os.environ.get("TGNAS_DATA_DIR")
+    fix_data = (f"TGNAS_DATA_DIR={env} lacks their files" if env else
+                "set TGNAS_DATA_DIR=/path/to/benchmarks_data")
+    fix_naslib = "scripts/setup_naslib.sh /path/to/NASLib"
+    tests = (lambda n: f"{n} test{'' if n == 1 else 's'}")
+    if data and naslib:
+        return (f"{tests(data + naslib)} skipped: {data} for lack of benchmark data ({fix_data}), {naslib} for lack "
+                f"of NASLib ({fix_naslib})")
+    if data:
+        return f"{tests(data)} skipped for lack of benchmark data: {fix_data} to run them"
+    if naslib:
+        return f"{tests(naslib)} skipped for lack of NASLib: {fix_naslib} runs them"
+    return None
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session):
+    """After pytest's own summary line: one line naming what lack of data / NASLib skipped."""
+    result = yield
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        line = closing_line(*skipped_for_lack_of(reporter.stats.get("skipped", [])))
+        if line:
+            reporter.write_line(line, yellow=True, bold=True)
+    return result

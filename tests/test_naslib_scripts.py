@@ -52,22 +52,6 @@ def _scores(tmp_path: Path) -> tuple[dict, dict]:
     return tuple(json.loads(path.read_text()))
 
 
-def test_zc_runner_with_tgnas_through_exec_wrapper(tmp_path):
-    """use_zc_api on (NASLib's zc runner hard-codes it): TG-NAS is one more proxy of the zc api."""
-    requires_benchmark("nb201_cifar10_15625")
-    (tmp_path / "zc.yaml").write_text(ZC_CONFIG.format(out="run", n=8))
-    runner = naslib_root() / "runners" / "zc" / "runner.py"
-    done = _python(["-m", "tgnas_naslib.naslib.exec", str(runner), "--config-file", "zc.yaml"], tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    config, results = _scores(tmp_path)
-    assert config["predictor"] == "tgnas" and len(results["full_ytest"]) == len(results["full_testpred"]) == 8
-    assert -1.0 <= results["kendalltau"] <= 1.0
-    assert config["provenance"]["data"]["1"]["files"] == ["nasbench201/nb201_zen_valacc_15625.zip"]
-    assert "zc_nasbench101_500.json" in config["provenance"]["tgnas_model"]["trained_on"]
-    log = (tmp_path / "run" / "zc_example" / "nasbench201" / "cifar10" / "tgnas" / "0" / "log.log").read_text()
-    assert "zc_nasbench201.json is not in" in log  # says which file stood in for NASLib's
-
-
 def test_zc_runner_through_autoload_hook_and_imports_search_spaces_first(tmp_path):
     requires_benchmark("nb201_cifar10_15625")
     (tmp_path / "zc.yaml").write_text(ZC_CONFIG.format(out="run", n=5))

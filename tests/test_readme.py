@@ -98,7 +98,8 @@ def run_bash_command(cmd: str, tmp_path: Path, capsys) -> str:
     if argv[:3] == ["python", "-m", "pytest"]:
         argv, cwd = [*argv, "--collect-only", "-q", "-p", "no:cacheprovider", "tests/test_graph.py"], ROOT
     elif "/naslib/runners/" in cmd and not _autoload_installed():
-        pytest.skip("the README runs NASLib's runner through the autoload hook, which is not installed here")
+        pytest.skip("the README runs NASLib's runner through the autoload hook, which is not installed here "
+                    "(scripts/setup_naslib.sh without --no-autoload installs it)")
     if argv[0] == "python":
         argv[0] = sys.executable
     if not (tmp_path / "configs").exists():

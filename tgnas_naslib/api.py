@@ -36,6 +36,15 @@ CHUNK = 1024
 _FAMILY_OF_SPACE = {"transbench101_micro": "nasbench201"}
 
 
+def _is_device_name(name: Any) -> bool:
+    """True for a string torch reads as a device ("cpu", "cuda:1", ...), the mistake of passing one as a model name."""
+    try:
+        torch.device(name)
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
+
+
 def _as_list(archs: Any) -> list:
     """Accept one ArchGraph / string / dict as a one-element list; otherwise the sequence itself."""
     if isinstance(archs, (str, dict, ArchGraph)):
@@ -99,23 +108,28 @@ class TGNAS:
 
     # loading / saving -----------------------------------------------------------------------------------------
     @classmethod
-    def pretrained(cls, device: str | torch.device = "cpu", name: str = "nb101") -> "TGNAS":
-        """A shipped model (default: trained once on the 500 labelled NB101 architectures; see its model card)."""
-        if name not in PRETRAINED_MODELS:
-            raise ValueError(f"unknown pretrained model {name!r}; choose from {', '.join(PRETRAINED_MODELS)}")
+    def pretrained(cls, name: str = "nb101", *, device: str | torch.device = "cpu") -> "TGNAS":
+        """A shipped model by name (default: trained once on the 500 labelled NB101 architectures; see its card)."""
+        if not isinstance(name, str) or name not in PRETRAINED_MODELS:
+            hint = (f" ({name!r} is a device: pass it as device={str(name)!r})"
+                    if isinstance(name, torch.device) or _is_device_name(name) else "")
+            raise ValueError(f"unknown pretrained model {name!r}; choose from {', '.join(PRETRAINED_MODELS)}{hint}")
         return cls.load(PRETRAINED_MODELS[name], device=device)
 
     @classmethod
     def from_spec(cls, spec: str | Path | None, device: str | torch.device = "cpu") -> "TGNAS":
         """A shipped model by name (``nb101``, ``nb101-nas-embedder``), a checkpoint path, or None (default)."""
         if spec is None or str(spec) in PRETRAINED_MODELS:
-            return cls.pretrained(device, name=str(spec or "nb101"))
+            return cls.pretrained(str(spec or "nb101"), device=device)
         return cls.load(spec, device=device)
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu",
              expect_embedder: dict | None = None) -> "TGNAS":
         """Load a checkpoint written by :meth:`save` / ``tgnas train`` (format, checksum and embedder checked)."""
+        from .commands import check_device
+
+        check_device(str(device), option="device=")
         states, meta, card = load_checkpoint(path)
         config = TrainConfig.from_dict(meta.get("config", {}))
         embedder_cfg = meta.get("embedder")

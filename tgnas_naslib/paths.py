@@ -7,12 +7,38 @@ directory). Every message about a missing file names the directory and which of 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 ENV_VAR = "TGNAS_DATA_DIR"
 #: the documented default, relative to the current directory
 DEFAULT_DIR = "benchmarks_data"
+#: how the running program takes a data directory, as missing-file messages tell it (see :func:`set_data_dir_option`)
+_OPTION = contextvars.ContextVar("tgnas_data_dir_option", default="pass --data-dir")
+
+
+def set_data_dir_option(how: str) -> None:
+    """Say how this program takes a data directory (``"pass --data-dir"`` for the ``tgnas`` CLI, the default;
+    NASLib's scripts have their own way), for every missing-file message from now on."""
+    _OPTION.set(how)
+
+
+@contextlib.contextmanager
+def data_dir_option(how: str) -> Iterator[None]:
+    """:func:`set_data_dir_option` while the block runs (the project's NASLib runner)."""
+    token = _OPTION.set(how)
+    try:
+        yield
+    finally:
+        _OPTION.reset(token)
+
+
+def how_to_set() -> str:
+    """``'set TGNAS_DATA_DIR=/path/to/benchmarks_data or <this program's option>'``."""
+    return f"set {ENV_VAR}=/path/to/benchmarks_data or {_OPTION.get()}"
 
 
 class MissingDataError(FileNotFoundError):
@@ -35,7 +61,7 @@ def data_dir_source(override: str | os.PathLike | None = None) -> str:
         return "from --data-dir / data_dir"
     if os.environ.get(ENV_VAR):
         return f"from ${ENV_VAR}"
-    return f"the default ./{DEFAULT_DIR}: neither --data-dir nor ${ENV_VAR} is set"
+    return f"the default ./{DEFAULT_DIR}: neither --data-dir / data_dir nor ${ENV_VAR} is set"
 
 
 def describe(override: str | os.PathLike | None = None) -> str:
@@ -45,8 +71,8 @@ def describe(override: str | os.PathLike | None = None) -> str:
 
 def missing_message(relpath: str, root: str | os.PathLike | None = None) -> str:
     """One line: which file is missing, in which data directory, chosen how, and where the files come from."""
-    return (f"benchmark data file not found: {relpath} in the data directory {describe(root)}; set {ENV_VAR}="
-            f"/path/to/benchmarks_data or pass --data-dir (benchmarks_data/README.md says where each file comes from)")
+    return (f"benchmark data file not found: {relpath} in the data directory {describe(root)}; {how_to_set()} "
+            "(benchmarks_data/README.md says where each file comes from)")
 
 
 def require_file(relpath: str, root: str | os.PathLike | None = None) -> Path:

@@ -29,3 +29,14 @@ def test_zc_key_nasbench301_uses_list_form():
     assert fix.zc_key(FakeGraph()) == "[[(0, 4), (1, 3)], [(0, 3)]]"
     assert fix.zc_key(FakeGraph().get_hash(), space="nasbench301") == "[[(0, 4), (1, 3)], [(0, 3)]]"
     assert fix.zc_key(FakeGraph().get_hash()) == "(((0, 4), (1, 3)), ((0, 3),))"
+
+
+def test_canonical_zc_key_reads_every_form_naslib_looks_up():
+    nb301 = "(((0, 4), (1, 3)), ((0, 3),))"  # str(get_hash()) of a sampled NB301 graph
+    assert fix.canonical_zc_key(nb301, "nasbench301") == "[[(0, 4), (1, 3)], [(0, 3)]]"  # the zc json form
+    assert fix.canonical_zc_key("[[(0, 4), (1, 3)], [(0, 3)]]", "nasbench301") == "[[(0, 4), (1, 3)], [(0, 3)]]"
+    numpy2 = str((np.int64(0), np.int64(1), np.int64(1)))  # str(get_hash()) of an NB101 graph under numpy 2
+    assert numpy2 != "(0, 1, 1)" and fix.canonical_zc_key(numpy2, "nasbench101") == "(0, 1, 1)"
+    assert fix.canonical_zc_key("(2, 2, 0, 2, 2, 2)", "nasbench201") == "(2, 2, 0, 2, 2, 2)"
+    for not_a_hash in ("val_accuracy", "tgnas", "__import__('os')", "3", ""):
+        assert fix.canonical_zc_key(not_a_hash, "nasbench201") is None

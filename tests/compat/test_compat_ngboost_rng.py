@@ -26,7 +26,8 @@ def test_needs_fix_from_0_6():
 
 
 def test_tree_factory_keeps_sklearn_clone_on_the_global_stream():
-    tree = pytest.importorskip("sklearn.tree")
+    tree = pytest.importorskip("sklearn.tree",
+                               reason="scikit-learn is one of NASLib's dependencies (scripts/setup_naslib.sh)")
     from sklearn.base import clone
 
     make = fix._tree_factory(tree.DecisionTreeRegressor)

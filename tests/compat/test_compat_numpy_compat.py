@@ -19,7 +19,8 @@ def test_sums_generators():
 
 
 def test_arrays_of_networkx_graphs():
-    nx = pytest.importorskip("networkx")
+    nx = pytest.importorskip("networkx",
+                             reason="networkx is one of NASLib's dependencies (scripts/setup_naslib.sh)")
     cnp = fix.CompatNumpy()
     graphs = [nx.DiGraph([(0, 1)]), nx.DiGraph([(0, 1), (1, 2)]), nx.DiGraph()]
     with pytest.raises(ValueError):  # what NASLib's GPWL hits with plain numpy >= 1.24

@@ -11,7 +11,8 @@ fix = compat_module("sklearn_metrics")
 
 
 def test_squared_false_is_rmse():
-    metrics = pytest.importorskip("sklearn.metrics")
+    metrics = pytest.importorskip("sklearn.metrics",
+                                  reason="scikit-learn is one of NASLib's dependencies (scripts/setup_naslib.sh)")
     assert fix.shim_sklearn_squared() is True
     assert fix.shim_sklearn_squared() is True  # idempotent
     assert getattr(metrics.mean_squared_error.__wrapped__, "__tgnas_compat__", False) is False  # wrapped once

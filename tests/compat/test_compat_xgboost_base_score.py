@@ -30,7 +30,8 @@ def test_proxy_defaults_base_score_only():
 
 def test_real_xgboost_intercept_changed():
     """Evidence: xgboost >= 2 fits a different model unless base_score is fixed; the proxy restores 0.5."""
-    xgb = pytest.importorskip("xgboost")
+    xgb = pytest.importorskip("xgboost",
+                              reason="xgboost is one of NASLib's dependencies (scripts/setup_naslib.sh)")
     if not fix.needs_fix(xgb.__version__):
         pytest.skip(f"xgboost {xgb.__version__} < 2.0 has the old intercept")
     rng = np.random.default_rng(0)

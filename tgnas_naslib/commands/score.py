@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from typing import Iterator
@@ -29,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "({line, arch, score}; a line that does not parse gets {line, input, error})")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="torch CPU threads (default 1: the graphs are small, extra threads mostly wait)")
-    p.add_argument("--top", type=int, default=None, help="with --all: show only the N best")
+    p.add_argument("--top", type=int, default=None,
+                   help="with --all: show only the N best (every listing is best first)")
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
     p.add_argument("--checkpoint", default=None,
                    help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default, shape-aware), "
@@ -54,6 +56,8 @@ def run_module(args: argparse.Namespace) -> int:
     if args.space or args.arch or args.all or args.top is not None:
         raise ValueError("--module scores one torch.nn.Module: do not combine it with --space, --arch, --all or --top")
     shape = parse_shape(args.input_shape)
+    # the operator embedder may load its sentence model: no weight-loading progress bar in a CLI's output
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     t0 = time.time()
     model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
     traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse,
@@ -89,6 +93,11 @@ def run_module(args: argparse.Namespace) -> int:
 #: measured by benchmarks/module_scoring.py (docs/module_scoring.md)
 MODULE_CAVEAT = ("the shape-aware model ranks traced whole networks poorly (Spearman -0.20 with accuracy on 200 traced "
                  "NB201 networks, against +0.62 for the text-only model): compare modules with --checkpoint nb101-text")
+
+
+def _count(n: int, noun: str) -> str:
+    """``'1 architecture'``, ``'2 architectures'``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _record(space, canon, score: float, rank: int) -> dict:
@@ -148,13 +157,19 @@ def run_stream(args: argparse.Namespace, space, model) -> int:
         if bad and first_bad is None:
             first_bad = bad[0]
     seconds = time.time() - t0
-    print(f"# {n_ok} architectures of {space.name} scored in {seconds:.2f} s ({n_ok / max(seconds, 1e-9):,.0f}/s) by "
-          f"the TG-NAS model trained on {model.training_summary()}; {_evaluation_note(model, space.name)}; "
+    source = "standard input" if args.archs_file == "-" else args.archs_file
+    if n_ok + n_bad == 0:
+        print(f"tgnas score: error: --archs-file: {source} has no architecture (no non-empty line)", file=sys.stderr)
+        return 2
+    print(f"# {_count(n_ok, 'architecture')} of {space.name} scored in {seconds:.2f} s "
+          f"({n_ok / max(seconds, 1e-9):,.0f}/s) by the TG-NAS model trained on {model.training_summary()}; "
+          f"{_evaluation_note(model, space.name)}; "
           "score null = no input->output path", file=sys.stderr)
     if n_bad:
         k, text, msg = first_bad
-        print(f"tgnas score: error: {n_bad} line(s) of {args.archs_file} are not {space.name} architectures "
-              f"(first: line {k}: {msg}); every other line was scored", file=sys.stderr)
+        what = f"is not a {space.name} architecture" if n_bad == 1 else f"are not {space.name} architectures"
+        print(f"tgnas score: error: {_count(n_bad, 'line')} of {source} {what} (first: line {k}: {msg}); every other "
+              "line was scored", file=sys.stderr)
         return 2
     return 0
 
@@ -188,11 +203,12 @@ def run(args: argparse.Namespace) -> int:
     model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
     archs = list(space.enumerate()) if args.all else [space.canonical(a) for a in args.arch]
     scores = model.score(archs, space=space.name, progress=args.all and not args.json)
-    order = np.argsort(-scores, kind="stable") if args.all else np.arange(len(archs))
+    # best first, with --arch as with --all; ranks among everything scored (1 = best); equal scores keep their input
+    # order (for --all: enumeration order), the one tie rule on every path (scores do not depend on chunking or
+    # threads, so neither does the order)
+    order = np.argsort(-scores, kind="stable")
     if args.top:
         order = order[: args.top]
-    # ranks among everything scored (1 = best); equal scores keep their input order (for --all: enumeration order),
-    # the one tie rule on every path (scores do not depend on chunking or threads, so neither does the order)
     ranks = (-scores).argsort(kind="stable").argsort() + 1
     records = [_record(space, archs[i], float(scores[i]), int(ranks[i])) for i in order]
     seconds = time.time() - t0
@@ -207,8 +223,8 @@ def run(args: argparse.Namespace) -> int:
     for r in records:
         s = f"{r['score']:8.4f}" if r["connected"] else "    -inf"
         print(f"{r['rank']:>6}  {s}  {r['arch']:<{width}}")
-    print(f"# {len(archs)} architectures of {space.name} scored in {seconds:.2f} s by the TG-NAS model trained on "
-          f"{model.training_summary()}; {_evaluation_note(model, space.name)}; -inf = no input->output path",
+    print(f"# {_count(len(archs), 'architecture')} of {space.name} scored in {seconds:.2f} s by the TG-NAS model "
+          f"trained on {model.training_summary()}; {_evaluation_note(model, space.name)}; -inf = no input->output path",
           file=sys.stderr)
     return 0
 

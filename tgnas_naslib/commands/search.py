@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default="evolution", choices=list(SEARCHERS),
                    help="evolution (TG-NAS Algorithm 1), prune (TG-NAS v1), hybrid (both, the better wins) or "
                         "random (baseline)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the search (default 0); the same seed gives the same result")
     p.add_argument("--budget", type=int, default=None,
                    help="most architectures scored (default: the method's default for the space)")
     p.add_argument("--json", action="store_true", help="machine-readable output")

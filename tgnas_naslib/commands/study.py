@@ -57,11 +57,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the study."""
+    from pathlib import Path
+
     from ..study import run_study
     from ..study.runner import LiveOptions
 
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {args.out} is a file: the study writes a folder of files (give a new or existing "
+                         "folder)")
     if args.timing_archs is not None and args.timing_archs < 1:
         raise ValueError("--timing-archs must be positive")
+    if args.heatmap_archs < 3:
+        raise ValueError("--heatmap-archs must be at least 3 (a rank correlation needs 3 architectures)")
     for name in ("bootstrap", "live_proxies", "heatmap_archs", "timing_live_archs"):
         if getattr(args, name) < 0:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 0")
@@ -74,7 +82,11 @@ def run(args: argparse.Namespace) -> int:
                        timing_archs=args.timing_live_archs, progress=not args.no_progress)
     if args.engine == "local" and (args.ray_address or args.workers):
         raise ValueError("--ray-address / --workers need --engine ray")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"--out {args.out}: cannot create this folder ({exc.strerror})") from None
     run_study(args.out, data_dir=args.data_dir, n_boot=args.bootstrap, seed=args.seed, live_opts=opts,
-              device=device, benchmarks=args.benchmarks, heatmap_n=max(3, args.heatmap_archs),
+              device=device, benchmarks=args.benchmarks, heatmap_n=args.heatmap_archs,
               timing_archs=args.timing_archs)
     return 0

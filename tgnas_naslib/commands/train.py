@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import add_data_dir
+from . import add_data_dir, int_at_least
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,10 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="with --recipe universal: train without this family (comma list allowed), e.g. nb201 for "
                         "the leave-family-out model that is zero-shot on NB201 and TNB101-micro")
     p.add_argument("--out", default="tgnas_nb101.pt", help="checkpoint path (a .card.json is written beside it)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ensemble", type=int, default=None, help="number of seeds in the ensemble")
-    p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--cv-folds", type=int, default=5, help="grouped CV folds for the model card (0: skip)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first ensemble member (default 0; deterministic)")
+    p.add_argument("--ensemble", type=int_at_least(1), default=None, help="number of seeds in the ensemble")
+    p.add_argument("--epochs", type=int_at_least(1), default=None, help="training epochs (default: the recipe's)")
+    p.add_argument("--cv-folds", type=int_at_least(2, zero_means="skip CV"), default=5,
+                   help="grouped CV folds for the model card (0: skip)")
     p.add_argument("--shape-features", default=None, choices=("none", "node", "node+net"),
                    help="numeric node features besides the operator text: none (text only), node (each node's "
                         "channels, size, stride, kernel, groups, FLOPs, params), node+net (also the network's FLOPs "

@@ -24,7 +24,7 @@ from tgnas_naslib import paths
 from tgnas_naslib.datasets import CATALOG, load_benchmark
 from tgnas_naslib.datasets.records import to_arch
 
-from .compat.hashes import plain_hash, zc_key
+from .compat.hashes import canonical_zc_key, plain_hash, zc_key
 from .runconfig import DATASETS, DEFAULT_BENCHMARKS, default_benchmark
 
 __all__ = ["DATASETS", "DEFAULT_BENCHMARKS", "MissingNASLibData", "OfflineDatasetAPI", "OfflineZcAPI",
@@ -221,6 +221,27 @@ class OfflineZcAPI(dict):
         self.provenance = _provenance(bench, data_dir, "ground truth: val_accuracy of the benchmark file; "
                                                        "stored proxies from it; tgnas scored on the fly")
 
+    # -- lookups by any form of NASLib's hash (numpy-2 scalars, nasbench301 tuples): see canonical_zc_key --------
+    def _stored_key(self, key: Any) -> Any:
+        if isinstance(key, str) and not dict.__contains__(self, key):
+            canonical = canonical_zc_key(key, self.search_space)
+            if canonical is not None and dict.__contains__(self, canonical):
+                return canonical
+        return key
+
+    def __missing__(self, key: Any) -> Any:
+        stored = self._stored_key(key)
+        if stored is key:
+            raise KeyError(key)
+        return dict.__getitem__(self, stored)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, self._stored_key(key))
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """``self[key]`` (any form of the hash), else ``default``."""
+        return dict.get(self, self._stored_key(key), default)
+
     def missing_proxy_message(self, name: str) -> str:
         """One line: which proxy is missing, what the data has instead and where NASLib's file comes from."""
         return (f"the offline zc data for {self.search_space}/{self.dataset} ({self.provenance['files'][0]}) has no "
@@ -239,6 +260,12 @@ class OfflineZcAPI(dict):
             per_arch = (time.perf_counter() - t0) / max(len(keys), 1)
             self._tgnas = {k: {"score": float(s), "time": per_arch} for k, s in zip(keys, scores)}
             self.provenance["tgnas_model"] = model.training_summary()
+            from .provenance import evaluation_caution
+
+            caution = evaluation_caution(model, self.provenance["files"], self.dataset, self.search_space)
+            if caution:
+                self.provenance["caution"] = caution
+                logger.warning("%s", caution)
             logger.info("tgnas scored %d %s archs in %.2f s (model trained on %s)", len(keys), self.search_space,
                         per_arch * len(keys), model.training_summary())
         return self._tgnas[key]

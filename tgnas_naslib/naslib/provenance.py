@@ -40,14 +40,57 @@ def versions() -> dict[str, str]:
     return out
 
 
+def _training_sources(model: Any) -> list[dict]:
+    """``[{file, task}]`` the model was trained on (single-source or multi-source metadata)."""
+    trained = (getattr(model, "meta", None) or {}).get("trained_on") or {}
+    return [s for s in [trained, *trained.get("sources", [])] if isinstance(s, dict) and s.get("file")]
+
+
+def _selection_text(model: Any) -> str:
+    """The parts of the model card's ``selection_data`` that name data used for model selection."""
+    text = str(((getattr(model, "card", None) or {}).get("selection_data")) or "")
+    return "; ".join(part.strip() for part in text.split(";") if part.strip() and "not used" not in part)
+
+
+#: how model cards name each search space
+_SPACE_NAMES = {"nasbench101": ("NAS-Bench-101", "NB101"), "nasbench201": ("NAS-Bench-201", "NB201"),
+                "nasbench301": ("NAS-Bench-301", "NB301"), "transbench101_micro": ("TransNAS-Bench-101", "TNB101")}
+
+
+def evaluation_caution(model: Any, files: list[str], task: str | None = None, space: str | None = None) -> str | None:
+    """One line when TG-NAS is evaluated on data it was trained or selected on (``files`` of ``space`` / ``task``),
+    else None: such a correlation is not zero-shot, and every result file and printed summary says so."""
+    if model is None:
+        return None
+    for src in _training_sources(model):
+        if src["file"] in files:
+            same = task is None or src.get("task") in (None, task)
+            labels = "" if same else f" (with its {src.get('task')} labels)"
+            return (f"IN-SAMPLE: the TG-NAS model was trained on {src['file']}{labels}, the architectures evaluated "
+                    "here; this correlation is a training fit, not a zero-shot result")
+    selection = _selection_text(model)
+    if space and any(name in selection for name in _SPACE_NAMES.get(space, ())):
+        return (f"NOT HELD OUT: {space} labels were used to select the TG-NAS model ({selection}); this correlation "
+                "is not a zero-shot result")
+    return None
+
+
 def record(*apis: Any, model: Any = None, **extra: Any) -> dict:
-    """The provenance dict of a result: each offline api's provenance, the TG-NAS model, versions, ``extra``."""
+    """The provenance dict of a result: each offline api's provenance, the TG-NAS model, versions, ``extra``;
+    ``caution`` when the model was trained or selected on the evaluated data (:func:`evaluation_caution`)."""
     out: dict[str, Any] = {key: value for key, value in extra.items() if value is not None}
     sources = [dict(api.provenance) for api in apis if is_offline(api)]
     if sources:
         out["data"] = sources
     if model is not None:
         out["tgnas_model"] = {"trained_on": model.training_summary(), "meta": _plain(model.meta)}
+        files = [f for src in sources for f in src.get("files", [])] + list(extra.get("benchmark_files") or [])
+        tasks = [getattr(api, "dataset", None) for api in apis if is_offline(api)]
+        spaces = [getattr(api, "search_space", None) for api in apis if is_offline(api)]
+        caution = evaluation_caution(model, files, next((t for t in tasks if t), extra.get("task")),
+                                     next((s for s in spaces if s), extra.get("space")))
+        if caution:
+            out["caution"] = caution
     out["versions"] = versions()
     return out
 

@@ -131,11 +131,26 @@ class FixedTableError(ValueError):
     tgnas_user_error = True
 
 
-def _refuse_tgnas_in_fixed_tables(original):
-    """``get_config_from_args`` that refuses, in one line, TG-NAS names in scripts with fixed name tables."""
+def _plugin_config_from_args(original):
+    """NASLib's ``get_config_from_args`` that takes ``data_dir X`` (the benchmark data directory; NASLib's own
+    parser ``eval``s the value of a key its config lacks) and refuses, in one line, TG-NAS names in scripts with
+    fixed name tables."""
     @functools.wraps(original)
     def get_config_from_args(args=None, config_type="nas"):
+        import naslib.utils as nu
+
+        from tgnas_naslib import paths
+
+        from .compat.offline_apis import set_benchmark_data_dir, split_data_dir_option
+
+        paths.set_data_dir_option("add data_dir /path/to/benchmarks_data to the script's command line")
+        args = nu.parse_args() if args is None else args
+        args.opts, data_dir = split_data_dir_option(list(args.opts or []))
         config = original(args=args, config_type=config_type)
+        data_dir = data_dir or config.get("data_dir") or None
+        set_benchmark_data_dir(data_dir)
+        if data_dir is not None:
+            config.data_dir = str(data_dir)
         key, script, instead = _FIXED_TABLES.get(config_type, (None, None, None))
         value = str(getattr(config, key, "")) if key else ""
         if value.startswith(MEASURE_NAME):
@@ -155,7 +170,7 @@ def _guard_fixed_tables() -> None:
 
     if not getattr(nu.get_config_from_args, "tgnas", False):
         original = nu.get_config_from_args
-        rebind_naslib_function("get_config_from_args", _refuse_tgnas_in_fixed_tables(original), (original,))
+        rebind_naslib_function("get_config_from_args", _plugin_config_from_args(original), (original,))
 
 
 class TGNASBananas(Bananas):

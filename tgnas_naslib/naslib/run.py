@@ -137,11 +137,15 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
                     "predictor": predictor, "ground_truth": "val_accuracy"})
     save = save_dir(cfg)
     prov = record(model=model if predictor == "tgnas" else None, benchmark=name,
-                  benchmark_files=list(CATALOG[name].files), data_dir=str(_data_dir(cfg)))
+                  benchmark_files=list(CATALOG[name].files), data_dir=str(_data_dir(cfg)), task=cfg["dataset"],
+                  space=space)
+    if "caution" in prov:
+        results["caution"] = prov["caution"]
     with open(save / "scores.json", "w") as f:
         json.dump(_jsonable([{**cfg, "save": str(save), "provenance": prov}, results]), f)
-    logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)", space,
-                cfg["dataset"], name, predictor, results["spearman"], results["kendalltau"], n)
+    logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)%s", space,
+                cfg["dataset"], name, predictor, results["spearman"], results["kendalltau"], n,
+                f" -- {results['caution']}" if "caution" in results else "")
     return {**results, "save": str(save)}
 
 
@@ -154,15 +158,21 @@ def _data_dir(cfg: dict) -> Path:
 # ------------------------------------------------------------------------------------------------------
 # predictor evaluation
 # ------------------------------------------------------------------------------------------------------
-def build_predictor(cfg: dict, ss_type: str):
-    """``tgnas`` -> TGNASPredictor; any other name -> NASLib's predictor of that name (an Ensemble of one)."""
+#: NASLib predictors that read the sampled graphs' operations or networks (NASLib's own, slower, clones)
+NEEDS_NETWORKS = ("gpwl",)
+
+
+def build_predictor(cfg: dict, ss_type: str, config: Any = None):
+    """``tgnas`` -> TGNASPredictor; any other name -> NASLib's predictor of that name (an Ensemble of one, built
+    with the run's NASLib ``config``: some of NASLib's predictors read ``config.dataset`` when built)."""
     if cfg["predictor"] == "tgnas":
         return TGNASPredictor(ss_type=ss_type, zero_shot=bool(cfg["zero_shot"]), epochs=int(cfg["finetune_epochs"]),
                               seed=int(cfg["seed"]))
     from naslib.predictors.ensemble import Ensemble
 
+    config = config if config is not None else _naslib_config(cfg, save_dir(cfg))
     ens = Ensemble(num_ensemble=1, predictor_type=cfg["predictor"], ss_type=ss_type, hpo_wrapper=False,
-                   config=_cfgnode({"search": {"seed": cfg["seed"]}}))
+                   config=config)
     return ens.get_ensemble()[0]
 
 
@@ -178,8 +188,10 @@ def run_predictor_evaluation(cfg: dict) -> list:
     api = OfflineDatasetAPI(cfg["search_space"], cfg["dataset"], cfg["data_dir"])
     config = _naslib_config(cfg, save)
     utils.set_seed(int(cfg["seed"]))
-    ss = spec_only(get_search_space(cfg["search_space"], cfg["dataset"]))
-    evaluator = PredictorEvaluator(build_predictor(cfg, ss.get_type()), config=config)
+    ss = get_search_space(cfg["search_space"], cfg["dataset"])
+    if cfg["predictor"] not in NEEDS_NETWORKS:
+        ss = spec_only(ss)
+    evaluator = PredictorEvaluator(build_predictor(cfg, ss.get_type(), config), config=config)
     evaluator.adapt_search_space(ss, load_labeled=cfg["search_space"] == "nasbench301", dataset_api=api)
     return evaluator.evaluate()
 
@@ -254,8 +266,15 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {"zc": run_zc, "predictor_evaluation
 
 def run(cfg: dict) -> Any:
     """Run a validated config, logging to ``{save}/log.log``."""
-    with log_to(save_dir(cfg)):
-        return RUNNERS[cfg["experiment"]](cfg)
+    from .compat.offline_apis import benchmark_data_dir, set_benchmark_data_dir
+
+    before = benchmark_data_dir()
+    set_benchmark_data_dir(cfg["data_dir"])  # NASLib's loaders and apis inside the run read the same directory
+    try:
+        with log_to(save_dir(cfg)):
+            return RUNNERS[cfg["experiment"]](cfg)
+    finally:
+        set_benchmark_data_dir(before)
 
 
 METRICS = ("mae", "rmse", "pearson", "spearman", "kendalltau", "kt_2dec", "kt_1dec", "precision_10",
@@ -267,19 +286,30 @@ def _report(cfg: dict, out: Any) -> None:
         print(json.dumps(_jsonable(out)))
         return
     rows = [out] if isinstance(out, dict) else list(out[1:])
+    prov = {} if isinstance(out, dict) else (out[0].get("provenance") or {})
     for res in rows:
         shown = {k: round(float(res[k]), 4) for k in METRICS if k in res and res[k] is not None}
         where = f" benchmark={res['benchmark']}" if "benchmark" in res else ""
+        sizes = f"train_size={res['train_size']} " if cfg["experiment"] == "predictor_evaluation" else ""
         print(f"{cfg['experiment']}: {cfg['search_space']}/{cfg['dataset']}{where} predictor={cfg['predictor']} "
-              f"seed={cfg['seed']} test_size={res.get('test_size', cfg['test_size'])}: "
+              f"seed={cfg['seed']} {sizes}test_size={res.get('test_size', cfg['test_size'])}: "
               + ", ".join(f"{k} {v}" for k, v in shown.items()))
+    caution = (rows[0].get("caution") if rows else None) or prov.get("caution")
+    if caution:
+        print(f"  {caution}")
     print(f"results and log.log written under {save_dir(cfg)}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the config; every user error is one line on stderr and exit status 2."""
+    from tgnas_naslib import paths
     from tgnas_naslib.errors import report_user_error
 
+    with paths.data_dir_option("set data_dir in the config (or add the override data_dir=/path/to/benchmarks_data)"):
+        return _main(argv, report_user_error)
+
+
+def _main(argv: list[str] | None, report_user_error: Callable) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     parser.add_argument("--config", required=True, help="YAML config (see configs/)")
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. test_size=200 seed=9001 search.epochs=3")

@@ -79,6 +79,15 @@ SEARCH_KEYS = {
 }
 
 
+#: NASLib Ensemble predictors that NASLib's own code cannot run at commit 0b51bc18 (docs/naslib_upstream.md)
+BROKEN_UPSTREAM = {
+    "omni_ngb": "NASLib's OmniNGBPredictor.pre_compute(xtrain, xtest) does not take the unlabeled data that its "
+                "PredictorEvaluator passes (TypeError in NASLib)",
+    "omni_seminas": "NASLib's OmniSemiNASPredictor hands a list of graphs to ZeroCost.query, which takes one graph "
+                    "(AttributeError in NASLib)",
+}
+
+
 class ConfigError(ValueError):
     """An unknown key or an invalid value in a runner config (reported in one line)."""
 
@@ -155,11 +164,18 @@ def _check_search(cfg: dict) -> None:
             _bool(f"search.{key}", value)
         elif key == "predictor_type":
             choice("search.predictor_type", value, ensemble_predictors(), "a NASLib Ensemble predictor")
+            _runnable("search.predictor_type", value)
         elif key == "zc_names":
             if not isinstance(value, list):
                 raise ConfigError(f"search.zc_names: {value!r} is not a list of zero-cost measure names")
             for name in value:
                 choice("search.zc_names", name, zero_cost_measures(), "a NASLib zero-cost measure")
+
+
+def _runnable(name: str, predictor: str) -> None:
+    """ConfigError for a NASLib predictor that NASLib's own code cannot run (:data:`BROKEN_UPSTREAM`)."""
+    if predictor in BROKEN_UPSTREAM:
+        raise ConfigError(f"{name}: {predictor} cannot run: {BROKEN_UPSTREAM[predictor]}; choose another predictor")
 
 
 def validate(cfg: dict) -> dict:
@@ -189,6 +205,7 @@ def validate(cfg: dict) -> dict:
         choice("uniform_random", cfg["uniform_random"], (0, 1))
         _bool("zero_shot", cfg["zero_shot"])
         choice("predictor", cfg["predictor"], ensemble_predictors(), "tgnas or a NASLib Ensemble predictor")
+        _runnable("predictor", cfg["predictor"])
     else:
         choice("optimizer", cfg["optimizer"], OPTIMIZERS)
         _check_search(cfg)

@@ -24,6 +24,20 @@ def _display(method: str) -> str:
     return "TG-NAS" if method == TGNAS else method
 
 
+#: the marks of figure 3's cells, as the table's S / L / A: live (computed in this run: TG-NAS and NASLib's
+#: proxies) and analytic; stored values carry none
+FIGURE3_MARKS = {"live": "*", "analytic": "+"}
+
+
+def cell_label(c: Cell | None) -> str:
+    """The text of one figure-3 cell: rho with its mark, ``const`` or ``no data``."""
+    if c is None or c.status != "ok":
+        return "no\ndata"
+    if not np.isfinite(c.spearman):
+        return "const" if c.n >= 3 else "no\ndata"
+    return f"{c.spearman:.2f}{FIGURE3_MARKS.get(c.kind, '')}"
+
+
 def figure3(cells: list[Cell], methods: list[str], benchmarks: list[tuple[str, str, str]], path: Path) -> None:
     """Left: annotated matrix of Spearman rho (rows ``methods``, columns ``benchmarks`` = (key, label, role));
     grey = no data. Right: every benchmark's rho per method as points, with mean +- std over the benchmarks
@@ -49,14 +63,12 @@ def figure3(cells: list[Cell], methods: list[str], benchmarks: list[tuple[str, s
             t.set_fontweight("bold")
     for i, meth in enumerate(methods):
         for j, (key, _, _) in enumerate(benchmarks):
-            v, c = m[i, j], by.get((key, meth))
-            live = c is not None and c.kind == "live" and meth != TGNAS
-            text = f"{v:.2f}" + ("*" if live else "") if np.isfinite(v) else \
-                "const" if c is not None and c.status == "ok" and c.n >= 3 else "no\ndata"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7 if not np.isfinite(v) else 8.5,
+            v = m[i, j]
+            ax.text(j, i, cell_label(by.get((key, meth))), ha="center", va="center",
+                    fontsize=7 if not np.isfinite(v) else 8.5,
                     color="white" if np.isfinite(v) and abs(v) > 0.6 else "#555555" if not np.isfinite(v) else "black")
-    ax.set_title("Spearman rho with ground truth (grey: no data; * live values, computed here; others stored)",
-                 fontsize=11)
+    ax.set_title("Spearman rho with ground truth (grey: no data; * live, computed in this run (TG-NAS and NASLib's "
+                 "proxies); + analytic; others stored)", fontsize=11)
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01)
 
     # right panel: points + mean/std over the non-training benchmarks

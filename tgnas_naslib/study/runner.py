@@ -138,7 +138,7 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specs = select_specs(benchmarks)
-    model = TGNASModel.pretrained(device)
+    model = TGNASModel.pretrained(device=device)
     for line in _model_lines(model):
         log(line)
 
@@ -245,8 +245,8 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     zero = [k for k, _, role in bench_cols if role != TRAINING]
     s = summ[TGNAS]
     if zero:
-        log(f"TG-NAS mean rank over {len(s['ranks'])} benchmarks (not NB101): {s['mean_rank']:.2f} "
-            f"(ranks {', '.join(f'{r}/{k}' for r, k in s['ranks'])}); mean rho {s['mean']:.3f}")
+        log(f"TG-NAS mean rank over {len(s['ranks'])} benchmarks (the TG-NAS rank column without NB101): "
+            f"{s['mean_rank']:.2f} (ranks {', '.join(f'{r} of {k}' for r, k in s['ranks'])}); mean rho {s['mean']:.3f}")
     log("diff = TG-NAS rho - best proxy rho on the best proxy's archs, 95% paired bootstrap interval.")
     for line in _model_lines(model)[1:]:
         log(line)

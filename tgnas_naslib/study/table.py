@@ -91,18 +91,25 @@ def write_csv(cells: list[Cell], path: Path) -> None:
                             "" if isinstance(v, float) else v) for k, v in row.items()})
 
 
+def benchmark_ranks(cells: list[Cell], benchmark: str) -> dict[str, tuple[int, int]]:
+    """``{method: (rank, n)}`` on one benchmark: 1 = best rho among the n methods with a rho there (TG-NAS, the
+    proxies and the analytic columns alike). The one rank of the study: the table's TG-NAS rank column and the
+    mean ranks both use it."""
+    ok = [(c.method, c.spearman) for c in cells
+          if c.benchmark == benchmark and c.status == "ok" and np.isfinite(c.spearman)]
+    order = sorted(ok, key=lambda t: -t[1])
+    return {m: (r, len(order)) for r, (m, _) in enumerate(order, 1)}
+
+
 def summary(cells: list[Cell], benchmarks: list[tuple[str, str, str]]) -> dict[str, dict]:
     """Per method over the benchmarks that are not the training space: mean / std of rho, number of benchmarks,
-    mean rank (1 = best rho among the methods with data on that benchmark)."""
+    mean rank (:func:`benchmark_ranks`)."""
     zero = [k for k, _, role in benchmarks if role != TRAINING]
     by = {(c.benchmark, c.method): c for c in cells}
-    ranks: dict[str, list[float]] = {m: [] for m in METHODS}
+    ranks: dict[str, list[tuple[int, int]]] = {m: [] for m in METHODS}
     for b in zero:
-        ok = [(m, by[(b, m)].spearman) for m in METHODS
-              if (b, m) in by and by[(b, m)].status == "ok" and np.isfinite(by[(b, m)].spearman)]
-        order = sorted(ok, key=lambda t: -t[1])
-        for r, (m, _) in enumerate(order, 1):
-            ranks[m].append((r, len(order)))
+        for m, rank in benchmark_ranks(cells, b).items():
+            ranks[m].append(rank)
     out = {}
     for m in METHODS:
         vals = np.array([by[(b, m)].spearman for b in zero if (b, m) in by and by[(b, m)].status == "ok"], float)
@@ -155,7 +162,8 @@ def markdown(cells: list[Cell], benchmarks: list[tuple[str, str, str]], summ: di
 
 
 def best_proxy_lines(cells: list[Cell], benchmarks: list[tuple[str, str, str]]) -> list[str]:
-    """Per benchmark: TG-NAS rho [CI] vs the best proxy's rho [CI] and the paired difference on its archs."""
+    """Per benchmark: TG-NAS rho [CI] vs the best proxy's rho [CI], the paired difference on its archs, and TG-NAS's
+    rank among every method with a rho there (:func:`benchmark_ranks`, as the mean ranks)."""
     by = {(c.benchmark, c.method): c for c in cells}
     out = [f"{'benchmark':<22} {'TG-NAS rho [95% CI]':<26} {'best proxy':<9} {'rho [95% CI]':<24} {'n':>5}  "
            f"{'TG-NAS same archs':>17}  {'diff [95% CI]':<20} {'TG-NAS rank'}"]
@@ -166,11 +174,11 @@ def best_proxy_lines(cells: list[Cell], benchmarks: list[tuple[str, str, str]]) 
             continue
         best = max(proxies, key=lambda c: c.spearman)
         ci = (lambda c: f"[{c.spearman_lo:.3f}, {c.spearman_hi:.3f}]" if np.isfinite(c.spearman_lo) else "")
-        rank = 1 + sum(1 for c in proxies if c.spearman > t.spearman)
+        rank, n_methods = benchmark_ranks(cells, b).get(TGNAS, ("-", len(proxies)))
         lab2 = lab + (" (train CV)" if role == TRAINING else " (val)" if role == VALIDATION else "")
         diff = (f"{best.tgnas_spearman_same_archs - best.spearman:+.3f} [{best.delta_lo:+.3f}, {best.delta_hi:+.3f}]"
                 if np.isfinite(best.delta_lo) else "-")
         same = f"{best.tgnas_spearman_same_archs:.3f}" if np.isfinite(best.tgnas_spearman_same_archs) else "-"
         out.append(f"{lab2:<22} {t.spearman:.3f} {ci(t):<20} {best.method:<9} {best.spearman:.3f} {ci(best):<18} "
-                   f"{best.n:>5}  {same:>17}  {diff:<20} {rank} of {len(proxies) + 1}")
+                   f"{best.n:>5}  {same:>17}  {diff:<20} {rank} of {n_methods}")
     return out

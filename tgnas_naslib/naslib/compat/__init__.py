@@ -16,6 +16,8 @@ module                     what it fixes
 ``xgboost_base_score``     XGBoost >= 2 estimates ``base_score``; NASLib's numbers assume 0.5
 ``ngboost_rng``            ngboost 0.6 seeds its base learners; NASLib's seeds drove the global RNG
 ``offline_apis``           ``get_dataset_api`` / ``get_zc_benchmark_api`` without NASLib's data files
+``json_results``           evaluators' results with numpy float32 scalars (MLP predictors) that json refuses
+``seminas_inputs``         SemiNAS / NAO sequences of numpy float32 that ``torch.LongTensor`` refuses
 =========================  ====================================================================
 
 :func:`apply_compat` is the one entry point. Nothing here imports NASLib at import time, so the helpers work
@@ -46,9 +48,11 @@ from .cifar10 import (
 from .collections_abc import alias_collections_abc
 from .hashes import plain_hash, zc_key
 from .inspect_getargspec import restore_inspect_getargspec
+from .json_results import patch_naslib_json_results, plain_json
 from .ngboost_rng import patch_naslib_ngboost
 from .numpy_compat import CompatNumpy, patch_naslib_numpy
 from .offline_apis import patch_naslib_apis
+from .seminas_inputs import patch_naslib_seminas
 from .sklearn_metrics import shim_sklearn_squared
 from .torchvision_standin import (
     import_naslib_with_standin,
@@ -63,7 +67,8 @@ __all__ = [
     "CIFAR10_MEAN", "CIFAR10_NPZ_RELPATH", "CIFAR10_STD", "CompatNumpy", "ImagesUnavailable",
     "alias_collections_abc", "apply_compat", "cifar10_loader", "default_cifar10_npz", "import_naslib_with_standin",
     "install_torchvision_standin", "load_cifar10_npz", "make_offline_get_train_val_loaders", "patch_naslib_ngboost",
-    "patch_naslib_apis", "patch_naslib_numpy", "patch_naslib_xgboost", "patch_train_val_loaders", "plain_hash",
+    "patch_naslib_apis", "patch_naslib_json_results", "patch_naslib_numpy", "patch_naslib_seminas",
+    "patch_naslib_xgboost", "patch_train_val_loaders", "plain_hash", "plain_json",
     "restore_inspect_getargspec", "shim_sklearn_squared", "torchvision_is_standin", "torchvision_standin",
     "uninstall_torchvision_standin", "zc_key",
 ]
@@ -98,4 +103,6 @@ def apply_compat(cifar_npz: str | os.PathLike | None = None) -> dict[str, Any]:
     report["ngboost_rng_modules"] = patch_naslib_ngboost()
     report["offline_loaders"] = patch_train_val_loaders(cifar_npz).npz_path or "data directory"
     report["offline_apis"] = patch_naslib_apis()
+    report["json_results"] = patch_naslib_json_results()
+    report["seminas_inputs"] = patch_naslib_seminas()
     return report

@@ -30,6 +30,7 @@ import numpy as np
 from tgnas_naslib import paths
 from ._marker import is_ours
 from ._rebind import mark_replacement, rebind_naslib_function
+from .offline_apis import benchmark_data_dir
 from .torchvision_standin import real_torchvision_importable
 
 logger = logging.getLogger("naslib.tgnas")
@@ -62,7 +63,7 @@ def load_cifar10_npz(npz_path: str | os.PathLike) -> tuple[Any, Any]:
     if not path.is_file():
         raise paths.MissingDataError(
             f"CIFAR-10 image file not found: {path} (an npz with x uint8 [N,32,32,3] and y int64, "
-            f"{CIFAR10_NPZ_RELPATH} in the data directory; set {paths.ENV_VAR} or pass --data-dir)")
+            f"{CIFAR10_NPZ_RELPATH} in the data directory; {paths.how_to_set()})")
     with np.load(path) as data:
         x, y = data["x"], data["y"]
     if x.dtype != np.uint8 or x.ndim != 4 or x.shape[-1] != 3:
@@ -160,7 +161,7 @@ def make_offline_get_train_val_loaders(npz_path: str | os.PathLike | None = None
                                      or (dataset != "cifar10" and real_torchvision_importable())):
             return original(config, mode)
         if dataset == "cifar10":
-            path = Path(npz_path) if npz_path is not None else default_cifar10_npz()
+            path = Path(npz_path) if npz_path is not None else default_cifar10_npz(benchmark_data_dir())
             _warn_once(f"cifar10:{path}", (
                 f"NASLib's CIFAR-10 is not here: serving the real CIFAR-10 test images of {path} instead "
                 f"(train/valid split by train_portion; enough for zero-cost proxies, not for training)"))

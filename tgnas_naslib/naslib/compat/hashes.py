@@ -11,9 +11,14 @@ is a tuple of tuples; :func:`zc_key` produces the json form.
 
 from __future__ import annotations
 
+import ast
+import re
 from typing import Any
 
 import numpy as np
+
+#: a numpy scalar as numpy >= 2 prints it inside a container: ``np.int64(3)``, ``np.float64(0.5)``
+_NUMPY_SCALAR = re.compile(r"np\.(?:u?int|float|bool_?)\w*\(([^()]*)\)")
 
 
 def plain_hash(x: Any) -> Any:
@@ -43,3 +48,18 @@ def zc_key(graph_or_hash: Any, space: str | None = None) -> str:
     if space == "nasbench301":
         return str([[tuple(pair) for pair in cell] for cell in h])
     return str(h)
+
+
+def canonical_zc_key(text: str, space: str | None = None) -> str | None:
+    """The zc json key of a hash given as text in any of NASLib's forms, or None when ``text`` is not a hash.
+
+    NASLib's zc runner looks up ``str(graph.get_hash())``: with numpy 2 that reads ``(np.int64(0), ...)`` (NB101,
+    mutated NB201), and for nasbench301 it is a tuple of tuples while the json keys are lists of lists.
+    """
+    try:
+        parsed = ast.literal_eval(_NUMPY_SCALAR.sub(r"\1", text))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if not isinstance(parsed, (tuple, list)):
+        return None
+    return zc_key(parsed, space)

@@ -34,6 +34,32 @@ NASLIB_QUERY_CLASSES = (
     ("naslib.search_spaces.transbench101.graph", "TransBench101SearchSpaceMicro"),
 )
 _warned: set[tuple] = set()
+#: the benchmark data directory a NASLib script was given (``data_dir X`` on its command line or ``data_dir:`` in
+#: its config; see :func:`set_benchmark_data_dir`); None: ``$TGNAS_DATA_DIR``, else ``./benchmarks_data``
+_DATA_DIR: list[str | None] = [None]
+
+
+def set_benchmark_data_dir(path: str | None) -> None:
+    """The data directory the offline apis and loaders read from now on (None: the usual rule)."""
+    _DATA_DIR[0] = str(path) if path not in (None, "") else None
+
+
+def benchmark_data_dir() -> str | None:
+    """The data directory given to the running NASLib script, or None (``$TGNAS_DATA_DIR``, else the default)."""
+    return _DATA_DIR[0]
+
+
+def split_data_dir_option(opts: list) -> tuple[list, str | None]:
+    """NASLib's ``key value`` command-line overrides without ``data_dir X`` pairs, and the last such X (NASLib's
+    own parser would ``eval`` an unknown key's value: ``data_dir /path`` crashed there)."""
+    rest, found = [], None
+    for i in range(0, len(opts) - 1, 2):
+        key, value = opts[i], opts[i + 1]
+        if key == "data_dir":
+            found = value
+        else:
+            rest += [key, value]
+    return rest + list(opts[len(opts) - len(opts) % 2:]), found
 
 
 def _announced(api, key: tuple, message: str):
@@ -52,7 +78,7 @@ def make_get_dataset_api(original):
     def get_dataset_api(search_space=None, dataset=None):
         if search_space not in oa.DEFAULT_BENCHMARKS or oa.naslib_has_files(search_space, dataset):
             return original(search_space=search_space, dataset=dataset)
-        api = oa.OfflineDatasetAPI(search_space, dataset)
+        api = oa.OfflineDatasetAPI(search_space, dataset, benchmark_data_dir())
         missing = ", ".join(f for f, _ in oa.naslib_files(search_space, dataset))
         where = api.provenance
         return _announced(api, ("dataset_api", search_space, dataset),
@@ -73,7 +99,7 @@ def make_get_zc_benchmark_api(original):
             return oa.OfflineZcAPI(search_space, dataset, base=original(search_space, dataset))
         if search_space not in oa.DEFAULT_BENCHMARKS:
             return original(search_space, dataset)
-        api = oa.OfflineZcAPI(search_space, dataset)
+        api = oa.OfflineZcAPI(search_space, dataset, benchmark_data_dir())
         return _announced(api, ("zc_api", search_space, dataset),
                           f"NASLib's zc_{search_space}.json is not in {oa.naslib_data_dir()}: zc api from the offline "
                           f"{api.provenance['files'][0]} ({len(api)} archs; proxies "
