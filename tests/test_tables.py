@@ -227,3 +227,25 @@ def test_scoring_streams_and_deduplicates_network_graphs(model):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no sparse-CSR beta warning reaches the user
         model.score(archs[:5], space=SPACE)
+
+
+def test_sparse_product_ignores_what_its_output_held():
+    edges = np.array([[0, 1, 1], [1, 2, 3]])
+    crow, col, weight = infer.propagation_arrays(edges, 4, True, dag=True)
+    adj = infer._csr(crow, col, weight, (4, 4))
+    x = torch.randn(4, 8)
+    for garbage in (float("nan"), float("inf"), 1e30):
+        out = torch.full((4, 8), garbage)
+        infer._spmm(adj, x, out)
+        assert torch.equal(out, torch.mm(adj, x))
+
+
+def test_concurrent_scoring_threads_do_not_share_scratch(model, table):
+    from concurrent.futures import ThreadPoolExecutor
+
+    graphs = [g for g in table.graphs()[:3000] if g.is_connected]
+    reference = model.engine.score(graphs)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(model.engine.score, [graphs, graphs[::-1], graphs]))
+    assert np.array_equal(results[0], reference) and np.array_equal(results[2], reference)
+    assert np.array_equal(results[1], reference[::-1])

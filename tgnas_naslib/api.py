@@ -193,7 +193,9 @@ class TGNAS:
         return [to_graph(a, s, rep) for a, s in zip(archs, spaces)]
 
     def score_graphs(self, graphs: Iterable[ArchGraph], batch_size: int = CHUNK, progress: bool = False) -> np.ndarray:
-        """Score ready ArchGraphs; disconnected ones get DISCONNECTED_SCORE without touching the GCN."""
+        """Score ready ArchGraphs; disconnected ones get DISCONNECTED_SCORE without touching the GCN. ``network``
+        graphs go to the engine all at once (it scores them in pieces of bounded size); ``batch_size`` then only
+        paces the progress bar."""
         graphs = list(graphs)
         if self.config.representation == "network" and not (progress and len(graphs) > batch_size):
             # one graph object per distinct network (the adapters' memo and tables hand out one each): each scored

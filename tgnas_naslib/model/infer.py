@@ -5,10 +5,17 @@ out for throughput and repeatability:
 
 * layer 1 is a per-operator table: ``embedding(op) @ W1`` is computed once per operator name and looked up per node,
   instead of multiplying a 384-wide node matrix; the shape features add their own small product;
-* the ensemble runs as one batch: its members' hidden states sit side by side, so one sparse product propagates all;
+* the ensemble runs as one batch: its members' hidden states sit side by side ([members, nodes, hidden]);
 * every quantity of a graph depends only on that graph (row-wise products, per-graph propagation rows in a fixed
-  order, per-graph sums added node by node with ``index_add_``), so a score does not depend on which other graphs share its chunk
-  or on the thread count: scores are bit-identical however the input is cut (tested).
+  order, per-graph sums added node by node with ``index_add_``), so a score does not depend on which other graphs
+  share its chunk or on the thread count: scores are bit-identical however the input is cut (tested).
+
+Because a row's result depends only on that row's numbers, equal rows need computing once. Graphs from a packaged
+table (:mod:`tgnas_naslib.spaces.tables`) use that: the table hands over arrays instead of graph objects, graphs of
+one network cost are scored together, nodes with equal operator and features share one input row, and nodes whose
+first-layer propagation rows are equal (the same input rows, weights and column order: :func:`_first_layer_classes`)
+share one first-layer output and one second-layer product. :meth:`Engine.score_reference` computes every node of
+every graph the plain way; the fast path is tested bit-identical to it.
 """
 
 from __future__ import annotations
@@ -286,11 +293,18 @@ class Engine:
                 for k in range(m):
                     _spmm(adj1, x0[k], hid[k])
                 hid = hid.mul_(scale).add_(shift).relu_()
-                if len(layers) > 1:  # the next layer's product also once per class
-                    hid = torch.bmm(hid, layers[1][0])
-                index[:offset] = c1
-                hid = _gather_rows(hid, torch.from_numpy(index).to(self.device), self._work(0, n))  # [M, N, H]
-                layers = [(None, layer[1]) for layer in layers[1:2]] + layers[2:]
+                index[:offset] = c1  # padding nodes read class 0: no edges, outside every graph
+                if len(layers) == 1:
+                    hid = _gather_rows(hid, torch.from_numpy(index).to(self.device), self._work(0, n))
+                else:  # the next layer's product once per class too; its propagation reads every column's class
+                    w, (scale, shift) = layers[1]
+                    hid = torch.bmm(hid, w)
+                    adj2 = _csr(crow, index[col], weight, (n, rows)).to(self.device)
+                    prop = self._work(0, n)
+                    for k in range(m):
+                        _spmm(adj2, hid[k], prop[k])
+                    hid = prop.mul_(scale).add_(shift).relu_()
+                layers = layers[2:]
         adj = _csr(crow, col, weight, (n, n)).to(self.device)
         scratch = [self._work(i, n) for i in range(3)]
 

@@ -15,7 +15,6 @@ from .darts import Darts
 from .nasbench101 import NasBench101
 from .nasbench201 import NasBench201
 from .nasbench_macro import NasBenchMacro
-from .tables import load_table
 from .transbench101 import TransBench101Macro, TransBench101Micro
 
 SPACES: dict[str, SearchSpace] = {
@@ -59,6 +58,8 @@ def to_graphs(archs: Iterable[Any], space: str | None = None,
         return [to_graph(a, None, representation) for a in archs]
     adapter = get_space(space)
     name, canonical = adapter.name, adapter.canonical
+    from .tables import load_table  # imported here: `python -m tgnas_naslib.spaces.tables` runs it as a script
+
     table = load_table(name) if representation == "network" else None
     if table is not None:  # the table is the memo: one lookup per architecture
         graph = table.graph

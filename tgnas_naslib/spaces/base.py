@@ -12,7 +12,6 @@ import numpy as np
 
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError, edge_op_graph
 from ..shapes import Cost, NodeShape
-from .tables import load_table
 
 if TYPE_CHECKING:
     from ..network import NetworkBuilder
@@ -109,6 +108,8 @@ class SearchSpace(ABC):
         space's packaged table where it has one, :mod:`.tables`: the same graph, prebuilt)."""
         dataset = self.check_dataset(dataset)
         if dataset == self.datasets[0]:
+            from .tables import load_table  # imported here: `python -m tgnas_naslib.spaces.tables` runs it as a script
+
             table = load_table(self.name)
             graph = table.graph(arch) if table is not None else None
             if graph is not None:
