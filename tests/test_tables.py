@@ -25,10 +25,17 @@ from tgnas_naslib.spaces.tables import TABLE_SPACES, load_table, same_graph
 SPACE = "nasbench201"
 
 
-def _fresh(arch: tuple[int, ...]) -> ArchGraph:
+def _fresh(arch: tuple[int, ...], space_name: str = SPACE) -> ArchGraph:
     """The reference: the graph built layer by layer (no table)."""
-    space = get_space(SPACE)
+    space = get_space(space_name)
     return space.build_network(arch, space.datasets[0]).graph()
+
+
+def _sample(space: str, n: int, seed: int = 0) -> list[int]:
+    """``n`` random rows of a space's table, its probes and a few graphs without shapes (disconnected)."""
+    t = load_table(space)
+    bare = np.flatnonzero(~t.graph_shaped[t.arch_graph])[:3].tolist()
+    return sorted(set(random.Random(seed).sample(range(t.count), n)) | set(t.probes.tolist()) | set(bare))
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +47,7 @@ def table():
 
 @pytest.fixture(scope="module")
 def sample_rows(table) -> list[int]:
-    rng = random.Random(0)
-    disconnected = [r for r in range(table.count) if not table.graph_shaped[table.arch_graph[r]]][:3]
-    return sorted(set(rng.sample(range(table.count), 60)) | set(table.probes.tolist()) | set(disconnected))
+    return _sample(SPACE, 60)
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +78,16 @@ def test_every_table_space_has_a_fresh_table():
         assert tables._digest(get_space(space).enumerate()) == t.digest, f"{space}: enumeration changed, rebuild"
 
 
-def test_table_graphs_equal_fresh_builds(table, sample_rows):
-    archs = list(get_space(SPACE).enumerate())
-    for r in sample_rows:
-        got, fresh = table.graph_at_row(r), _fresh(archs[r])
+@pytest.mark.parametrize("space", TABLE_SPACES)
+def test_table_graphs_equal_fresh_builds(space):
+    table = load_table(space)
+    archs = list(get_space(space).enumerate())
+    for r in _sample(space, 40):
+        got, fresh = table.graph_at_row(r), _fresh(archs[r], space)
         assert same_graph(got, fresh), archs[r]
         assert got == fresh and got.is_connected == fresh.is_connected
         assert weighted_depth(got) == table.graph_depth[got._source[1]]
+        assert to_graph(archs[r], space, "network") is got
 
 
 def test_network_graph_reads_the_table_and_equal_graphs_are_one_object(table):
@@ -147,6 +155,16 @@ def test_fast_scores_are_bit_identical_to_the_reference_path(model, table, sampl
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(infer, "PIECE_NODES", piece)
             assert np.array_equal(model.engine.score(graphs), reference), piece
+
+
+@pytest.mark.parametrize("space", [s for s in TABLE_SPACES if s != SPACE])
+def test_fast_scores_equal_the_reference_path_in_every_table_space(model, space):
+    archs = list(get_space(space).enumerate())
+    rows = _sample(space, 150, seed=1)
+    fresh = [_fresh(archs[r], space) for r in rows]
+    live = [g for g in fresh if g.is_connected]
+    got = model.score([archs[r] for r in rows], space=space)
+    assert np.array_equal(got[[g.is_connected for g in fresh]], model.engine.score_reference(live))
 
 
 def test_first_layer_classes_are_checked_not_trusted(model, table, monkeypatch):

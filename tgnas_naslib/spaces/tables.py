@@ -36,7 +36,7 @@ from ..graph import ArchGraph
 from ..shapes import RAW, Cost, NodeShape
 
 #: spaces whose every architecture's ``network`` graph (default dataset) ships as a table
-TABLE_SPACES: tuple[str, ...] = ("nasbench201",)
+TABLE_SPACES: tuple[str, ...] = ("nasbench201", "transbench101_micro", "transbench101_macro", "nasbench_macro")
 #: where the tables live
 TABLE_DIR = Path(__file__).with_name("data")
 #: bump when the file layout changes
