@@ -197,7 +197,8 @@ class TGNAS:
         graphs go to the engine all at once (it scores them in pieces of bounded size); ``batch_size`` then only
         paces the progress bar."""
         graphs = list(graphs)
-        if self.config.representation == "network" and not (progress and len(graphs) > batch_size):
+        if self.config.representation == "network" and not (progress and len(graphs) > batch_size) \
+                and self._engine_scores():
             # one graph object per distinct network (the adapters' memo and tables hand out one each): each scored
             # once, however far apart its architectures lie; the engine cuts its own pieces (memory stays bounded)
             return self._score_chunk(graphs)
@@ -227,6 +228,16 @@ class TGNAS:
         if live:
             scores[live] = self._predict([unique[i] for i in live])
         return scores[which]
+
+    def _engine_scores(self) -> bool:
+        """Whether the plain-torch engine scores this model (else the torch-geometric modules do, chunk by chunk)."""
+        from .model.infer import EngineUnsupported
+
+        try:
+            self.engine  # noqa: B018 - built on first use
+        except EngineUnsupported:
+            return False
+        return True
 
     def _predict(self, graphs: list[ArchGraph]) -> np.ndarray:
         from .model.infer import EngineUnsupported

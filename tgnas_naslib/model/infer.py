@@ -36,8 +36,8 @@ from .featurize import graph_matrix, node_weights, shape_matrix
 
 
 #: graphs are scored in pieces of about this many nodes: a piece's activations ([members, nodes, hidden] floats) stay
-#: in cache (measured: 4k-16k-node pieces of NB201 network graphs score 20-30% faster than 38k-node ones)
-PIECE_NODES = 8192
+#: in cache (measured on all NB201 network graphs: 8k-16k-node pieces score 20-40% faster than 32k-node ones)
+PIECE_NODES = 12288
 #: products run on at least this many node rows (zero rows pad small inputs): BLAS takes another code path for
 #: very small matrices, which changed a lone graph's score in the last bit (seen with no padding; 8 rows already
 #: match, tested on single graphs of every space; 32 keeps a margin at a fraction of the cost of 256)
