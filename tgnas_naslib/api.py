@@ -14,7 +14,7 @@ from .embedding import OperatorEmbedder
 from .graph import ArchGraph
 from .model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .model.config import TrainConfig
-from .spaces import to_graph
+from .spaces import to_graph, to_graphs
 
 if TYPE_CHECKING:  # torch-geometric is imported only for training and fine-tuning
     from .model.gcn import TGNASGCN
@@ -50,6 +50,13 @@ def _as_list(archs: Any) -> list:
     if isinstance(archs, (str, dict, ArchGraph)):
         return [archs]
     return list(archs)
+
+
+def _by_identity(graphs: Sequence[ArchGraph]) -> tuple[list[ArchGraph], np.ndarray]:
+    """The distinct graph objects (first occurrences, in order) and, per graph, the index of its object among them."""
+    slot: dict[int, int] = {}
+    which = np.fromiter((slot.setdefault(i, len(slot)) for i in map(id, graphs)), dtype=np.int64, count=len(graphs))
+    return list(dict(zip(map(id, graphs), graphs)).values()), which  # a dict keeps each key's first position
 
 
 class TGNAS:
@@ -193,15 +200,22 @@ class TGNAS:
         archs = _as_list(archs)
         rep = self.config.representation
         if space is None or isinstance(space, str):
-            return [to_graph(a, space, rep) for a in archs]
+            return to_graphs(archs, space, rep)
         spaces = list(space)
         if len(spaces) != len(archs):
             raise ValueError(f"got {len(archs)} architectures but {len(spaces)} space names")
         return [to_graph(a, s, rep) for a, s in zip(archs, spaces)]
 
     def score_graphs(self, graphs: Iterable[ArchGraph], batch_size: int = CHUNK, progress: bool = False) -> np.ndarray:
-        """Score ready ArchGraphs; disconnected ones get DISCONNECTED_SCORE without touching the GCN."""
+        """Score ready ArchGraphs; disconnected ones get DISCONNECTED_SCORE without touching the GCN. ``network``
+        graphs go to the engine all at once (it scores them in pieces of bounded size); ``batch_size`` then only
+        paces the progress bar."""
         graphs = list(graphs)
+        if self.config.representation == "network" and not (progress and len(graphs) > batch_size) \
+                and self._engine_scores():
+            # one graph object per distinct network (the adapters' memo and tables hand out one each): each scored
+            # once, however far apart its architectures lie; the engine cuts its own pieces (memory stays bounded)
+            return self._score_chunk(graphs)
         out = np.empty(len(graphs), dtype=np.float64)
         starts: Iterable[int] = range(0, len(graphs), batch_size)
         if progress and len(graphs) > batch_size:
@@ -218,10 +232,7 @@ class TGNAS:
         # graphs (dozens of nodes, costs that tell dead operators apart) are only deduplicated by identity (the
         # adapters' memo hands out one object per architecture), since hashing them costs more than scoring
         if self.config.representation == "network":
-            slot_id: dict[int, int] = {}
-            which = np.array([slot_id.setdefault(id(g), len(slot_id)) for g in graphs], dtype=np.int64)
-            first = {k: i for i, k in reversed(list(enumerate(which.tolist())))}
-            unique = [graphs[first[k]] for k in range(len(slot_id))]
+            unique, which = _by_identity(graphs)
         else:
             slot: dict[ArchGraph, int] = {}
             which = np.array([slot.setdefault(g, len(slot)) for g in graphs], dtype=np.int64)
@@ -231,6 +242,16 @@ class TGNAS:
         if live:
             scores[live] = self._predict([unique[i] for i in live])
         return scores[which]
+
+    def _engine_scores(self) -> bool:
+        """Whether the plain-torch engine scores this model (else the torch-geometric modules do, chunk by chunk)."""
+        from .model.infer import EngineUnsupported
+
+        try:
+            self.engine  # noqa: B018 - built on first use
+        except EngineUnsupported:
+            return False
+        return True
 
     def _predict(self, graphs: list[ArchGraph]) -> np.ndarray:
         from .model.infer import EngineUnsupported
@@ -251,7 +272,7 @@ class TGNAS:
             block = list(itertools.islice(it, chunk))
             if not block:
                 return
-            yield self._score_chunk([to_graph(a, space, rep) for a in block])
+            yield self._score_chunk(to_graphs(block, space, rep))
 
     def score(self, archs: Any, space: str | Sequence[str] | None = None, batch_size: int = CHUNK,
               progress: bool = False) -> np.ndarray:

@@ -7,7 +7,7 @@ Input nodes carry the operator name ``"input"`` (DARTS cells have two), the sing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
@@ -77,6 +77,8 @@ class ArchGraph:
     shapes: "tuple[NodeShape, ...] | None" = field(default=None, repr=False)
     cost: "Cost | None" = field(default=None, repr=False)
     _order: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    #: where a packaged graph table holds this graph's arrays (tgnas_naslib.spaces.tables): (table, graph id)
+    _source: "tuple[Any, int] | None" = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ops = tuple(str(o) for o in self.ops)
@@ -173,15 +175,12 @@ class ArchGraph:
 
     @classmethod
     def _trusted(cls, ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], space: str,
-                 shapes: "tuple[NodeShape, ...] | None", cost: "Cost | None") -> "ArchGraph":
-        """A graph from parts already validated and pruned (edges sorted and unique), without checking again."""
+                 shapes: "tuple[NodeShape, ...] | None", cost: "Cost | None",
+                 source: "tuple[Any, int] | None" = None) -> "ArchGraph":
+        """A graph from parts already validated and pruned (edges sorted and unique), without checking again;
+        ``source``: the graph table row it was read from."""
         graph = object.__new__(cls)
-        object.__setattr__(graph, "ops", ops)
-        object.__setattr__(graph, "edges", edges)
-        object.__setattr__(graph, "space", space)
-        object.__setattr__(graph, "shapes", shapes)
-        object.__setattr__(graph, "cost", cost)
-        object.__setattr__(graph, "_order", ())
+        graph.__dict__.update(ops=ops, edges=edges, space=space, shapes=shapes, cost=cost, _order=(), _source=source)
         return graph
 
     @classmethod

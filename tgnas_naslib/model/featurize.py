@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -10,7 +11,7 @@ import torch
 from ..embedding import OperatorEmbedder
 from ..graph import ArchGraph, ArchitectureError
 from ..network import parts
-from ..shapes import NETWORK, RAW, feature_columns, network_features
+from ..shapes import NETWORK, RAW, Cost, feature_columns, network_features
 
 if TYPE_CHECKING:
     from torch_geometric.data import Batch
@@ -30,14 +31,15 @@ def _check(g: ArchGraph) -> None:
 
 def shape_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarray:
     """The raw numeric node features ``names`` (log scale; see shapes) of every node, stacked: [nodes, len(names)]."""
-    raw: list[tuple[float, ...]] = []
-    net: list[tuple[float, float, float]] = []
     for g in graphs:
         _check(g)
-        raw += [s.raw for s in g.shapes]  # type: ignore[union-attr]
-        net += [(g.cost.flops, g.cost.params, g.shapes[0].h_in)] * g.num_nodes  # type: ignore[union-attr,index]
-    return feature_columns(np.asarray(raw, dtype=np.float64).reshape(-1, len(RAW)),
-                           np.asarray(net, dtype=np.float64).reshape(-1, 3), names)
+    sizes = np.fromiter((g.num_nodes for g in graphs), dtype=np.int64, count=len(graphs))
+    n = int(sizes.sum())
+    raw = np.fromiter(chain.from_iterable(s.raw for g in graphs for s in g.shapes),  # type: ignore[union-attr]
+                      dtype=np.float64, count=n * len(RAW)).reshape(n, len(RAW))
+    net = np.fromiter(chain.from_iterable((g.cost.flops, g.cost.params, g.shapes[0].h_in)  # type: ignore[union-attr,index]
+                                          for g in graphs), dtype=np.float64, count=3 * len(graphs)).reshape(-1, 3)
+    return feature_columns(raw, np.repeat(net, sizes, 0), names)
 
 
 _WEIGHTED_OPS: dict[str, bool] = {}
@@ -66,24 +68,42 @@ def weighted_depth(g: ArchGraph) -> float:
     return depth[-1]
 
 
+def _graph_row(flops: float, params: float, depth: float, names: Sequence[str]) -> tuple[float, ...]:
+    values = dict(zip(NETWORK, network_features(Cost(flops, params))))
+    if "log2_depth" in names:
+        values["log2_depth"] = float(np.log2(max(depth, 1.0)))
+    return tuple(values[n] for n in names)
+
+
+def graph_rows(costs: np.ndarray, depths: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """:func:`graph_matrix` from arrays: network (flops, params) [graphs, 2] and weighted depths [graphs], float32
+    [graphs, len(names)] (the same scalar arithmetic, once per distinct row)."""
+    memo: dict[tuple[float, float, float], tuple[float, ...]] = {}
+    rows = []
+    for key in zip(costs[:, 0].tolist(), costs[:, 1].tolist(), depths.tolist()):
+        row = memo.get(key)
+        if row is None:
+            row = memo[key] = _graph_row(*key, names)
+        rows.append(row)
+    return np.asarray(rows, dtype=np.float32).reshape(-1, len(names))
+
+
 def graph_matrix(graphs: Sequence[ArchGraph], names: Sequence[str]) -> np.ndarray:
     """The raw graph-level features ``names`` (the network's size and depth, log scale): [graphs, len(names)]."""
-    rows = []
-    depth = "log2_depth" in names
     for g in graphs:
         _check(g)
-        values = dict(zip(NETWORK, network_features(g.cost)))  # type: ignore[arg-type]
-        if depth:
-            values["log2_depth"] = float(np.log2(max(weighted_depth(g), 1.0)))
-        rows.append(tuple(values[n] for n in names))
-    return np.asarray(rows, dtype=np.float32).reshape(-1, len(names))
+    costs = np.array([(g.cost.flops, g.cost.params) for g in graphs], dtype=np.float64).reshape(-1, 2)  # type: ignore[union-attr]
+    depth = "log2_depth" in names
+    depths = np.array([weighted_depth(g) if depth else 0.0 for g in graphs], dtype=np.float64)
+    return graph_rows(costs, depths, names)
 
 
 def node_weights(graphs: Sequence[ArchGraph]) -> np.ndarray:
     """Every node's ``instances`` (how many copies of it the network holds; 1 without shape context), float32."""
-    return np.asarray([s.instances for g in graphs for s in (g.shapes or [None] * g.num_nodes)
-                       if s is not None] if all(g.shapes for g in graphs)
-                      else [1.0] * sum(g.num_nodes for g in graphs), dtype=np.float32)
+    n = sum(g.num_nodes for g in graphs)
+    if not all(g.shapes for g in graphs):
+        return np.ones(n, dtype=np.float32)
+    return np.fromiter((s.instances for g in graphs for s in g.shapes), dtype=np.float32, count=n)  # type: ignore[union-attr]
 
 
 def collate(graphs: Sequence[ArchGraph], embedder: OperatorEmbedder, device: str | torch.device = "cpu",

@@ -7,7 +7,7 @@ one entry point the scorer uses.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 from ..graph import ArchGraph, ArchitectureError
 from .base import DEFAULT_REPRESENTATION, REPRESENTATIONS, SearchSpace, check_representation, plain
@@ -50,4 +50,22 @@ def to_graph(arch: Any, space: str | None = None, representation: str = DEFAULT_
     return _cached_graph(adapter.name, adapter.canonical(arch), representation)
 
 
-__all__ = ["SPACES", "SearchSpace", "get_space", "to_graph", "REPRESENTATIONS", "DEFAULT_REPRESENTATION", "plain"]
+def to_graphs(archs: Iterable[Any], space: str | None = None,
+              representation: str = DEFAULT_REPRESENTATION) -> list[ArchGraph]:
+    """:func:`to_graph` for many architectures of one space (the adapter looked up once)."""
+    check_representation(representation)
+    if space is None:
+        return [to_graph(a, None, representation) for a in archs]
+    adapter = get_space(space)
+    name, canonical = adapter.name, adapter.canonical
+    from .tables import load_table  # imported here: `python -m tgnas_naslib.spaces.tables` runs it as a script
+
+    table = load_table(name) if representation == "network" else None
+    if table is not None:  # the table is the memo: one lookup per architecture
+        graph = table.graph
+        return [a if isinstance(a, ArchGraph) else graph(c := canonical(a)) or _cached_graph(name, c, representation)
+                for a in archs]
+    return [a if isinstance(a, ArchGraph) else _cached_graph(name, canonical(a), representation) for a in archs]
+
+
+__all__ = ["SPACES", "SearchSpace", "get_space", "to_graph", "to_graphs", "REPRESENTATIONS", "DEFAULT_REPRESENTATION", "plain"]

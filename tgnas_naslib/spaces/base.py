@@ -55,6 +55,12 @@ def literal(text: str, what: str) -> Any:
 
 def int_tuple(value: Any, length: int | Sequence[int], low: int, high: int, what: str) -> tuple[int, ...]:
     """Validate a flat tuple of op indices: its length and each value in [low, high]."""
+    if type(value) is tuple and (len(value) == length if type(length) is int else len(value) in length):
+        for v in value:  # the common case, a valid plain tuple, in one pass
+            if type(v) is not int or not low <= v <= high:
+                break
+        else:
+            return value
     if isinstance(value, str):
         value = literal(value, what)
     if not (type(value) is tuple and all(type(v) is int for v in value)):  # fast path for plain tuples
@@ -98,8 +104,17 @@ class SearchSpace(ABC):
         raise NotImplementedError(f"{self.name} has no layer-by-layer network description")
 
     def network_graph(self, arch: Any, dataset: str | None = None) -> ArchGraph:
-        """The ``network`` representation of a canonical architecture: its whole network as one graph."""
-        return self.build_network(arch, self.check_dataset(dataset)).graph()
+        """The ``network`` representation of a canonical architecture: its whole network as one graph (read from the
+        space's packaged table where it has one, :mod:`.tables`: the same graph, prebuilt)."""
+        dataset = self.check_dataset(dataset)
+        if dataset == self.datasets[0]:
+            from .tables import load_table  # imported here: `python -m tgnas_naslib.spaces.tables` runs it as a script
+
+            table = load_table(self.name)
+            graph = table.graph(arch) if table is not None else None
+            if graph is not None:
+                return graph
+        return self.build_network(arch, dataset).graph()
 
     def to_graph(self, arch: Any, representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
         """Turn any accepted encoding (or a ready ArchGraph) into the ArchGraph."""

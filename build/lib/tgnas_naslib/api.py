@@ -1,0 +1,306 @@
+"""The scoring API: ``TGNAS.pretrained().score(archs, space=...)`` -> numpy array of proxy scores."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from .embedding import OperatorEmbedder
+from .graph import ArchGraph
+from .model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .model.config import TrainConfig
+from .spaces import to_graph, to_graphs
+
+if TYPE_CHECKING:  # torch-geometric is imported only for training and fine-tuning
+    from .model.gcn import TGNASGCN
+
+PRETRAINED = Path(__file__).with_name("pretrained") / "tgnas_nb101.pt"
+#: shipped checkpoints by name: the default (shape-aware), the text-only model it replaced, and the text-only recipe
+#: on the NAS-tuned operator embedder
+PRETRAINED_MODELS = {"nb101": PRETRAINED,
+                     "nb101-text": PRETRAINED.with_name("tgnas_nb101_text.pt"),
+                     "nb101-nas-embedder": PRETRAINED.with_name("tgnas_nb101_nas_embedder.pt")}
+#: the score of an architecture with no input->output path: lowest possible (such nets train to chance)
+DISCONNECTED_SCORE = float("-inf")
+#: architectures built into graphs and scored at a time: memory stays flat however many come in, and a chunk's
+#: activations stay in cache (measured faster than 16k-arch chunks; benchmarks/bench_scoring.py)
+CHUNK = 1024
+
+
+#: spaces that share a design count as one family when telling in-family from zero-shot scores
+_FAMILY_OF_SPACE = {"transbench101_micro": "nasbench201"}
+
+
+def _as_list(archs: Any) -> list:
+    """Accept one ArchGraph / string / dict as a one-element list; otherwise the sequence itself."""
+    if isinstance(archs, (str, dict, ArchGraph)):
+        return [archs]
+    return list(archs)
+
+
+def _by_identity(graphs: Sequence[ArchGraph]) -> tuple[list[ArchGraph], np.ndarray]:
+    """The distinct graph objects (first occurrences, in order) and, per graph, the index of its object among them."""
+    slot: dict[int, int] = {}
+    which = np.fromiter((slot.setdefault(i, len(slot)) for i in map(id, graphs)), dtype=np.int64, count=len(graphs))
+    return list(dict(zip(map(id, graphs), graphs)).values()), which  # a dict keeps each key's first position
+
+
+class TGNAS:
+    """A trained TG-NAS model (a seed ensemble of GCNs + its operator embedder) that scores architectures.
+
+    Scores are predicted accuracies in standard deviations of the training space (NB101 for the shipped
+    model); only their ranking matters. Higher is better.
+    """
+
+    def __init__(self, models: Sequence["TGNASGCN"], config: TrainConfig, meta: dict | None = None,
+                 device: str | torch.device = "cpu") -> None:
+        self.config = config
+        self.embedder: OperatorEmbedder = config.embedder()
+        self.device = torch.device(device)
+        self._models: list | None = [m.to(self.device).eval() for m in models]
+        self._states = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in self._models]
+        self._engine = None
+        self.meta = meta or {}
+        self.card: dict | None = None
+
+    @classmethod
+    def from_states(cls, states: Sequence[dict], config: TrainConfig, meta: dict | None = None,
+                    device: str | torch.device = "cpu") -> "TGNAS":
+        """A model from its members' state dicts, without building torch-geometric modules (scoring needs none)."""
+        obj = cls.__new__(cls)
+        obj.config, obj.embedder, obj.device = config, config.embedder(), torch.device(device)
+        obj._models, obj._states, obj._engine = None, list(states), None
+        obj.meta, obj.card = meta or {}, None
+        return obj
+
+    @property
+    def n_members(self) -> int:
+        """Number of GCNs in the ensemble."""
+        return len(self._states)
+
+    @property
+    def models(self) -> list["TGNASGCN"]:
+        """The ensemble as torch-geometric modules (built on first use: training, fine-tuning, ablations)."""
+        if self._models is None:
+            models = []
+            for state in self._states:
+                model = self.config.build_model(self.embedder.dim)
+                model.load_state_dict(state)
+                models.append(model.to(self.device).eval())
+            self._models = models
+        return self._models
+
+    @property
+    def engine(self):
+        """The plain-torch scorer of this ensemble (model/infer.py)."""
+        if self._engine is None:
+            from .model.infer import Engine
+
+            self._engine = Engine(self._states, self.config, self.embedder, self.device)
+        return self._engine
+
+    # loading / saving -----------------------------------------------------------------------------------------
+    @classmethod
+    def pretrained(cls, device: str | torch.device = "cpu", name: str = "nb101") -> "TGNAS":
+        """A shipped model (default: trained once on the 500 labelled NB101 architectures; see its model card)."""
+        if name not in PRETRAINED_MODELS:
+            raise ValueError(f"unknown pretrained model {name!r}; choose from {', '.join(PRETRAINED_MODELS)}")
+        return cls.load(PRETRAINED_MODELS[name], device=device)
+
+    @classmethod
+    def from_spec(cls, spec: str | Path | None, device: str | torch.device = "cpu") -> "TGNAS":
+        """A shipped model by name (``nb101``, ``nb101-nas-embedder``), a checkpoint path, or None (default)."""
+        if spec is None or str(spec) in PRETRAINED_MODELS:
+            return cls.pretrained(device, name=str(spec or "nb101"))
+        return cls.load(spec, device=device)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "cpu",
+             expect_embedder: dict | None = None) -> "TGNAS":
+        """Load a checkpoint written by :meth:`save` / ``tgnas train`` (format, checksum and embedder checked)."""
+        states, meta, card = load_checkpoint(path)
+        config = TrainConfig.from_dict(meta.get("config", {}))
+        embedder_cfg = meta.get("embedder")
+        built = config.embedder().config
+        if embedder_cfg != built or (expect_embedder is not None and expect_embedder != embedder_cfg):
+            raise CheckpointError(
+                f"{path} was trained with embedder {embedder_cfg} but would be paired with "
+                f"{expect_embedder or built}: a GCN only works with the operator embedder it was trained on"
+            )
+        if not config.uses_shapes:  # checkpoints from before shape features lack the (empty) buffers
+            empty = {"shape_mean": torch.zeros(0), "shape_std": torch.ones(0), "size_mean": torch.zeros(0),
+                     "size_std": torch.ones(0)}
+            states = [{**empty, **state} for state in states]
+        obj = cls.from_states(states, config, meta, device)
+        try:
+            obj.engine  # noqa: B018 - builds the scorer, which checks every weight's shape
+        except (RuntimeError, KeyError, TypeError, IndexError) as exc:
+            raise CheckpointError(f"{path}: weights do not fit the recorded architecture ({str(exc)[:200]})") from None
+        except ValueError:  # an architecture only torch-geometric scores (EngineUnsupported): checked on first use
+            pass
+        obj.card = card
+        return obj
+
+    def save(self, path: str | Path, card: dict | None = None) -> Path:
+        """Write the ensemble and a model card next to it."""
+        meta = {**self.meta, "config": self.config.to_dict(), "embedder": self.embedder.config}
+        return save_checkpoint(path, self._states, meta, card)
+
+    def training_summary(self) -> str:
+        """One line naming the data this model was trained on (from its metadata), for printed outputs."""
+        t = self.meta.get("trained_on", {})
+        if "families" in t:
+            files = sorted({src["file"] for src in t.get("sources", [])})
+            return (f"{' + '.join(t['families'])} pooled ({t.get('n_archs', '?')} archs; "
+                    f"labels z-scored per task; files: {', '.join(files)})")
+        if "file" in t:
+            return f"{t['file']} ({t.get('n_archs', '?')} {t.get('space', '')} archs)"
+        return "unknown data (no training record in the checkpoint)"
+
+    def training_spaces(self) -> tuple[str, ...]:
+        """The search spaces whose labels trained this model (from its metadata)."""
+        t = self.meta.get("trained_on", {})
+        spaces = [src.get("space") for src in t.get("sources", [])] + [t.get("space")]
+        return tuple(dict.fromkeys(s for s in spaces if s))
+
+    def evaluation(self, space: str | None) -> str:
+        """How this model's scores on ``space`` may be read: ``in-family`` when labels of that space's family (the
+        NB201 cell family spans NB201 and TransNAS-Bench-101-micro) trained it, else ``zero-shot``."""
+        from .spaces import get_space
+
+        if space is None:
+            return "zero-shot"
+        name = get_space(space).name if space != "torch_module" else space
+        family = _FAMILY_OF_SPACE.get(name, name)
+        trained = {_FAMILY_OF_SPACE.get(s, s) for s in self.training_spaces()}
+        return "in-family" if family in trained else "zero-shot"
+
+    # scoring --------------------------------------------------------------------------------------------------
+    def graphs(self, archs: Any, space: str | Sequence[str] | None = None) -> list[ArchGraph]:
+        """Turn architectures (any supported encodings; ``space`` one name or one per arch) into ArchGraphs."""
+        archs = _as_list(archs)
+        rep = self.config.representation
+        if space is None or isinstance(space, str):
+            return to_graphs(archs, space, rep)
+        spaces = list(space)
+        if len(spaces) != len(archs):
+            raise ValueError(f"got {len(archs)} architectures but {len(spaces)} space names")
+        return [to_graph(a, s, rep) for a, s in zip(archs, spaces)]
+
+    def score_graphs(self, graphs: Iterable[ArchGraph], batch_size: int = CHUNK, progress: bool = False) -> np.ndarray:
+        """Score ready ArchGraphs; disconnected ones get DISCONNECTED_SCORE without touching the GCN. ``network``
+        graphs go to the engine all at once (it scores them in pieces of bounded size); ``batch_size`` then only
+        paces the progress bar."""
+        graphs = list(graphs)
+        if self.config.representation == "network" and not (progress and len(graphs) > batch_size) \
+                and self._engine_scores():
+            # one graph object per distinct network (the adapters' memo and tables hand out one each): each scored
+            # once, however far apart its architectures lie; the engine cuts its own pieces (memory stays bounded)
+            return self._score_chunk(graphs)
+        out = np.empty(len(graphs), dtype=np.float64)
+        starts: Iterable[int] = range(0, len(graphs), batch_size)
+        if progress and len(graphs) > batch_size:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="scoring", unit="chunk")
+        for start in starts:
+            out[start:start + batch_size] = self._score_chunk(graphs[start:start + batch_size])
+        return out
+
+    @torch.no_grad()
+    def _score_chunk(self, graphs: Sequence[ArchGraph]) -> np.ndarray:
+        # equal graphs (e.g. NB201 cells that differ only in dead or `none` edges) are scored once; whole-network
+        # graphs (dozens of nodes, costs that tell dead operators apart) are only deduplicated by identity (the
+        # adapters' memo hands out one object per architecture), since hashing them costs more than scoring
+        if self.config.representation == "network":
+            unique, which = _by_identity(graphs)
+        else:
+            slot: dict[ArchGraph, int] = {}
+            which = np.array([slot.setdefault(g, len(slot)) for g in graphs], dtype=np.int64)
+            unique = list(slot)
+        scores = np.full(len(unique), DISCONNECTED_SCORE, dtype=np.float64)
+        live = [i for i, g in enumerate(unique) if g.is_connected]
+        if live:
+            scores[live] = self._predict([unique[i] for i in live])
+        return scores[which]
+
+    def _engine_scores(self) -> bool:
+        """Whether the plain-torch engine scores this model (else the torch-geometric modules do, chunk by chunk)."""
+        from .model.infer import EngineUnsupported
+
+        try:
+            self.engine  # noqa: B018 - built on first use
+        except EngineUnsupported:
+            return False
+        return True
+
+    def _predict(self, graphs: list[ArchGraph]) -> np.ndarray:
+        from .model.infer import EngineUnsupported
+
+        try:
+            return self.engine.score(graphs)
+        except EngineUnsupported:  # e.g. GraphNorm: the torch-geometric modules score it
+            from .model.train import predict
+
+            return predict(self.models, graphs, self.config, device=self.device)
+
+    def score_iter(self, archs: Iterable[Any], space: str | None = None, chunk: int = CHUNK) -> Iterator[np.ndarray]:
+        """Score a stream of architectures chunk by chunk (one array of scores per chunk): graphs are built, scored
+        and dropped a chunk at a time, so memory stays flat for any number of architectures."""
+        it = iter(archs)
+        rep = self.config.representation
+        while True:
+            block = list(itertools.islice(it, chunk))
+            if not block:
+                return
+            yield self._score_chunk(to_graphs(block, space, rep))
+
+    def score(self, archs: Any, space: str | Sequence[str] | None = None, batch_size: int = CHUNK,
+              progress: bool = False) -> np.ndarray:
+        """Score a sequence of architectures (encodings of ``space``, or ArchGraphs); higher is better."""
+        return self.score_graphs(self.graphs(archs, space), batch_size=batch_size, progress=progress)
+
+    def score_one(self, arch: Any, space: str | None = None) -> float:
+        """Score one architecture."""
+        return float(self.score_graphs([to_graph(arch, space, self.config.representation)])[0])
+
+    # any torch.nn.Module (see tgnas_naslib.modules) ---------------------------------------------------------------
+    @property
+    def module_representation(self) -> str:
+        """How this model wants traced modules: ``network`` graphs, or the legacy traced graphs of the cell models."""
+        return "network" if self.config.representation == "network" else "prune"
+
+    def score_module(self, model: torch.nn.Module, input_shape: Sequence[int] = (1, 3, 32, 32),
+                     collapse: bool = True) -> float:
+        """Score a ``torch.nn.Module`` traced on a zero tensor of ``input_shape`` (no data, no training).
+
+        Compare traced modules with the text-only model (``TGNAS.pretrained("nb101-text")``): the shape-aware default
+        ranks traced whole networks poorly (docs/module_scoring.md)."""
+        from .modules import module_graph
+
+        return float(self.score_graphs([module_graph(model, input_shape, collapse, self.module_representation)])[0])
+
+    # few-shot -------------------------------------------------------------------------------------------------
+    def finetune(self, archs: Any, y: Sequence[float], space: str | Sequence[str] | None = None,
+                 epochs: int = 50, lr: float = 3e-4, seed: int = 0) -> "TGNAS":
+        """A copy of this model with every ensemble member fine-tuned on target-space labels (few-shot mode)."""
+        graphs = self.graphs(archs, space)
+        keep = [i for i, g in enumerate(graphs) if g.is_connected]
+        if len(keep) < 2:
+            raise ValueError("fine-tuning needs at least two connected labelled architectures")
+        from .model.train import train_gcn
+
+        y = np.asarray(y, dtype=np.float64)
+        cfg = TrainConfig.from_dict({**self.config.to_dict(), "epochs": epochs, "lr": lr,
+                                     "lr_step": max(1, epochs), "batch_size": min(32, len(keep))})
+        tuned = []
+        for k, m in enumerate(self.models):
+            cfg.seed = seed * 1000 + k
+            tuned.append(train_gcn([graphs[i] for i in keep], y[keep], cfg, model=copy.deepcopy(m).cpu()))
+        meta = {**self.meta, "finetuned_on": {"n": len(keep), "epochs": epochs, "lr": lr, "seed": seed}}
+        return TGNAS(tuned, self.config, meta, self.device)

@@ -1,0 +1,80 @@
+"""``tgnas study``: TG-NAS vs the 13 NAS-Bench-Suite-Zero proxies on 13 labelled benchmarks (+ TNB101-macro for proxy
+independence), proxy-independence heatmaps, rank scatter plots and timing, in one run (stored proxies; live NASLib
+proxies optional, on Ray or in-process)."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import add_data_dir, add_device, check_device
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``tgnas study``."""
+    p = sub.add_parser("study", help="the 13-benchmark proxy study (correlations, heatmaps, timing)",
+                       description="Correlation of TG-NAS and the 13 NAS-Bench-Suite-Zero proxies with ground truth "
+                                   "on NB201 (3 datasets), NB301, TNB101-micro (7 tasks), NAS-Bench-Macro (analytic "
+                                   "FLOPs / params only) and NB101 (training space), "
+                                   "with bootstrap intervals; proxy-independence heatmaps on NB201 and TNB101-macro; "
+                                   "rank scatter plots; seconds per architecture. Live proxies (--live-proxies N) are "
+                                   "computed through NASLib on Ray (default) or in-process, cached and resumed. "
+                                   "Writes CSV/markdown/PNG files to --out.")
+    p.add_argument("--out", required=True, help="output folder (created)")
+    add_data_dir(p)
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the rho intervals "
+                   "(0 = none; default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap, the heatmap sample and the live sample")
+    live = p.add_argument_group("live proxies (need NASLib: scripts/setup_naslib.sh)")
+    live.add_argument("--live-proxies", type=int, default=0, metavar="N",
+                      help="compute NASLib's proxies live on N seeded archs per benchmark: all 13 on NB201 CIFAR-10, "
+                           "NB301 and NB101 (CIFAR-10 images), the data-free ones on TNB101 micro/macro (cached under "
+                           "OUT/live_cache and resumed; default 0 = off)")
+    live.add_argument("--live-tnb", type=int, default=None, metavar="M",
+                      help="archs per TNB101 task (micro and macro) instead of N, e.g. 200 to fill the stored holes")
+    live.add_argument("--engine", choices=("ray", "local"), default="ray",
+                      help="ray (default: an embedded local Ray over this machine's cores, or --ray-address) or local "
+                           "(one after another in this process)")
+    live.add_argument("--ray-address", default=None, metavar="ADDR",
+                      help="join this Ray cluster (host:port, ray://host:10001 or auto) instead of starting one")
+    live.add_argument("--workers", type=int, default=None,
+                      help="CPUs of the embedded Ray (default: all cores); ignored with --ray-address")
+    live.add_argument("--live-batch", type=int, default=None, help="batch size of the live proxies (default: that of "
+                      "the stored values they are compared with: 64 on NB201 CIFAR-10, 32 elsewhere)")
+    live.add_argument("--taskonomy-dir", default=None, metavar="DIR",
+                      help="a Taskonomy data directory (NASLib's taskonomydata_mini layout): TNB101 proxies that need "
+                           "images are computed too")
+    live.add_argument("--timing-live-archs", type=int, default=10, metavar="K",
+                      help="archs of the side-by-side timing headline (proxies and TG-NAS, same run; default 10)")
+    live.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--heatmap-archs", type=int, default=1000, help="random NB201 archs per heatmap (default 1000)")
+    p.add_argument("--benchmarks", nargs="+", default=None, metavar="NAME",
+                   help="restrict to these study benchmarks (e.g. nb201_cifar100 tnb101_micro_jigsaw nb101)")
+    p.add_argument("--timing-archs", type=int, default=None, metavar="N",
+                   help="time TG-NAS on at most N archs per space (default: all 15,625 NB201 archs, 4,096 elsewhere)")
+    add_device(p, "TG-NAS and live proxies (Ray tasks then ask for a GPU each)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the study."""
+    from ..study import run_study
+    from ..study.runner import LiveOptions
+
+    if args.timing_archs is not None and args.timing_archs < 1:
+        raise ValueError("--timing-archs must be positive")
+    for name in ("bootstrap", "live_proxies", "heatmap_archs", "timing_live_archs"):
+        if getattr(args, name) < 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be >= 0")
+    for name in ("live_batch", "workers", "live_tnb"):
+        if getattr(args, name) is not None and getattr(args, name) < (0 if name == "live_tnb" else 1):
+            raise ValueError(f"--{name.replace('_', '-')} must be positive")
+    device = check_device(args.device)
+    opts = LiveOptions(n=args.live_proxies, n_tnb=args.live_tnb, engine=args.engine, workers=args.workers,
+                       address=args.ray_address, batch=args.live_batch, taskonomy_dir=args.taskonomy_dir,
+                       timing_archs=args.timing_live_archs, progress=not args.no_progress)
+    if args.engine == "local" and (args.ray_address or args.workers):
+        raise ValueError("--ray-address / --workers need --engine ray")
+    run_study(args.out, data_dir=args.data_dir, n_boot=args.bootstrap, seed=args.seed, live_opts=opts,
+              device=device, benchmarks=args.benchmarks, heatmap_n=max(3, args.heatmap_archs),
+              timing_archs=args.timing_archs)
+    return 0

@@ -1,0 +1,127 @@
+"""What produced a result file: ground-truth files, data directory, TG-NAS model and library versions.
+
+:func:`record` builds the dict; :func:`attach` puts it into a NASLib config as ``config.provenance`` (NASLib's
+evaluators and ``Trainer`` dump the config as the first element of ``scores.json`` / ``errors.json``).
+:func:`install` makes NASLib's ``ZeroCostPredictorEvaluator``, ``PredictorEvaluator`` and ``Trainer`` attach it
+just before they write their result file.
+"""
+
+from __future__ import annotations
+
+import functools
+import platform
+from typing import Any
+
+from .offline_api import is_offline
+
+#: (module, class) whose ``_log_to_json`` (the writer of scores.json / errors.json) :func:`install` hooks
+_HOOKS = (
+    ("naslib.evaluators.zc_evaluator", "ZeroCostPredictorEvaluator"),
+    ("naslib.defaults.predictor_evaluator", "PredictorEvaluator"),
+    ("naslib.defaults.trainer", "Trainer"),
+)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the libraries a result depends on."""
+    import numpy
+    import torch
+
+    from tgnas_naslib import __version__
+
+    out = {"python": platform.python_version(), "tgnas_naslib": __version__, "torch": str(torch.__version__),
+           "numpy": str(numpy.__version__)}
+    try:
+        import naslib.__version__ as nv
+
+        out["naslib"] = str(getattr(nv, "__version__", "unknown"))
+    except ImportError:  # pragma: no cover
+        pass
+    return out
+
+
+def record(*apis: Any, model: Any = None, **extra: Any) -> dict:
+    """The provenance dict of a result: each offline api's provenance, the TG-NAS model, versions, ``extra``."""
+    out: dict[str, Any] = {key: value for key, value in extra.items() if value is not None}
+    sources = [dict(api.provenance) for api in apis if is_offline(api)]
+    if sources:
+        out["data"] = sources
+    if model is not None:
+        out["tgnas_model"] = {"trained_on": model.training_summary(), "meta": _plain(model.meta)}
+    out["versions"] = versions()
+    return out
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x if isinstance(x, (str, int, float, bool, type(None))) else str(x)
+
+
+def attach(config: Any, prov: dict) -> None:
+    """Set ``config.provenance`` (a CfgNode-compatible value for fvcore configs)."""
+    value: Any = prov
+    try:
+        from fvcore.common.config import CfgNode
+
+        if isinstance(config, CfgNode):
+            value = CfgNode(_cfg_safe(prov))
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        config.provenance = value
+    except (AttributeError, TypeError):
+        config["provenance"] = value
+
+
+def _cfg_safe(x: Any) -> Any:
+    """Plain values only (CfgNode refuses others); lists of dicts become dicts numbered from 0."""
+    x = _plain(x)
+    if isinstance(x, dict):
+        return {k: _cfg_safe(v) for k, v in x.items()}
+    if isinstance(x, list) and any(isinstance(v, dict) for v in x):
+        return {str(i): _cfg_safe(v) for i, v in enumerate(x)}
+    return x
+
+
+def _tgnas_model(obj: Any) -> Any:
+    """The TG-NAS model behind an evaluator's predictor or a Trainer's optimizer, if TG-NAS is involved."""
+    from .predictor import TGNASPredictor, pretrained_model
+
+    for part in (getattr(obj, "predictor", None), getattr(obj, "optimizer", None)):
+        if isinstance(part, TGNASPredictor):
+            return part.model
+        if getattr(part, "method_type", None) == "tgnas" or "tgnas" in list(getattr(part, "zc_names", None) or []):
+            return pretrained_model()
+        if type(part).__name__.startswith("TGNAS") and hasattr(part, "model"):
+            return part.model
+    return None
+
+
+def _hook(original):
+    @functools.wraps(original)
+    def _log_to_json(self, *args, **kwargs):
+        config = getattr(self, "config", None)
+        if config is not None:
+            holder = getattr(self, "optimizer", self)
+            apis = [getattr(holder, "dataset_api", None), getattr(holder, "zc_api", None)]
+            attach(config, record(*apis, model=_tgnas_model(self)))
+        return original(self, *args, **kwargs)
+
+    _log_to_json.tgnas_provenance = True
+    return _log_to_json
+
+
+def install() -> list[str]:
+    """Hook NASLib's evaluators and Trainer (idempotent); returns the hooked classes."""
+    import importlib
+
+    done = []
+    for module, cls_name in _HOOKS:
+        cls = getattr(importlib.import_module(module), cls_name)
+        if not getattr(cls._log_to_json, "tgnas_provenance", False):
+            cls._log_to_json = _hook(cls._log_to_json)
+        done.append(cls_name)
+    return done

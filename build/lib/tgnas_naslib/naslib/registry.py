@@ -1,0 +1,181 @@
+"""Make TG-NAS a name NASLib resolves (applied on ``import tgnas_naslib.naslib``; idempotent).
+
+* zero-cost measure ``tgnas`` in NASLib's measure registry (``copy_net=False``: the measure receives the
+  NASLib graph itself, no network copy, and ignores the data batch) -> ``ZeroCost("tgnas").query(graph,
+  dataloader)`` and Bananas ``zc_names: [tgnas]`` work unchanged;
+* NASLib's own ``Ensemble`` learns ``predictor_type: tgnas`` (so NASLib's Bananas / Npenas take it; the name
+  :data:`TGNASEnsemble` is kept for it); NASLib scripts whose predictor / optimizer table is a script-local
+  dict refuse ``tgnas`` in one line that says what to run instead;
+* :class:`TGNASBananas`: NASLib's ``Bananas`` that logs the TG-NAS score of each epoch's incumbent;
+* ``ZeroCost("tgnas").query(graph, dataloader)`` scores without pulling a batch from the loader (TG-NAS is
+  data-free, so it also runs where NASLib has no images for the dataset);
+* result files of NASLib's evaluators and Trainer record the offline data that produced them
+  (:mod:`.provenance`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+
+import numpy as np
+import torch
+from naslib.optimizers.discrete.bananas.optimizer import Bananas
+from naslib.predictors import ZeroCost
+from naslib.predictors.ensemble import Ensemble
+from naslib.predictors.utils.pruners import measures
+
+from . import provenance
+from .compat.hashes import zc_key
+from .predictor import FAILED, TGNASPredictor, pretrained_model
+
+logger = logging.getLogger("naslib.tgnas")
+
+__all__ = ["MEASURE_NAME", "TGNASBananas", "TGNASEnsemble", "register", "tgnas_measure"]
+
+MEASURE_NAME = "tgnas"
+
+
+def tgnas_measure(net, inputs=None, targets=None, loss_fn=None, split_data=1, **_):
+    """The ``tgnas`` zero-cost measure: the TG-NAS score of the NASLib graph ``net`` (data unused).
+
+    Returns a one-element list of tensors (NASLib's ``find_measures`` sums the list); a disconnected
+    architecture gives ``-1e8`` like any failed NASLib proxy.
+    """
+    score = TGNASPredictor(model=pretrained_model()).query(net)
+    if not math.isfinite(score):
+        score = FAILED
+    return [torch.tensor(score, dtype=torch.float64)]
+
+
+def _data_free_zerocost_query(original):
+    """``ZeroCost.query`` that scores ``tgnas`` directly, without pulling a batch from the dataloader."""
+    @functools.wraps(original)
+    def query(self, graph, dataloader=None, info=None):
+        if self.method_type != MEASURE_NAME:
+            return original(self, graph, dataloader=dataloader, info=info)
+        return float(tgnas_measure(graph)[0])
+
+    query.tgnas_data_free = True
+    return query
+
+
+def register() -> bool:
+    """Register the ``tgnas`` measure, the data-free ``ZeroCost`` path and the provenance hooks (idempotent).
+
+    Returns True if the measure was added now.
+    """
+    if not getattr(ZeroCost.query, "tgnas_data_free", False):
+        ZeroCost.query = _data_free_zerocost_query(ZeroCost.query)
+    _teach_ensemble_tgnas()
+    _guard_fixed_tables()
+    provenance.install()
+    if MEASURE_NAME in measures._measure_impls:
+        return False
+    measures.measure(MEASURE_NAME, bn=False, copy_net=False, force_clean=False)(tgnas_measure)
+    return True
+
+
+def _ensemble_members(self):
+    """``Ensemble.get_ensemble`` for ``predictor_type: tgnas``: TG-NAS members sharing the pretrained model."""
+    search = getattr(self.config, "search", None) if self.config is not None else None
+    zero_shot = bool(getattr(search, "tgnas_zero_shot", True)) if search is not None else True
+    epochs = int(getattr(search, "tgnas_epochs", 50)) if search is not None else 50
+    seed = int(getattr(search, "seed", 0)) if search is not None else 0
+    return [TGNASPredictor(ss_type=self.ss_type, zero_shot=zero_shot, epochs=epochs, seed=seed + i)
+            for i in range(self.num_ensemble)]
+
+
+def _teach_ensemble_tgnas() -> None:
+    """Make NASLib's own ``Ensemble`` (Bananas, Npenas, ...) accept ``predictor_type: tgnas`` (idempotent)."""
+    if getattr(Ensemble.get_ensemble, "tgnas", False):
+        return
+    get_ensemble, query = Ensemble.get_ensemble, Ensemble.query
+
+    @functools.wraps(get_ensemble)
+    def get_ensemble_tgnas(self):
+        return _ensemble_members(self) if self.predictor_type == MEASURE_NAME else get_ensemble(self)
+
+    @functools.wraps(query)
+    def query_tgnas(self, xtest, info=None):
+        if self.predictor_type != MEASURE_NAME:
+            return query(self, xtest, info)
+        if self.ensemble is None:
+            self.ensemble = self.get_ensemble()
+        return np.array([m.query(xtest, info) for m in self.ensemble])
+
+    get_ensemble_tgnas.tgnas = True
+    Ensemble.get_ensemble, Ensemble.query = get_ensemble_tgnas, query_tgnas
+
+
+#: NASLib's ``Ensemble``, which knows ``predictor_type: tgnas`` once :func:`register` ran (zero-shot unless
+#: ``config.search.tgnas_zero_shot`` is False; every member shares the read-only pretrained model, so in
+#: zero-shot mode the members agree and the ensemble's spread used by ITS/UCB acquisitions is zero)
+TGNASEnsemble = Ensemble
+
+#: NASLib script config types whose name tables are script-local dicts that no plugin can extend
+_FIXED_TABLES = {
+    "predictor": ("predictor", "naslib/runners/predictors/runner.py",
+                  "python -m tgnas_naslib.naslib.run --config configs/nb201_cifar10_predictor_tgnas.yaml "
+                  "(NASLib's PredictorEvaluator with TG-NAS)"),
+    "nas": ("optimizer", "naslib/runners/nas/runner.py",
+            "python -m tgnas_naslib.naslib.run --config configs/evolution_nb201_tgnas.yaml (NASLib's Trainer with "
+            "TG-NAS evolution), or optimizer: bananas with search.predictor_type: tgnas or search.zc_names: [tgnas]"),
+}
+
+
+class FixedTableError(ValueError):
+    """A NASLib script was asked for a TG-NAS name its fixed table cannot hold (a user error: one line)."""
+
+    tgnas_user_error = True
+
+
+def _refuse_tgnas_in_fixed_tables(original):
+    """``get_config_from_args`` that refuses, in one line, TG-NAS names in scripts with fixed name tables."""
+    @functools.wraps(original)
+    def get_config_from_args(args=None, config_type="nas"):
+        config = original(args=args, config_type=config_type)
+        key, script, instead = _FIXED_TABLES.get(config_type, (None, None, None))
+        value = str(getattr(config, key, "")) if key else ""
+        if value.startswith(MEASURE_NAME):
+            raise FixedTableError(
+                f"{key}: {value} -- {script} picks its {key} from a table inside the script that a plugin cannot "
+                f"extend; use {instead}")
+        return config
+
+    get_config_from_args.tgnas = True
+    return get_config_from_args
+
+
+def _guard_fixed_tables() -> None:
+    import naslib.utils as nu
+
+    from .compat._rebind import rebind_naslib_function
+
+    if not getattr(nu.get_config_from_args, "tgnas", False):
+        original = nu.get_config_from_args
+        rebind_naslib_function("get_config_from_args", _refuse_tgnas_in_fixed_tables(original), (original,))
+
+
+class TGNASBananas(Bananas):
+    """NASLib's Bananas that logs the TG-NAS score of each epoch's incumbent (``predictor_type: tgnas`` works in
+    NASLib's own Bananas too, once :func:`register` ran)."""
+
+    def new_epoch(self, epoch: int):
+        super().new_epoch(epoch)
+        best = max(self.history, key=lambda m: m.accuracy)
+        newest = self.train_data[-1]
+        logger.info("Epoch %d TG-NAS: incumbent %s (val acc %.4f) tgnas score %.4f; evaluated this epoch %s "
+                    "tgnas score %.4f", epoch, zc_key(best.arch), best.accuracy, self._tgnas(best),
+                    zc_key(newest.arch), self._tgnas(newest))
+
+    @staticmethod
+    def _tgnas(model) -> float:
+        scores = getattr(model, "zc_scores", None) or {}
+        if MEASURE_NAME in scores:
+            return float(scores[MEASURE_NAME])
+        return float(TGNASPredictor(model=pretrained_model()).query(model.arch))
+
+
+register()

@@ -1,0 +1,302 @@
+"""Run NASLib experiments with TG-NAS: ``python -m tgnas_naslib.naslib.run --config configs/<file>.yaml [key=value ...]``.
+
+``experiment`` picks one of three (``key=value`` overrides after ``--config``; ``search.epochs=3`` for nested keys):
+
+* ``zc`` -- the NAS-Bench-Suite-Zero correlation: ``test_size`` (1000) architectures drawn with ``seed`` (9000)
+  from the ground-truth ``benchmark``, which follows from ``(search_space, dataset)`` unless given (a given one
+  must hold exactly that space and dataset). ``predictor: tgnas`` is scored here (data-free); another proxy is
+  read from the benchmark file's stored scores. Metrics: NASLib's ``compute_scores``. Writes
+  ``{out_dir}/{config_type}/{search_space}/{dataset}/{predictor}/{seed}/scores.json`` = [config, results].
+* ``predictor_evaluation`` -- NASLib's ``PredictorEvaluator`` (``predictor: tgnas`` or a NASLib Ensemble
+  predictor name) on the offline dataset api; writes ``.../{dataset}/predictors/{predictor}/{seed}/errors.json``.
+* ``search`` -- NASLib's ``Trainer`` with ``optimizer: tgnas_evolution`` (TG-NAS Algorithm 1) or
+  ``tgnas_bananas`` (NASLib's Bananas; ``search.predictor_type: tgnas`` or ``search.zc_names: [tgnas]``).
+
+Every key is checked: an unknown key or an invalid value is refused in one line that lists the valid choices
+(exit status 2), as is every other user error. Each run writes ``log.log`` next to its result, and each result
+file records what produced it (``provenance``: benchmark files, data directory, TG-NAS model, versions).
+``data_dir`` is the benchmark data directory (else ``$TGNAS_DATA_DIR``, else ``./benchmarks_data``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import yaml
+
+import tgnas_naslib.naslib  # noqa: F401  (compat + registration)
+
+from .offline_api import OfflineDatasetAPI
+from .predictor import TGNASPredictor, naslib_scores, pretrained_model
+from .provenance import record
+from .runconfig import ConfigError, choice, load_config
+
+logger = logging.getLogger("naslib.tgnas.run")
+PROG = "python -m tgnas_naslib.naslib.run"
+
+# ------------------------------------------------------------------------------------------------------
+# output: directories, log.log, JSON
+# ------------------------------------------------------------------------------------------------------
+def save_dir(cfg: dict) -> Path:
+    """Where a run writes, following NASLib's layout for each experiment."""
+    out, space, dataset, seed = Path(cfg["out_dir"]), cfg["search_space"], cfg["dataset"], str(cfg["seed"])
+    if cfg["experiment"] == "zc":
+        return out / cfg["config_type"] / space / dataset / cfg["predictor"] / seed
+    if cfg["experiment"] == "predictor_evaluation":
+        return out / space / dataset / "predictors" / cfg["predictor"] / seed
+    return out / space / dataset / cfg["optimizer"] / seed
+
+
+@contextlib.contextmanager
+def log_to(save: Path):
+    """``{save}/log.log`` receives NASLib's and the plugin's log records while the block runs."""
+    save.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(save / "log.log", mode="w")
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(name)s %(levelname)s: %(message)s", "%m/%d %H:%M:%S"))
+    handler.setLevel(logging.INFO)
+    loggers = [logging.getLogger("naslib"), logging.getLogger("tgnas_naslib")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+    try:
+        yield save / "log.log"
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.removeHandler(handler)
+            lg.setLevel(level)
+        handler.close()
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    return x
+
+
+def _cfgnode(d: dict):
+    from fvcore.common.config import CfgNode
+
+    return CfgNode({k: (_cfgnode(v) if isinstance(v, dict) else v) for k, v in d.items()})
+
+
+def _naslib_config(cfg: dict, save: Path):
+    """The fvcore config NASLib's classes read (None values dropped, ``save`` and ``search.seed`` set)."""
+    config = {k: v for k, v in cfg.items() if v is not None}
+    search = {"seed": cfg["seed"], **(cfg.get("search") or {})}
+    return _cfgnode({**config, "save": str(save), "search": search})
+
+
+# ------------------------------------------------------------------------------------------------------
+# zero-cost correlation
+# ------------------------------------------------------------------------------------------------------
+def run_zc(cfg: dict, model: Any = None) -> dict:
+    """The zero-cost correlation experiment (see module doc); returns NASLib's metrics and writes scores.json."""
+    from naslib.utils import compute_scores
+
+    from tgnas_naslib.datasets import CATALOG, load_benchmark
+
+    space, name = cfg["search_space"], cfg["benchmark"]
+    bench = load_benchmark(name, cfg["data_dir"])
+    predictor = cfg["predictor"]
+    choice("predictor", predictor, ("tgnas", *bench.proxy_names), f"tgnas or a proxy stored in {name}")
+    records = [r for r in bench.records if r.y is not None]
+    n = min(int(cfg["test_size"]), len(records))
+    rng = np.random.RandomState(int(cfg["seed"]))
+    chosen = [records[i] for i in sorted(rng.choice(len(records), size=n, replace=False))]
+    ytest = np.array([r.y for r in chosen], dtype=float)
+    t0 = time.perf_counter()
+    if predictor == "tgnas":
+        model = model or pretrained_model()
+        pred = naslib_scores(model.score([r.arch for r in chosen], space=space))
+    else:
+        missing = [r.arch for r in chosen if predictor not in r.proxies]
+        if missing:
+            raise ConfigError(f"predictor: {name} has no stored {predictor!r} score for {len(missing)} of the {n} "
+                              f"sampled architectures (e.g. {missing[0]})")
+        pred = naslib_scores([r.proxies[predictor] for r in chosen])
+    query_time = (time.perf_counter() - t0) / max(n, 1)
+    results = compute_scores(ytest=ytest, test_pred=pred)
+    results.update({"train_size": 0, "test_size": n, "query_time": query_time, "benchmark": name,
+                    "predictor": predictor, "ground_truth": "val_accuracy"})
+    save = save_dir(cfg)
+    prov = record(model=model if predictor == "tgnas" else None, benchmark=name,
+                  benchmark_files=list(CATALOG[name].files), data_dir=str(_data_dir(cfg)))
+    with open(save / "scores.json", "w") as f:
+        json.dump(_jsonable([{**cfg, "save": str(save), "provenance": prov}, results]), f)
+    logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)", space,
+                cfg["dataset"], name, predictor, results["spearman"], results["kendalltau"], n)
+    return {**results, "save": str(save)}
+
+
+def _data_dir(cfg: dict) -> Path:
+    from tgnas_naslib import paths
+
+    return paths.data_dir(cfg.get("data_dir"))
+
+
+# ------------------------------------------------------------------------------------------------------
+# predictor evaluation
+# ------------------------------------------------------------------------------------------------------
+def build_predictor(cfg: dict, ss_type: str):
+    """``tgnas`` -> TGNASPredictor; any other name -> NASLib's predictor of that name (an Ensemble of one)."""
+    if cfg["predictor"] == "tgnas":
+        return TGNASPredictor(ss_type=ss_type, zero_shot=bool(cfg["zero_shot"]), epochs=int(cfg["finetune_epochs"]),
+                              seed=int(cfg["seed"]))
+    from naslib.predictors.ensemble import Ensemble
+
+    ens = Ensemble(num_ensemble=1, predictor_type=cfg["predictor"], ss_type=ss_type, hpo_wrapper=False,
+                   config=_cfgnode({"search": {"seed": cfg["seed"]}}))
+    return ens.get_ensemble()[0]
+
+
+def run_predictor_evaluation(cfg: dict) -> list:
+    """NASLib's PredictorEvaluator on the offline dataset api; returns its results list (errors.json)."""
+    from naslib import utils
+    from naslib.defaults.predictor_evaluator import PredictorEvaluator
+    from naslib.search_spaces import get_search_space
+
+    from .fast import spec_only
+
+    save = save_dir(cfg)
+    api = OfflineDatasetAPI(cfg["search_space"], cfg["dataset"], cfg["data_dir"])
+    config = _naslib_config(cfg, save)
+    utils.set_seed(int(cfg["seed"]))
+    ss = spec_only(get_search_space(cfg["search_space"], cfg["dataset"]))
+    evaluator = PredictorEvaluator(build_predictor(cfg, ss.get_type()), config=config)
+    evaluator.adapt_search_space(ss, load_labeled=cfg["search_space"] == "nasbench301", dataset_api=api)
+    return evaluator.evaluate()
+
+
+# ------------------------------------------------------------------------------------------------------
+# search (NASLib Trainer)
+# ------------------------------------------------------------------------------------------------------
+class _HonestArchWeightsNote(logging.Filter):
+    """NASLib's Trainer announces ``arch_weights.pt`` unconditionally but writes it only with
+    ``save_arch_weights: true`` (one-shot optimizers); this rewrites the announcement when nothing is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Saving architectural weight tensors"):
+            record.msg = ("arch_weights.pt is not written: save_arch_weights is off (a discrete optimizer such as "
+                          "TG-NAS evolution or Bananas has no architecture weights)")
+            record.args = ()
+        return True
+
+
+def run_search(cfg: dict) -> dict:
+    """NASLib's Trainer with TGNASEvolution or TGNASBananas; returns the best architecture and what is known of it.
+
+    Ground truth (NASLib's errors.json, the returned ``val_accuracy``) comes from the offline dataset api where
+    the data covers the space (NB201, TNB101-micro); the DARTS / NB301 evolution runs without one (its
+    incumbents are not among the 500 labelled NB301 cells), so its accuracies are NaN (not available).
+    """
+    from naslib.defaults.trainer import Trainer
+    from naslib.search_spaces import get_search_space
+    from naslib.search_spaces.core.query_metrics import Metric
+
+    from .optimizer import TGNASEvolution
+    from .registry import TGNASBananas
+
+    space = cfg["search_space"]
+    save = save_dir(cfg)
+    for sub in ("search", "eval"):
+        (save / sub).mkdir(parents=True, exist_ok=True)
+    config = _naslib_config(cfg, save)
+    api = OfflineDatasetAPI(space, cfg["dataset"], cfg["data_dir"]) if space != "nasbench301" else None
+    ss = get_search_space(space, cfg["dataset"])
+    if cfg["optimizer"] == "tgnas_evolution":
+        ss.instantiate_model = False
+        opt: Any = TGNASEvolution(config)
+    else:
+        if api is None:
+            raise ConfigError("optimizer: tgnas_bananas trains on benchmark accuracies, which the offline data has "
+                              "for nasbench201 and transbench101_micro only")
+        ss.instantiate_model = bool(config.search.get("zc", False))  # zc proxies run on parsed graphs
+        opt = TGNASBananas(config)
+    opt.adapt_search_space(ss, dataset_api=api)
+    trainer = Trainer(opt, config, lightweight_output=True)
+    note = _HonestArchWeightsNote()
+    trainer_logger = logging.getLogger("naslib.defaults.trainer")
+    trainer_logger.addFilter(note)
+    try:
+        trainer.search(report_incumbent=True)
+    finally:
+        trainer_logger.removeFilter(note)
+    best = opt.get_final_architecture()
+    out: dict[str, Any] = {"best_hash": tgnas_naslib.naslib.zc_key(best), "save": str(save)}
+    score = getattr(opt, "best_score", None)
+    out["tgnas_score"] = float(score) if score is not None else float(TGNASPredictor(model=pretrained_model()).query(best))
+    if api is not None:
+        out["val_accuracy"] = float(best.query(Metric.VAL_ACCURACY, cfg["dataset"], dataset_api=api))
+        out["test_accuracy"] = None  # not in the data (NaN in errors.json)
+    return out
+
+
+RUNNERS: dict[str, Callable[[dict], Any]] = {"zc": run_zc, "predictor_evaluation": run_predictor_evaluation,
+                                             "search": run_search}
+
+
+def run(cfg: dict) -> Any:
+    """Run a validated config, logging to ``{save}/log.log``."""
+    with log_to(save_dir(cfg)):
+        return RUNNERS[cfg["experiment"]](cfg)
+
+
+METRICS = ("mae", "rmse", "pearson", "spearman", "kendalltau", "kt_2dec", "kt_1dec", "precision_10",
+           "precision_20")
+
+
+def _report(cfg: dict, out: Any) -> None:
+    if cfg["experiment"] == "search":
+        print(json.dumps(_jsonable(out)))
+        return
+    rows = [out] if isinstance(out, dict) else list(out[1:])
+    for res in rows:
+        shown = {k: round(float(res[k]), 4) for k in METRICS if k in res and res[k] is not None}
+        where = f" benchmark={res['benchmark']}" if "benchmark" in res else ""
+        print(f"{cfg['experiment']}: {cfg['search_space']}/{cfg['dataset']}{where} predictor={cfg['predictor']} "
+              f"seed={cfg['seed']} test_size={res.get('test_size', cfg['test_size'])}: "
+              + ", ".join(f"{k} {v}" for k, v in shown.items()))
+    print(f"results and log.log written under {save_dir(cfg)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the config; every user error is one line on stderr and exit status 2."""
+    from tgnas_naslib.errors import report_user_error
+
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
+    parser.add_argument("--config", required=True, help="YAML config (see configs/)")
+    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. test_size=200 seed=9001 search.epochs=3")
+    args = parser.parse_args(argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        cfg = load_config(args.config, args.overrides)
+        out = run(cfg)
+    except yaml.YAMLError as exc:
+        print(f"{PROG}: error: {args.config} is not valid YAML: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
+        return report_user_error(PROG, exc)
+    _report(cfg, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

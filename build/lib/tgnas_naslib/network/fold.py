@@ -1,0 +1,162 @@
+"""Folding a raw layer graph into graph nodes (shared by the module tracer and the space adapters).
+
+* a multiplication by the constant 0 cuts its edges (no data flows: NAS-Bench-201's ``none``);
+* identity-like nodes (Identity, Dropout, Flatten, ``x + 0``) become plain edges, and an add or cat left with a
+  single input becomes an edge; in the ``network`` representation a chain of binary adds feeding only each other
+  is one addition (``a + b + c`` and ``sum([a, b, c])`` give the same node);
+* normalisations and activations that directly follow a node (its only consumer) fold into it:
+  ``3x3 convolution, batch normalization, ReLU``, ``addition, ReLU``;
+* a pre-activation (activation / norm whose only consumer is a conv or linear layer fed by nothing else) folds in
+  front of it: ``ReLU, 3x3 convolution, batch normalization``;
+* nodes on no input->output path are pruned (their cost stays in the network's cost).
+
+In the ``network`` representation node names are the folded layers' canonical parts and consecutive repeated
+blocks are then collapsed (:mod:`.repeat`); the legacy ``prune`` representation of traced modules names nodes with
+the layers' full texts (channels included) and collapses no repeats.
+"""
+
+from __future__ import annotations
+
+from ..graph import ArchGraph
+from ..shapes import NodeShape
+from . import parts
+from .raw import Raw, network_cost
+from .repeat import collapse_repeats
+
+_FOLDABLE = ("norm", "act")
+_WEIGHTED = ("conv", "linear")
+#: representations a raw graph can be finished into
+REPRESENTATIONS = ("network", "prune")
+
+
+def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "network"
+           ) -> tuple[ArchGraph, tuple[str, ...]]:
+    """Fold, prune (and in the ``network`` representation collapse repeats of) a raw graph; returns the graph and,
+    per node, the name of the raw node it came from (the first folded one; repeats: the first copy's)."""
+    if representation not in REPRESENTATIONS:
+        raise ValueError(f"unknown representation {representation!r}; choose from {REPRESENTATIONS}")
+    n = len(raw.infos)
+    kinds = [i.kind for i in raw.infos]
+    groups: list[list[int]] = [[v] for v in range(n)]  # the raw nodes a node stands for (after folding)
+    pred = [set(p) for p in raw.preds]
+    succ: list[set[int]] = [set() for _ in range(n)]
+    for v in range(n):
+        for u in pred[v]:
+            succ[u].add(v)
+    alive = [True] * n
+
+    def remove(v: int) -> None:
+        alive[v] = False
+        for u in pred[v]:
+            succ[u].discard(v)
+        for w in succ[v]:
+            pred[w].discard(v)
+        pred[v], succ[v] = set(), set()
+
+    def bypass(v: int) -> None:
+        ps, ss = pred[v], succ[v]
+        remove(v)
+        for u in ps:
+            for w in ss:
+                succ[u].add(w)
+                pred[w].add(u)
+
+    def prefix_target(v: int) -> int | None:
+        if len(succ[v]) != 1:
+            return None
+        (w,) = succ[v]
+        return w if kinds[w] in _WEIGHTED and len(pred[w]) == 1 else None
+
+    if collapse:
+        for v in range(n):  # multiplication by zero: no data flows
+            if kinds[v] == "zero":
+                remove(v)
+        for v in range(n):  # identity-like nodes, and adds / cats left with one input, become edges
+            if alive[v] and (kinds[v] == "soft" or (kinds[v] == "merge" and len(pred[v]) < 2)):
+                bypass(v)
+        if representation == "network":  # a sum written as a chain of binary adds is one addition
+            for v in range(n):
+                if not alive[v] or kinds[v] != "merge" or raw.infos[v].canonical != parts.ADD or len(succ[v]) != 1:
+                    continue
+                (w,) = succ[v]
+                if kinds[w] == "merge" and raw.infos[w].canonical == parts.ADD:
+                    ps = pred[v]
+                    remove(v)
+                    for u in ps:
+                        succ[u].add(w)
+                        pred[w].add(u)
+        for v in range(n):  # norm / activation after a node that feeds only it: fold into that node
+            if not alive[v] or kinds[v] not in _FOLDABLE or len(pred[v]) != 1:
+                continue
+            (u,) = pred[v]
+            if kinds[u] in ("input", "output") or len(succ[u]) != 1:
+                continue
+            if kinds[u] not in _WEIGHTED + _FOLDABLE and prefix_target(v) is not None:
+                continue  # Add -> ReLU -> Conv: the ReLU belongs to the conv (pre-activation), folded below
+            groups[u] += groups[v]
+            ss = succ[v]
+            remove(v)
+            for w in ss:
+                succ[u].add(w)
+                pred[w].add(u)
+        for v in range(n):  # pre-activation: norm / activation feeding only a conv / linear fed only by it
+            if not alive[v] or not all(kinds[p] in _FOLDABLE for p in groups[v]):
+                continue
+            w = prefix_target(v)
+            if w is None:
+                continue
+            groups[w] = groups[v] + groups[w]
+            ps = pred[v]
+            remove(v)
+            for u in ps:
+                succ[u].add(w)
+                pred[w].add(u)
+
+    if representation == "network":
+        def text(ps: list[int]) -> str:
+            return parts.join([raw.infos[p].canonical for p in ps])
+    else:
+        def text(ps: list[int]) -> str:
+            infos = [raw.infos[p] for p in ps]
+            return ", ".join([infos[0].text] + [p.fold or p.text for p in infos[1:]])
+
+    inputs = [v for v in range(n) if kinds[v] == "input" and alive[v]]
+    out = next(v for v in range(n) if kinds[v] == "output")
+    fwd, back = set(inputs), {out}
+    for v in range(n):  # execution order is topological
+        if v in fwd:
+            fwd.update(succ[v])
+    for v in reversed(range(n)):
+        if v in back:
+            back.update(pred[v])
+    keep = [v for v in range(n) if alive[v] and v in fwd and v in back]
+    cost = network_cost(raw.stats + raw.extra)
+    if out not in keep:
+        return ArchGraph.disconnected(space, cost=cost), (raw.names[inputs[0]] if inputs else "x", "output")
+    index = {v: i for i, v in enumerate(keep)}
+    ops = [text(groups[v]) for v in keep]
+    edges = [(index[u], index[v]) for v in keep for u in pred[v] if u in index]
+    shapes = [node_shape(raw, groups[v], pred[v]) for v in keep]
+    names = tuple(raw.names[v] for v in keep)
+    graph = ArchGraph.build(ops, edges, space, shapes, cost)
+    if representation == "network" and collapse:
+        return collapse_repeats(graph, names)
+    return graph, names
+
+
+def node_shape(raw: Raw, group: list[int], preds: set[int]) -> NodeShape:
+    """A node's shape: input geometry of its first layer, output channels of its last, stride / kernel / groups of
+    its weighted layer, and the summed cost of every layer folded into it."""
+    pairs = [(p, raw.stats[p]) for p in group if raw.stats[p] is not None]
+    stats = [st for _, st in pairs]
+    if not stats:  # the output node: what arrives there
+        stats = [raw.stats[p] for p in sorted(preds) if raw.stats[p] is not None][:1]
+        if not stats:
+            return NodeShape(1.0, 1.0, 1.0)
+        s = stats[0]
+        return NodeShape(float(s.c_out), float(s.c_out), 1.0)
+    main = next((st for p, st in pairs if raw.infos[p].kind in _WEIGHTED), stats[0])
+    flops = sum(st.cost.flops for st in stats)
+    params = sum(st.cost.params for st in stats)
+    return NodeShape(float(stats[0].c_in), float(stats[-1].c_out), round(stats[0].h_in, 4), main.stride, main.kernel,
+                     float(main.groups), flops, params, 1)

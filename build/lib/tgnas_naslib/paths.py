@@ -1,0 +1,57 @@
+"""Where benchmark data lives: the one data-directory rule of every part of the project.
+
+The data directory is, in this order: the explicit ``--data-dir`` (``data_dir`` in a config, ``data_dir=`` in
+Python); else ``$TGNAS_DATA_DIR``; else :data:`DEFAULT_DIR` (``./benchmarks_data``, relative to the current
+directory). Every message about a missing file names the directory and which of the three chose it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_VAR = "TGNAS_DATA_DIR"
+#: the documented default, relative to the current directory
+DEFAULT_DIR = "benchmarks_data"
+
+
+class MissingDataError(FileNotFoundError):
+    """A benchmark data file is not in the data directory; the message names the file and the fix."""
+
+
+def data_dir(override: str | os.PathLike | None = None) -> Path:
+    """The benchmark data directory: ``override``, else ``$TGNAS_DATA_DIR``, else ``./benchmarks_data``."""
+    if override is not None and str(override) != "":
+        return Path(override).expanduser()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path.cwd() / DEFAULT_DIR
+
+
+def data_dir_source(override: str | os.PathLike | None = None) -> str:
+    """Which rule chose :func:`data_dir` (for messages): ``--data-dir``, ``$TGNAS_DATA_DIR`` or the default."""
+    if override is not None and str(override) != "":
+        return "from --data-dir / data_dir"
+    if os.environ.get(ENV_VAR):
+        return f"from ${ENV_VAR}"
+    return f"the default ./{DEFAULT_DIR}: neither --data-dir nor ${ENV_VAR} is set"
+
+
+def describe(override: str | os.PathLike | None = None) -> str:
+    """``'<dir> (<how it was chosen>)'``, the phrase every missing-file message uses."""
+    return f"{data_dir(override)} ({data_dir_source(override)})"
+
+
+def missing_message(relpath: str, root: str | os.PathLike | None = None) -> str:
+    """One line: which file is missing, in which data directory, chosen how, and where the files come from."""
+    return (f"benchmark data file not found: {relpath} in the data directory {describe(root)}; set {ENV_VAR}="
+            f"/path/to/benchmarks_data or pass --data-dir (benchmarks_data/README.md says where each file comes from)")
+
+
+def require_file(relpath: str, root: str | os.PathLike | None = None) -> Path:
+    """The path of a data file under the data directory, or MissingDataError naming it and the directory."""
+    path = data_dir(root) / relpath
+    if not path.is_file():
+        raise MissingDataError(missing_message(relpath, root))
+    return path

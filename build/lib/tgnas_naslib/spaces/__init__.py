@@ -1,0 +1,71 @@
+"""Search-space adapters: every benchmark encoding -> :class:`~tgnas_naslib.graph.ArchGraph`.
+
+``SPACES`` maps NASLib's space names (``Graph.get_type()``) to adapters, NASLib-style; ``to_graph`` is the
+one entry point the scorer uses.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Iterable
+
+from ..graph import ArchGraph, ArchitectureError
+from .base import DEFAULT_REPRESENTATION, REPRESENTATIONS, SearchSpace, check_representation, plain
+from .darts import Darts
+from .nasbench101 import NasBench101
+from .nasbench201 import NasBench201
+from .nasbench_macro import NasBenchMacro
+from .transbench101 import TransBench101Macro, TransBench101Micro
+
+SPACES: dict[str, SearchSpace] = {
+    s.name: s for s in (NasBench101(), NasBench201(), Darts(), TransBench101Micro(), TransBench101Macro(),
+                         NasBenchMacro())
+}
+_ALIASES = {alias: s.name for s in SPACES.values() for alias in (s.name, *s.aliases)}
+
+
+def get_space(name: str) -> SearchSpace:
+    """Look up an adapter by NASLib name or alias (``nasbench201``, ``nb201``, ``darts``...)."""
+    key = str(name).strip().lower()
+    if key not in _ALIASES:
+        raise ArchitectureError(f"unknown search space {name!r}; known: {', '.join(SPACES)}")
+    return SPACES[_ALIASES[key]]
+
+
+@lru_cache(maxsize=32_768)  # every NB201 + TNB101 graph; bounded, so streaming millions stays flat
+def _cached_graph(space: str, canonical: Any, representation: str) -> ArchGraph:
+    if representation == "network":
+        return SPACES[space].network_graph(canonical)
+    return SPACES[space].graph(canonical, representation)
+
+
+def to_graph(arch: Any, space: str | None = None, representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
+    """Turn one architecture in any supported encoding (or an ArchGraph) into its ArchGraph (memoised)."""
+    if isinstance(arch, ArchGraph):
+        return arch
+    if space is None:
+        raise ArchitectureError(f"say which search space {arch!r:.80} belongs to (space=...)")
+    adapter = get_space(space)
+    check_representation(representation)
+    return _cached_graph(adapter.name, adapter.canonical(arch), representation)
+
+
+def to_graphs(archs: Iterable[Any], space: str | None = None,
+              representation: str = DEFAULT_REPRESENTATION) -> list[ArchGraph]:
+    """:func:`to_graph` for many architectures of one space (the adapter looked up once)."""
+    check_representation(representation)
+    if space is None:
+        return [to_graph(a, None, representation) for a in archs]
+    adapter = get_space(space)
+    name, canonical = adapter.name, adapter.canonical
+    from .tables import load_table  # imported here: `python -m tgnas_naslib.spaces.tables` runs it as a script
+
+    table = load_table(name) if representation == "network" else None
+    if table is not None:  # the table is the memo: one lookup per architecture
+        graph = table.graph
+        return [a if isinstance(a, ArchGraph) else graph(c := canonical(a)) or _cached_graph(name, c, representation)
+                for a in archs]
+    return [a if isinstance(a, ArchGraph) else _cached_graph(name, canonical(a), representation) for a in archs]
+
+
+__all__ = ["SPACES", "SearchSpace", "get_space", "to_graph", "to_graphs", "REPRESENTATIONS", "DEFAULT_REPRESENTATION", "plain"]

@@ -1,0 +1,330 @@
+"""``run_study``: the whole proxy study in one call (optional live proxies on Ray or in-process, correlation table,
+Figure 3, independence heatmaps, rank scatter, timing), writing everything under one output folder."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import heatmap, live, plots, projection, table, timing
+from .data import TGNAS, TRAINING, UNLABELLED, StudyData, assemble, select_specs
+from .engine import EngineReport, Task, run_tasks
+
+NB201_HEATMAP_KEYS = ("nb201_cifar10", "nb201_cifar100", "nb201_ImageNet16-120")
+#: a heatmap on fewer archs says nothing (every Spearman is +-1 or undefined)
+MIN_HEATMAP_ARCHS = 5
+
+
+class _Log:
+    """Print and remember every line (the run's report is also written to ``report.txt``)."""
+
+    def __init__(self, echo: bool = True) -> None:
+        self.lines: list[str] = []
+        self.echo = echo
+
+    def __call__(self, *parts) -> None:
+        text = " ".join(str(p) for p in parts)
+        self.lines.append(text)
+        if self.echo:
+            print(text, flush=True)
+
+
+def _model_lines(model) -> list[str]:
+    card = model.card or {}
+    trained = model.meta.get("trained_on", {})
+    td = card.get("training_data", {})
+    name = card.get("name", "tgnas_nb101")
+    return [f"TG-NAS model: the shipped checkpoint ({name}, ensemble of {model.n_members})",
+            f"  trained on: {td.get('file', trained.get('file'))} - {td.get('n_archs', trained.get('n_archs'))} "
+            f"{trained.get('space', '?')} {trained.get('task', '')} archs ({td.get('n_distinct_pruned_graphs', '?')} "
+            f"distinct pruned graphs), label {trained.get('label', 'val_accuracy')}",
+            f"  selection data: {card.get('selection_data', '?')}"]
+
+
+@dataclass
+class LiveOptions:
+    """How to compute live proxies: ``n`` archs per image benchmark (0 = off), ``n_tnb`` per TNB101 benchmark
+    (default ``n``), the engine ('ray' | 'local'), its workers / cluster address, batch size (default: per benchmark,
+    that of its stored values), a Taskonomy directory, and how many archs the headline timing uses."""
+
+    n: int = 0
+    n_tnb: int | None = None
+    engine: str = "ray"
+    workers: int | None = None
+    address: str | None = None
+    batch: int | None = None
+    taskonomy_dir: str | None = None
+    timing_archs: int = 10
+    progress: bool = True
+
+
+def _live(datasets: list[StudyData], opts: LiveOptions, out: Path, seed: int, device: str, data_dir,
+          log: _Log) -> tuple[list[live.LivePlan], list[dict], EngineReport | None]:
+    """Plan, compute (engine) and attach the live proxies of every benchmark; report them."""
+    reason = live.naslib_status()
+    if reason:
+        log(f"live proxies need NASLib (import tgnas_naslib.naslib failed: {reason}); skipped")
+        return [], [], None
+    plans, tasks, caches = [], [], {}
+    log("")
+    log(f"Live proxies (NASLib ZeroCost; engine {opts.engine}):")
+    for d in datasets:
+        n = opts.n_tnb if opts.n_tnb is not None and d.space.startswith("transbench101") else opts.n
+        if n <= 0:
+            continue
+        p = live.plan(d, n, seed, opts.batch, device, data_dir, opts.taskonomy_dir)
+        if isinstance(p, str):
+            log(f"  {p}")
+            continue
+        cache = caches[p.spec.cache_name] = live.cache_for(p, out)
+        todo = live.tasks_for(p, cache)
+        for note in p.notes:
+            log(f"  {note}")
+        n_todo = sum(len(t.proxies) for t in todo)
+        log(f"  {d.spec.label}: {len(p.archs)} archs x {len(p.proxies)} proxies ({', '.join(p.proxies)}), "
+            f"{p.spec.label}: {len(p.archs) * len(p.proxies) - n_todo} cached, {n_todo} to compute")
+        plans.append(p)
+        tasks += todo
+    report = run_tasks(tasks, live.compute_task, caches, engine=opts.engine, workers=opts.workers,
+                       address=opts.address, gpus_per_task=1.0 if device.startswith("cuda") else 0.0,
+                       progress=opts.progress, log=log)
+    log(f"  computed: {report.line()}")
+    rows = []
+    for p in plans:
+        rows += live.attach(p, caches[p.spec.cache_name])
+    names = ("benchmark", "proxy", "n", "n_failed", "rho_vs_stored", "stored", "rho_vs_val_acc", "column", "source")
+    _write_rows(out / "live_proxies.csv", [{**{k: r[k] for k in names}, "median_s": float(np.median(r["times"]))}
+                                           for r in rows])
+    log("  per proxy: median s/arch (in its worker); rank agreement with the stored values on the same archs; "
+        "with the labels:")
+    for r in rows:
+        err = f"  errors: {r['errors']}" if r["errors"] else ""
+        vs = (f"rho vs stored {r['rho_vs_stored']:+.3f} ({r['stored']})" if r["stored"] else
+              "new live column" if r["column"] == "live" else "stored column kept (too few shared archs for a rho)")
+        log(f"  {r['benchmark']:<26} {r['proxy']:<9} n={r['n']:<4} {np.median(r['times']):7.3f} s  {vs}  "
+            f"vs labels {r['rho_vs_val_acc']:+.3f}  failed {r['n_failed']}{err}")
+    return plans, rows, report
+
+
+def _timing_headline(model, plans: list[live.LivePlan], k: int, stored: list[dict]) -> list:
+    """The side-by-side timing on the first ``k`` live archs of NB201 CIFAR-10 (else the first live benchmark)."""
+    if not plans or k < 1:
+        return []
+    p = next((q for q in plans if q.spec.key == "nb201_cifar10"), plans[0])
+    archs = p.archs[:k]
+    return timing.side_by_side(model, archs, p.data.space, p.proxies, live.compute_task,
+                               lambda a, proxies: Task(p.spec.cache_name, a, proxies, p.spec), stored)
+
+
+def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int = 1000, seed: int = 0,
+              live_opts: LiveOptions | None = None, device: str = "cpu", benchmarks: list[str] | None = None,
+              heatmap_n: int = 1000, timing_archs: int | None = None, echo: bool = True) -> dict:
+    """Run the study; return a summary dict (also written to ``summary.json``).
+
+    ``benchmarks``: study keys to restrict to (default all 13); ``live_opts``: live proxies (default off);
+    ``timing_archs``: time TG-NAS on at most this many archs per space (default: all 15,625 of NB201, 4,096
+    elsewhere)."""
+    from ..api import TGNAS as TGNASModel
+
+    opts = live_opts or LiveOptions()
+    log = _Log(echo)
+    t_start = time.time()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    specs = select_specs(benchmarks)
+    model = TGNASModel.pretrained(device)
+    for line in _model_lines(model):
+        log(line)
+
+    # 1. data + TG-NAS scores ------------------------------------------------------------------------------------
+    datasets = []
+    for spec in specs:
+        t = time.time()
+        d = assemble(spec, data_dir)
+        if spec.role != TRAINING:
+            d.tgnas = model.score(d.archs, space=d.space)
+        datasets.append(d)
+        cols = ", ".join(f"{p} {c.n}" for p, c in d.columns.items())
+        log(f"[{spec.label}] {d.n} archs from {' + '.join(d.sources)} ({time.time() - t:.1f} s); "
+            f"proxies: {cols or '-'}")
+        for w in d.warnings:
+            log(f"  warning: {w}")
+
+    # 2. live proxies (optional): new columns where nothing is stored ---------------------------------------------
+    plans, live_rows, engine = [], [], None
+    t_live, load_before = time.time(), os.getloadavg()
+    if opts.n > 0 or (opts.n_tnb or 0) > 0:
+        plans, live_rows, engine = _live(datasets, opts, out, seed, device, data_dir, log)
+        log(f"  machine load (1/5/15 min) before {_fmt_load(load_before)}, after {_fmt_load(os.getloadavg())} on "
+            f"{os.cpu_count()} cores (others' work included)")
+    elif any(d.spec.role == UNLABELLED for d in datasets):
+        log("TNB101-macro: nothing stored and no labels; its proxies are live only (--live-proxies N)")
+    live_seconds = time.time() - t_live
+
+    # 3. correlation table (labelled benchmarks) -------------------------------------------------------------------
+    t = time.time()
+    labelled = [d for d in datasets if d.spec.role != UNLABELLED]
+    cells = []
+    for d in labelled:
+        cells += table.benchmark_cells(d, n_boot, seed, model.card)
+    bench_cols = [(d.spec.key, d.spec.label, d.spec.role) for d in labelled]
+    summ = table.summary(cells, bench_cols)
+    table.write_csv(cells, out / "correlations.csv")
+    md = table.markdown(cells, bench_cols, summ)
+    notes = [f"- {d.spec.label}: {d.spec.note}; sources: {' + '.join(d.sources)}"
+             + "".join(f"; {p} {c.source} n={c.n}" for p, c in d.columns.items() if c.kind == "live")
+             for d in datasets]
+    (out / "correlations.md").write_text(
+        "# Spearman rho with ground truth: TG-NAS (shipped model) and the 13 NAS-Bench-Suite-Zero proxies\n\n"
+        + "\n".join(_model_lines(model)) + "\n\n" + md + "\n\n"
+        f"Cells: Spearman rho ({table.CELL_LEGEND}; failed proxy values, -1e8/NaN, are kept and ranked last as "
+        "NASLib does, their count shown). \"no data\": the proxy has no values for this benchmark. A column is "
+        "never a mix of stored and live values. "
+        f"mean/std/mean rank over the benchmarks other than the training space (NB101); 95% bootstrap intervals "
+        f"({n_boot} resamples, seed {seed}) and Kendall tau / NASLib precision@10/20 / P@top-10%/20% are in "
+        "correlations.csv.\n\nData per benchmark:\n" + "\n".join(notes) + "\n")
+    plots.figure3(cells, [TGNAS] + sorted(table.PROXIES + table.ANALYTIC, key=lambda p: -np.nan_to_num(summ[p]["mean"], nan=-9)),
+                  bench_cols, out / "figure3_proxies_x_benchmarks.png")
+    log(f"correlation table: {len(cells)} cells, bootstrap {n_boot} ({time.time() - t:.1f} s)")
+
+    # 4. rank scatter --------------------------------------------------------------------------------------------
+    rhos = {c.benchmark: c.spearman for c in cells if c.method == TGNAS}
+    plots.rank_scatter(labelled, rhos, out / "rank_scatter_tgnas.png")
+
+    # 5. proxy independence heatmaps -----------------------------------------------------------------------------
+    heat = _heatmaps(datasets, heatmap_n, seed, out, log)
+
+    # 6. timing --------------------------------------------------------------------------------------------------
+    t = time.time()
+    spaces = {d.space for d in datasets} | {"nasbench201"}
+    stored = timing.stored_times(spaces, data_dir, log)
+    headline = _timing_headline(model, plans, opts.timing_archs, stored)
+    if headline:
+        _write_rows(out / "timing_side_by_side.csv", [r.as_row() for r in headline])
+        log("")
+        log(timing.format_side_by_side(headline))
+    else:
+        log("")
+        log("timing: the side-by-side headline (proxies and TG-NAS in one run, same archs) needs live proxies "
+            "(--live-proxies N and NASLib); only the stored-GPU ratios below")
+    tg = {}
+    for space in sorted(spaces, key=lambda s: s != "nasbench201"):
+        try:
+            archs = timing.tgnas_archs_for(space, data_dir)
+            # NB201 whole and median of 3; elsewhere the first 4,096 archs once (time is linear in n)
+            if space == "nasbench201":
+                tg[space] = timing.time_tgnas(model, archs[:timing_archs] if timing_archs else archs, space, 3)
+            else:
+                tg[space] = timing.time_tgnas(model, archs[:min(4096, timing_archs or 4096)], space, 1)
+        except FileNotFoundError as exc:
+            log(f"  timing: TG-NAS on {space} skipped ({str(exc).splitlines()[0]})")
+    rows = timing.ratio_rows(stored, tg, None)
+    _write_rows(out / "timing.csv", [r.as_row() for r in rows])
+    log("")
+    log("Second, labelled: stored NASLib (GPU) proxy times vs TG-NAS on this CPU (different hardware):")
+    log(timing.format_table(rows, tg))
+    log(f"(timing took {time.time() - t:.1f} s)")
+    proj = _projection(plans, out, stored)
+    if proj:
+        log("")
+        log(projection.format_projection(proj))
+
+    # 7. the main table ------------------------------------------------------------------------------------------
+    log("")
+    log(f"Spearman rho with ground truth ({table.CELL_LEGEND}; failed proxy values ranked last, as NASLib does):")
+    log(md)
+    log("")
+    for line in table.best_proxy_lines(cells, bench_cols):
+        log(line)
+    zero = [k for k, _, role in bench_cols if role != TRAINING]
+    s = summ[TGNAS]
+    if zero:
+        log(f"TG-NAS mean rank over {len(s['ranks'])} benchmarks (not NB101): {s['mean_rank']:.2f} "
+            f"(ranks {', '.join(f'{r}/{k}' for r, k in s['ranks'])}); mean rho {s['mean']:.3f}")
+    log("diff = TG-NAS rho - best proxy rho on the best proxy's archs, 95% paired bootstrap interval.")
+    for line in _model_lines(model)[1:]:
+        log(line)
+    log(f"outputs in {out}/ ; study took {time.time() - t_start:.0f} s")
+    (out / "report.txt").write_text("\n".join(log.lines) + "\n")
+    result = {"model": model.meta.get("trained_on"), "card_selection": (model.card or {}).get("selection_data"),
+              "benchmarks": [{"key": d.spec.key, "n": d.n, "sources": d.sources, "role": d.spec.role,
+                              "note": d.spec.note,
+                              "columns": {p: {"kind": c.kind, "n": c.n, "batch": c.batch, "source": c.source}
+                                          for p, c in d.columns.items()}} for d in datasets],
+              "summary": {m: {k: v for k, v in s.items()} for m, s in summ.items()},
+              "heatmaps": heat, "timing": [r.as_row() for r in rows],
+              "timing_side_by_side": [r.as_row() for r in headline],
+              "tgnas_timing": {k: {kk: vv for kk, vv in v.items()} for k, v in tg.items()},
+              "live": {**_live_summary(opts, engine, plans, live_rows, live_seconds),
+                       "load_before": list(load_before), "cores": os.cpu_count()},
+              "projection": proj,
+              "bootstrap": n_boot, "seed": seed, "seconds": time.time() - t_start}
+    (out / "summary.json").write_text(json.dumps(result, indent=1, default=float))
+    return result
+
+
+def _projection(plans: list[live.LivePlan], out: Path, stored: list[dict]) -> dict | None:
+    """The suite-scale projection from every cached live record of the plans' archs and proxies."""
+    if not plans:
+        return None
+    records = {}
+    for p in plans:
+        cache = live.cache_for(p, out)
+        records[p.spec.key] = [r for a in p.archs for x in p.proxies if (r := cache.get(a, x)) is not None]
+    return projection.project(projection.space_costs(records, {p.spec.key: p.data.space for p in plans}, stored))
+
+
+def _heatmaps(datasets: list[StudyData], heatmap_n: int, seed: int, out: Path, log: _Log) -> dict:
+    """Proxy-independence heatmaps: NB201 (three datasets, one shared order) and unlabelled benchmarks with live
+    proxies (TNB101-macro)."""
+    by_key = {d.spec.key: d for d in datasets}
+    heat = {}
+    order = None
+    log("")
+    log("Proxy independence (Spearman between proxies on the same archs; S stored, L live, A analytic):")
+    keys = [k for k in NB201_HEATMAP_KEYS if k in by_key]
+    keys += [d.spec.key for d in datasets if d.spec.role == UNLABELLED and len(d.columns) >= 2]
+    for key in keys:
+        d = by_key[key]
+        ind = heatmap.independence(d, heatmap_n, seed)
+        if ind.n < MIN_HEATMAP_ARCHS:
+            log(f"{d.spec.label}: only {ind.n} archs have every proxy (< {MIN_HEATMAP_ARCHS}); no heatmap")
+            continue
+        nb201 = key in NB201_HEATMAP_KEYS
+        if nb201 and order is None:  # one order for the NB201 heatmaps (the first one's dendrogram), so they compare
+            order = [ind.names[i] for i in ind.order]
+        heatmap.write_csv(ind, out / f"heatmap_proxies_{key}.csv")
+        heatmap.plot(ind, out / f"heatmap_proxies_{key}.png", order if nb201 else None)
+        log(heatmap.describe(ind))
+        heat[key] = {"n": ind.n, "note": ind.note, "clusters": ind.clusters, "tgnas_nearest": ind.nearest(),
+                     "kinds": dict(zip(ind.names, ind.kinds))}
+    return heat
+
+
+def _live_summary(opts: LiveOptions, engine: EngineReport | None, plans: list, rows: list[dict],
+                  seconds: float) -> dict:
+    """The live part of summary.json: the engine, its workers and wall time, and per benchmark what was done."""
+    return {"n": opts.n, "n_tnb": opts.n_tnb, "engine": opts.engine,
+            "run": engine.as_dict() if engine else None, "wall_seconds": seconds,
+            "benchmarks": [{"key": p.spec.key, "n_archs": len(p.archs), "proxies": list(p.proxies),
+                            "source": p.spec.label} for p in plans],
+            "proxies": [{k: (float(np.median(v)) if k == "times" else v) for k, v in r.items()} for r in rows]}
+
+
+def _fmt_load(load: tuple[float, ...]) -> str:
+    return "/".join(f"{x:.2f}" for x in load)
+
+
+def _write_rows(path: Path, rows: list[dict]) -> None:
+    """Rows of dicts as CSV (floats to 6 significant digits)."""
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(list(rows[0]) if rows else [])
+        for r in rows:
+            w.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in r.values()])

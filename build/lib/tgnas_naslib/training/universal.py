@@ -1,0 +1,187 @@
+"""The universal recipe: train one TG-NAS model on every labelled family at once, on whole-network graphs.
+
+Families are groups of benchmarks whose architectures share a design, so that leaving one out really tests
+transfer to an unseen design (leave-family-out, LFO):
+
+* ``nb101``: NAS-Bench-101 (500 labelled cells);
+* ``nb201``: the NAS-Bench-201 cell family, NB201 on CIFAR-10 / CIFAR-100 / ImageNet16-120 and the seven
+  TransNAS-Bench-101-micro tasks (one 4-node cell design with the same operators);
+* ``nb301``: NAS-Bench-301 / DARTS (500 labelled genotypes);
+* ``nbmacro``: NAS-Bench-Macro (6,561 MobileNetV2-style macro networks).
+
+Every benchmark is one task: labels are z-scored per task, equal graphs within a task merge, every mini-batch
+holds one task (the pairwise ranking loss only compares networks measured on the same benchmark) and each family
+contributes the same number of samples per epoch, split over its tasks (15,625 NB201 cells do not drown 500 NB101
+ones). ``tgnas train --recipe universal --leave-out FAMILY`` trains the LFO model of a family with this recipe.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..datasets.catalog import NB201_TASKS, TNB_MICRO_TASKS
+from ..graph import ArchGraph
+from ..model.config import TrainConfig
+from ..model.train import train_gcn
+from ..spaces import to_graph
+
+#: labelled training families -> their benchmarks (catalog names, one task each)
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "nb101": ("nb101_500",),
+    "nb201": (*(f"nb201_{t}_15625" for t in NB201_TASKS), *(f"tnb101_micro_{t}_4096" for t in TNB_MICRO_TASKS)),
+    "nb301": ("nb301_500",),
+    "nbmacro": ("nbmacro_cifar10_6561",),
+}
+#: other names a family is known by (its spaces' names)
+FAMILY_ALIASES = {
+    "nasbench101": "nb101", "nasbench201": "nb201", "transbench101_micro": "nb201", "tnb101_micro": "nb201",
+    "nasbench301": "nb301", "darts": "nb301", "nasbench_macro": "nbmacro", "macro": "nbmacro",
+}
+#: samples each family contributes per epoch, split evenly over its tasks
+FAMILY_EPOCH_SIZE = 500
+
+#: The universal recipe (chosen by the leave-family-out protocol of docs/universal.md): whole-network graphs,
+#: composed layer-part embeddings, scale-free node features (what a layer does, its share of the cost, its repeats,
+#: how far the input has been downsampled), the network's size and depth as a linear term, mean + instance-weighted
+#: sum readout, pairwise ranking loss per task.
+UNIVERSAL_CONFIG = TrainConfig(representation="network", loss="rank", shape_features="network", readout="mean+isum",
+                               epochs=80, lr_step=30, hidden=64)
+UNIVERSAL_ENSEMBLE = 3
+
+
+def family_name(text: str) -> str:
+    """A family by its name or one of its spaces' names (``nb201``, ``nasbench201``, ``darts``...)."""
+    key = str(text).strip().lower()
+    key = FAMILY_ALIASES.get(key, key)
+    if key not in FAMILIES:
+        names = ", ".join(FAMILIES)
+        raise ValueError(f"unknown family {text!r}; choose from {names} (or a space name: {', '.join(FAMILY_ALIASES)})")
+    return key
+
+
+def training_families(leave_out: str | Sequence[str] | None = None) -> tuple[str, ...]:
+    """Every family except those left out (in the fixed FAMILIES order)."""
+    if leave_out is None:
+        out: set[str] = set()
+    elif isinstance(leave_out, str):
+        out = {family_name(f) for f in leave_out.split(",") if f.strip()}
+    else:
+        out = {family_name(f) for f in leave_out}
+    return tuple(f for f in FAMILIES if f not in out)
+
+
+@dataclass
+class Pool:
+    """Training samples of several families: per sample its graph, label, task (benchmark) and family."""
+
+    graphs: list[ArchGraph]
+    y: np.ndarray
+    tasks: list[str]
+    families: list[str]
+    sources: list[dict]
+
+    def per_task(self, family_epoch_size: int = FAMILY_EPOCH_SIZE) -> dict[str, int]:
+        """Samples drawn per task each epoch: ``family_epoch_size`` split evenly over the family's tasks."""
+        out: dict[str, int] = {}
+        for family in dict.fromkeys(self.families):
+            tasks = [s["benchmark"] for s in self.sources if s["family"] == family]
+            for task in tasks:
+                out[task] = max(2, family_epoch_size // len(tasks))
+        return out
+
+
+def network_graphs(archs: Sequence, space: str) -> list[ArchGraph]:
+    """Whole-network graphs of a benchmark's architectures (memoised per architecture)."""
+    return [to_graph(a, space, "network") for a in archs]
+
+
+def pool_families(families: Sequence[str], data_dir: str | Path | None = None,
+                  graphs_for: Callable[[Sequence, str], list[ArchGraph]] = network_graphs,
+                  representation: str = "network") -> Pool:
+    """Load every benchmark of ``families``; within a task, equal graphs merge (mean label) and architectures with
+    no input->output path (nothing to learn from) are dropped."""
+    from ..datasets import load_benchmark
+
+    graphs: list[ArchGraph] = []
+    ys: list[float] = []
+    tasks: list[str] = []
+    fams: list[str] = []
+    sources = []
+    for family in families:
+        for name in FAMILIES[family_name(family)]:
+            bench = load_benchmark(name, data_dir)
+            built = (graphs_for(bench.archs, bench.space) if representation == "network"
+                     else [to_graph(a, bench.space, representation) for a in bench.archs])
+            merged: dict[ArchGraph, list[float]] = {}
+            for g, y in zip(built, bench.y):
+                if g.is_connected:
+                    merged.setdefault(g, []).append(float(y))
+            for g, labels in merged.items():
+                graphs.append(g)
+                ys.append(float(np.mean(labels)))
+                tasks.append(name)
+                fams.append(family)
+            sources.append({"family": family, "benchmark": name, "file": bench.source, "space": bench.space,
+                            "task": bench.task, "n_archs": len(bench.archs), "n_samples": len(merged)})
+    return Pool(graphs, np.asarray(ys), tasks, fams, sources)
+
+
+def train_members(pool: Pool, config: TrainConfig, ensemble: int, family_epoch_size: int = FAMILY_EPOCH_SIZE,
+                  progress: bool = False) -> list:
+    """A seed ensemble (seeds ``config.seed`` + k) trained on the pool with per-task batches and balanced families."""
+    if ensemble < 1:
+        raise ValueError(f"an ensemble needs at least one member, got {ensemble}")
+    per_task = pool.per_task(family_epoch_size)
+    members = []
+    for k in range(ensemble):
+        cfg = TrainConfig.from_dict({**config.to_dict(), "seed": config.seed + k})
+        members.append(train_gcn(pool.graphs, pool.y, cfg, progress=progress, tasks=pool.tasks, per_task=per_task))
+    return members
+
+
+def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str | Path | None = None,
+                    config: TrainConfig = UNIVERSAL_CONFIG, ensemble: int = UNIVERSAL_ENSEMBLE,
+                    family_epoch_size: int = FAMILY_EPOCH_SIZE, progress: bool = False,
+                    graphs_for: Callable[[Sequence, str], list[ArchGraph]] = network_graphs,
+                    recipe: str = "universal"):
+    """Train the recipe on every family but ``leave_out``; returns (TGNAS, model card) naming the training data."""
+    import torch
+
+    from .. import __version__
+    from ..api import TGNAS
+
+    families = training_families(leave_out)
+    if not families:
+        raise ValueError("leaving out every family leaves nothing to train on")
+    t0 = time.time()
+    pool = pool_families(families, data_dir, graphs_for, config.representation)
+    members = train_members(pool, config, ensemble, family_epoch_size, progress)
+    left_out = [f for f in FAMILIES if f not in families]
+    trained_on = {"families": list(families), "sources": pool.sources, "label": "validation accuracy (NB-Macro: "
+                  "mean test accuracy of 3 runs); TNB101 tasks: their own metric, higher is better",
+                  "standardisation": "per benchmark task (z-score)", "samples_per_epoch": pool.per_task(family_epoch_size),
+                  "n_archs": sum(s["n_archs"] for s in pool.sources), "recipe": recipe}
+    model = TGNAS(members, config, meta={"trained_on": trained_on, "ensemble": ensemble, "left_out": left_out})
+    card = {
+        "name": f"TG-NAS {recipe} ({' + '.join(families)}"
+                + (f"; leave-family-out for {', '.join(left_out)})" if left_out else ")"),
+        "recipe": recipe,
+        "training_families": list(families),
+        "never_trained_on": left_out,
+        "training_data": trained_on,
+        "selection": "docs/universal.md: the mean of the four families' leave-family-out means (declared before "
+                     "the first run); no benchmark-specific switch",
+        "hyperparameters": config.to_dict(),
+        "family_epoch_size": family_epoch_size,
+        "ensemble_seeds": [config.seed + k for k in range(ensemble)],
+        "embedder": config.embedder().config,
+        "versions": {"tgnas_naslib": __version__, "torch": torch.__version__, "python": platform.python_version()},
+        "train_seconds": round(time.time() - t0, 1),
+    }
+    return model, card
