@@ -16,6 +16,7 @@ _LAZY = {
     "DISCONNECTED_SCORE": "api",
     "ArchGraph": "graph",
     "ArchitectureError": "graph",
+    "TGNASError": "errors",
     "SPACES": "spaces",
     "get_space": "spaces",
     "to_graph": "spaces",
@@ -30,4 +31,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["TGNAS", "ArchGraph", "ArchitectureError", "SPACES", "get_space", "to_graph", "__version__"]
+__all__ = ["TGNAS", "ArchGraph", "ArchitectureError", "TGNASError", "SPACES", "get_space", "to_graph", "__version__"]

@@ -1,29 +1,23 @@
-"""The user-facing error types: anything in USER_ERRORS is reported as one clear line, never a traceback."""
+"""The user-facing error types: the ground floor of the package (it imports no other module of it).
+
+Every error of the project that a user should see as one clear line, never a traceback, derives from
+``TGNASError`` (and, where callers rely on it, also from the builtin it refines: ``ArchitectureError`` is a
+``ValueError``, ``MissingDataError`` a ``FileNotFoundError``, ...). The classes live beside the code that raises
+them (graph.py, paths.py, embedding/embedder.py, model/checkpoint.py, study/engine.py, naslib/runconfig.py, ...),
+which import this module; this module imports none of them.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from .embedding.embedder import EmbedderError
-from .graph import ArchitectureError
-from .paths import MissingDataError
 
-
-def _checkpoint_error() -> type:
-    from .model.checkpoint import CheckpointError
-
-    return CheckpointError
-
-
-def _engine_error() -> type:
-    from .study.engine import EngineError
-
-    return EngineError
+class TGNASError(Exception):
+    """Base of the project's user errors: reported as one line (the message says what is wrong and the fix)."""
 
 
 #: the project's own error types: always a user error
-OWN_ERRORS: tuple[type[BaseException], ...] = (ArchitectureError, MissingDataError, EmbedderError, _checkpoint_error(),
-                                              _engine_error())
+OWN_ERRORS: tuple[type[BaseException], ...] = (TGNASError,)
 #: what the CLIs report as one line (bad values and missing files given on their command line included)
 USER_ERRORS: tuple[type[BaseException], ...] = (*OWN_ERRORS, ValueError, FileNotFoundError)
 
@@ -31,8 +25,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (*OWN_ERRORS, ValueError, FileNot
 def one_line_error(exc: BaseException, broad: bool = False) -> str | None:
     """The one-line report of a user error, else None (a bug: keep its traceback).
 
-    User errors: OWN_ERRORS or exceptions flagged ``tgnas_user_error``; with ``broad`` every USER_ERRORS type
-    (for the CLIs, whose ValueError / FileNotFoundError come from their own arguments).
+    User errors: ``TGNASError`` (OWN_ERRORS) or exceptions flagged ``tgnas_user_error``; with ``broad`` every
+    USER_ERRORS type (for the CLIs, whose ValueError / FileNotFoundError come from their own arguments).
     """
     kinds = USER_ERRORS if broad else OWN_ERRORS
     if isinstance(exc, kinds) or getattr(exc, "tgnas_user_error", False):

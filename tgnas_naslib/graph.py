@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
+from .errors import TGNASError
+
 if TYPE_CHECKING:
     from .shapes import Cost, NodeShape
 
@@ -18,7 +20,7 @@ INPUT = "input"
 OUTPUT = "output"
 
 
-class ArchitectureError(ValueError):
+class ArchitectureError(TGNASError, ValueError):
     """An architecture cannot be turned into a valid graph; the message says what is wrong with it."""
 
 

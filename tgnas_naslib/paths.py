@@ -13,6 +13,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import TGNASError
+
 ENV_VAR = "TGNAS_DATA_DIR"
 #: the documented default, relative to the current directory
 DEFAULT_DIR = "benchmarks_data"
@@ -41,7 +43,7 @@ def how_to_set() -> str:
     return f"set {ENV_VAR}=/path/to/benchmarks_data or {_OPTION.get()}"
 
 
-class MissingDataError(FileNotFoundError):
+class MissingDataError(TGNASError, FileNotFoundError):
     """A benchmark data file is not in the data directory; the message names the file and the fix."""
 
 

@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import TGNASError
 from .vocabulary import LENGTHS, canonical_op, describe, vocabulary
 
 CACHE_FILE = Path(__file__).with_name("vocab_embeddings.npz")
@@ -34,7 +35,7 @@ EMBED_DIM = 384
 PCA_DIM = 64
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(TGNASError, RuntimeError):
     """The sentence-transformer could not be loaded (missing offline weights) or the cache is unusable."""
 
 

@@ -11,11 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..errors import TGNASError
+
 FORMAT = "tgnas-checkpoint"
 VERSION = 1
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(TGNASError, RuntimeError):
     """A checkpoint is missing, corrupt, foreign, tampered with or paired with the wrong embedder."""
 
 

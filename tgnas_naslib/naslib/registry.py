@@ -26,6 +26,7 @@ from naslib.predictors import ZeroCost
 from naslib.predictors.ensemble import Ensemble
 from naslib.predictors.utils.pruners import measures
 
+from ..errors import TGNASError
 from . import provenance
 from .compat.hashes import zc_key
 from .predictor import FAILED, TGNASPredictor, pretrained_model
@@ -125,10 +126,8 @@ _FIXED_TABLES = {
 }
 
 
-class FixedTableError(ValueError):
+class FixedTableError(TGNASError, ValueError):
     """A NASLib script was asked for a TG-NAS name its fixed table cannot hold (a user error: one line)."""
-
-    tgnas_user_error = True
 
 
 def _plugin_config_from_args(original):

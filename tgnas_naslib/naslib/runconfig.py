@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from tgnas_naslib.errors import TGNASError
+
 #: the default ground-truth benchmark (a ``tgnas_naslib.datasets`` catalog name) per NASLib search space
 DEFAULT_BENCHMARKS = {
     "nasbench101": "nb101_500",
@@ -88,10 +90,8 @@ BROKEN_UPSTREAM = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(TGNASError, ValueError):
     """An unknown key or an invalid value in a runner config (reported in one line)."""
-
-    tgnas_user_error = True
 
 
 # ------------------------------------------------------------------------------------------------------

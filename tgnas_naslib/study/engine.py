@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..errors import TGNASError
 from .cache import LiveCache
 
 ENGINES = ("ray", "local")
@@ -26,7 +27,7 @@ ENGINES = ("ray", "local")
 MAX_RETRIES = 3
 
 
-class EngineError(RuntimeError):
+class EngineError(TGNASError, RuntimeError):
     """A problem with the engine's setup (Ray missing, an unreachable address, no CUDA): one line for the user."""
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from tgnas_naslib import paths
+from tgnas_naslib.errors import TGNASError
 from ._marker import is_ours
 from ._rebind import mark_replacement, rebind_naslib_function
 from .offline_apis import benchmark_data_dir
@@ -44,10 +45,8 @@ CIFAR10_NPZ_RELPATH = "images/cifar10_test_1000.npz"
 _warned: set[str] = set()
 
 
-class ImagesUnavailable(RuntimeError):
+class ImagesUnavailable(TGNASError, RuntimeError):
     """A NASLib data loader was iterated for a dataset that has no images here (a user error: one line)."""
-
-    tgnas_user_error = True
 
 
 def default_cifar10_npz(data_dir: str | os.PathLike | None = None) -> Path:
