@@ -22,7 +22,7 @@ import numpy as np
 from tgnas_naslib import TGNAS
 from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.datasets import CATALOG, ZERO_SHOT_BENCHMARKS, load_benchmark
-from tgnas_naslib.model.pretrain import DEFAULT_CONFIG, load_nb101
+from tgnas_naslib.training.pretrain import DEFAULT_CONFIG, load_nb101
 from tgnas_naslib.model.train import TrainConfig, cross_validate, train_gcn
 from tgnas_naslib.paths import MissingDataError
 from tgnas_naslib.spaces import to_graph

@@ -38,7 +38,7 @@ import numpy as np
 
 from tgnas_naslib.datasets import load_benchmark
 from tgnas_naslib.study.cache import read_jsonl
-from tgnas_naslib.model.pretrain import load_nb101
+from tgnas_naslib.training.pretrain import load_nb101
 from tgnas_naslib.model.train import TrainConfig, grouped_folds, predict, train_gcn
 from tgnas_naslib.spaces import to_graph
 from tgnas_naslib.study.correlation import rank_correlations

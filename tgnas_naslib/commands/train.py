@@ -46,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train and save."""
-    from ..model.pretrain import DEFAULT_CONFIG, DEFAULT_ENSEMBLE, pretrain
+    from ..training.pretrain import DEFAULT_CONFIG, DEFAULT_ENSEMBLE, pretrain
     from ..model.train import TrainConfig
 
     overrides = {"seed": args.seed}
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                          "--leave-out-for pools the older cell-graph families)")
     config = TrainConfig.from_dict({**DEFAULT_CONFIG.to_dict(), **overrides})
     if args.sources or args.leave_out_for:
-        from ..model.multisource import leave_family_out, parse_families, train_multisource
+        from ..training.multisource import leave_family_out, parse_families, train_multisource
 
         families = parse_families(args.sources) if args.sources else leave_family_out(args.leave_out_for)
         model, card = train_multisource(families, args.data_dir, config, ensemble=args.ensemble or 3, progress=True)

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..model.train import seed_everything
+from ..seeding import seed_everything
 from .embedder import load_minilm
 from .pairs import LABELS, Pair, train_eval_pairs
 from .similarity import TABLE8_PAIRS, held_out_pairs, pair_similarities

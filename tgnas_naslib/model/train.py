@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from typing import Callable, Sequence
 
 import numpy as np
@@ -10,19 +9,13 @@ import torch
 from scipy import stats
 
 from ..graph import ArchGraph
+from ..seeding import seed_everything
 from ..threads import torch_threads
 from .config import TrainConfig
 from .featurize import collate, graph_matrix, node_weights, shape_matrix
 from .gcn import TGNASGCN
 
 __all__ = ["TrainConfig", "train_gcn", "predict", "cross_validate", "grouped_folds", "seed_everything"]
-
-
-def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch (training is deterministic for a seed on CPU)."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def pairwise_rank_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

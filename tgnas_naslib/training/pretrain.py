@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import platform
 import time
 from pathlib import Path
 
-
+from ..model.checkpoint import sha256
+from ..model.config import TrainConfig
+from ..model.train import cross_validate
 from ..paths import require_file
 from ..spaces import to_graph
-from .train import TrainConfig, cross_validate, train_gcn
+from .ensemble import finish, train_ensemble
 
 NB101_FILE = "nasbench101/zc_nasbench101_500.json"
 
@@ -36,26 +37,18 @@ def load_nb101(data_dir: str | Path | None = None, representation: str = "prune"
 def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainConfig = DEFAULT_CONFIG,
              ensemble: int = DEFAULT_ENSEMBLE, cv_folds: int = 5, progress: bool = True):
     """Train a seed ensemble on NB101 (after grouped CV for the card), save it to ``out``; returns the TGNAS."""
-    import torch
     import torch_geometric
-
-    from .. import __version__
-    from ..api import TGNAS
-    from .checkpoint import sha256
 
     t0 = time.time()
     graphs, y, groups, _, path = load_nb101(data_dir, config.representation)
     cv = cross_validate(graphs, y, groups, config, k=cv_folds) if cv_folds > 1 else None
-    members = []
-    for k in range(ensemble):
-        cfg = TrainConfig.from_dict({**config.to_dict(), "seed": config.seed + k})
-        members.append(train_gcn(graphs, y, cfg, progress=progress))
-    model = TGNAS(members, config, meta={
+    members = train_ensemble(graphs, y, config, ensemble, progress=progress)
+    meta = {
         "trained_on": {"space": "nasbench101", "task": "cifar10", "file": NB101_FILE, "n_archs": len(graphs),
                        "n_distinct_graphs": len(set(groups)), "label": "val_accuracy"},
         "label_mean": float(y.mean()), "label_std": float(y.std()),
         "ensemble": ensemble,
-    })
+    }
     card = {
         "name": f"TG-NAS (NB101-trained, operator embedder {config.embedder_model}, shape features "
                 f"{config.shape_features}{', + log10 FLOPs' if config.flops_fusion else ''})",
@@ -70,11 +63,9 @@ def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainC
         "shape_features": {"set": config.shape_features, "node": list(config.node_features),
                            "graph": list(config.graph_features), "flops_fusion": config.flops_fusion},
         "hyperparameters": config.to_dict(),
-        "ensemble_seeds": [config.seed + k for k in range(ensemble)],
         "nb101_grouped_cv": cv,
-        "versions": {"tgnas_naslib": __version__, "torch": torch.__version__,
-                     "torch_geometric": torch_geometric.__version__, "python": platform.python_version()},
-        "train_seconds": round(time.time() - t0, 1),
     }
+    model, card = finish(members, config, meta, card, ensemble, t0,
+                         extra_versions={"torch_geometric": torch_geometric.__version__})
     model.save(out, card)
     return model, card

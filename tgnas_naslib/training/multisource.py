@@ -17,8 +17,10 @@ import numpy as np
 
 from ..datasets.catalog import CATALOG, NB201_TASKS, TNB_MICRO_TASKS
 from ..graph import ArchGraph
+from ..model.config import TrainConfig
 from ..spaces import to_graph
-from .train import TrainConfig, train_gcn
+from .ensemble import finish, train_ensemble
+from .pretrain import DEFAULT_CONFIG
 
 #: labelled training sources: family -> catalog benchmarks (one per task)
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -113,33 +115,19 @@ def train_multisource(families: Sequence[str], data_dir: str | Path | None = Non
                       config: TrainConfig | None = None, ensemble: int = 3,
                       family_epoch_size: int = FAMILY_EPOCH_SIZE, progress: bool = False):
     """Train a seed ensemble on the pooled families; returns (TGNAS, model card) with the training data stated."""
-    import torch
-
-    from .. import __version__
-    from ..api import TGNAS
-    from .pretrain import DEFAULT_CONFIG
-
     config = config or DEFAULT_CONFIG
     families = parse_families(list(families))
     t0 = time.time()
     pooled = pool_sources(families, data_dir, config.representation)
     per_task = pooled.per_task(family_epoch_size)
-    members = []
-    for k in range(ensemble):
-        cfg = TrainConfig.from_dict({**config.to_dict(), "seed": config.seed + k})
-        members.append(train_gcn(pooled.graphs, pooled.y, cfg, progress=progress, tasks=pooled.tasks,
-                                 per_task=per_task))
+    members = train_ensemble(pooled.graphs, pooled.y, config, ensemble, progress=progress, tasks=pooled.tasks,
+                             per_task=per_task)
     trained_on = {"families": list(families), "sources": pooled.sources, "label": "val_accuracy",
                   "standardisation": "per benchmark task (z-score)", "samples_per_epoch": per_task,
                   "n_archs": sum(s["n_archs"] for s in pooled.sources)}
-    model = TGNAS(members, config, meta={"trained_on": trained_on, "ensemble": ensemble})
     card = {
         "name": f"TG-NAS (multi-source: {' + '.join(families)})",
         "training_data": trained_on,
         "never_trained_on": [f for f in FAMILIES if f not in families],
-        "hyperparameters": config.to_dict(),
-        "ensemble_seeds": [config.seed + k for k in range(ensemble)],
-        "versions": {"tgnas_naslib": __version__, "torch": torch.__version__},
-        "train_seconds": round(time.time() - t0, 1),
     }
-    return model, card
+    return finish(members, config, {"trained_on": trained_on, "ensemble": ensemble}, card, ensemble, t0)
