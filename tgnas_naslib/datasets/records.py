@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from ..spaces import SPACES as _REGISTRY
 from ..spaces.base import plain
 
 #: NASLib's value for a failed proxy (its ZeroCost predictor turns NaN/inf into it; failures rank last)
 FAILED = -1e8
 #: NASLib search-space names a benchmark can belong to
-SPACES = ("nasbench101", "nasbench201", "nasbench301", "transbench101_micro", "transbench101_macro", "nasbench_macro")
+SPACES: tuple[str, ...] = tuple(_REGISTRY)  # every registered space
 #: NAS-Bench-Macro: a key is 8 digits (one op code per layer), stored as the tuple of the 8 ints
 _MACRO_LAYERS = 8
 

@@ -22,13 +22,13 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from tgnas_naslib.graph import ArchGraph, ArchitectureError
-from tgnas_naslib.spaces import get_space, to_graph
+from tgnas_naslib.spaces import NASLIB, get_space, supporting, to_graph
 from tgnas_naslib.spaces.base import DEFAULT_REPRESENTATION, plain
 
 __all__ = ["SUPPORTED_SPACES", "space_of", "encoding_of", "arch_of", "to_arch_graph", "arch_graphs"]
 
 #: NASLib ``get_type()`` names this integration understands
-SUPPORTED_SPACES = ("nasbench101", "nasbench201", "nasbench301", "transbench101_micro", "transbench101_macro")
+SUPPORTED_SPACES: tuple[str, ...] = supporting(NASLIB)
 
 
 def space_of(graph: Any) -> str:

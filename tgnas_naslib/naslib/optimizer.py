@@ -28,7 +28,7 @@ from tgnas_naslib.search.encoding import encoding_for
 from tgnas_naslib.search.evolution import CR as DEFAULT_CR
 from tgnas_naslib.search.evolution import F as DEFAULT_F
 from tgnas_naslib.search.evolution import POPULATION, _trials
-from tgnas_naslib.spaces import get_space
+from tgnas_naslib.spaces import NASLIB, SEARCH, get_space, supporting
 
 from .predictor import naslib_scores, pretrained_model
 
@@ -38,7 +38,7 @@ logger = logging.getLogger("naslib.tgnas.evolution")
 NAN = float("nan")
 
 #: NASLib spaces the evolution supports (those with a continuous encoding in tgnas_naslib.search)
-SUPPORTED = ("nasbench201", "nasbench301", "transbench101_micro")
+SUPPORTED: tuple[str, ...] = supporting(NASLIB, SEARCH)
 
 
 def _get(cfg: Any, name: str, default: Any) -> Any:

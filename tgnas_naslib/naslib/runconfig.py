@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from tgnas_naslib.errors import TGNASError
+from tgnas_naslib.spaces import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, supporting
 
 #: the default ground-truth benchmark (a ``tgnas_naslib.datasets`` catalog name) per NASLib search space
 DEFAULT_BENCHMARKS = {
@@ -63,10 +64,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                "out_dir": "run", "data_dir": None, "search": {}},
 }
 #: search spaces each experiment has ground truth (or a searcher) for
-SPACES = {
-    "zc": tuple(DATASETS),
-    "predictor_evaluation": ("nasbench201", "nasbench301", "transbench101_micro"),
-    "search": ("nasbench201", "nasbench301", "transbench101_micro"),
+SPACES: dict[str, tuple[str, ...]] = {
+    "zc": supporting(NASLIB, NASLIB_ZC),
+    "predictor_evaluation": supporting(NASLIB, NASLIB_PREDICTOR_EVALUATION),
+    "search": supporting(NASLIB, SEARCH),
 }
 OPTIMIZERS = ("tgnas_evolution", "tgnas_bananas")
 #: ``search:`` keys per optimizer (NASLib's config.search keys that the optimizer and Trainer read)

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Sequence
 import numpy as np
 
 from ..graph import ArchGraph
-from ..spaces import SearchSpace, get_space, to_graph
+from ..spaces import SEARCH, SearchSpace, get_space, supporting, to_graph
 from ..threads import torch_threads
 
 if TYPE_CHECKING:
     from ..api import TGNAS
 
 #: spaces the searchers support (cell spaces with operators on edges)
-SEARCH_SPACES = ("nasbench201", "transbench101_micro", "nasbench301")
+SEARCH_SPACES: tuple[str, ...] = supporting(SEARCH)
 #: torch threads while scoring: search scores small batches, where intra-op threads only add synchronisation
 #: (measured on 2 shared cores: evolution on NB201 0.4 s with 1 thread, 9-13 s with 2; DARTS pruning 9 s vs 21 s)
 SCORING_THREADS = 1

@@ -1,7 +1,10 @@
 """Search-space adapters: every benchmark encoding -> :class:`~tgnas_naslib.graph.ArchGraph`.
 
 ``SPACES`` maps NASLib's space names (``Graph.get_type()``) to adapters, NASLib-style; ``to_graph`` is the
-one entry point the scorer uses.
+one entry point the scorer uses. ``SPACES`` is the one registry of spaces: every other list of space names
+(``datasets.records.SPACES``, ``naslib.adapters.SUPPORTED_SPACES``, ``search.SEARCH_SPACES``,
+``naslib.optimizer.SUPPORTED``, ``naslib.runconfig.SPACES``) is derived from it with :func:`supporting`, so a new
+space is added here (and its adapter states what it ``supports``).
 """
 
 from __future__ import annotations
@@ -10,7 +13,19 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from ..graph import ArchGraph, ArchitectureError
-from .base import DEFAULT_REPRESENTATION, REPRESENTATIONS, SearchSpace, check_representation, plain
+from .base import (
+    DEFAULT_REPRESENTATION,
+    FEATURES,
+    NASLIB,
+    NASLIB_PREDICTOR_EVALUATION,
+    NASLIB_ZC,
+    REPRESENTATIONS,
+    SEARCH,
+    TABLE,
+    SearchSpace,
+    check_representation,
+    plain,
+)
 from .darts import Darts
 from .nasbench101 import NasBench101
 from .nasbench201 import NasBench201
@@ -22,6 +37,15 @@ SPACES: dict[str, SearchSpace] = {
                          NasBenchMacro())
 }
 _ALIASES = {alias: s.name for s in SPACES.values() for alias in (s.name, *s.aliases)}
+
+
+def supporting(*features: str) -> tuple[str, ...]:
+    """The names of the registered spaces that support every one of ``features`` (all spaces for none), in
+    registry order: ``supporting(NASLIB, SEARCH)`` are the spaces NASLib has and tgnas search can search."""
+    unknown = [f for f in features if f not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown space feature(s) {unknown}; known: {', '.join(FEATURES)}")
+    return tuple(name for name, space in SPACES.items() if space.supports.issuperset(features))
 
 
 def get_space(name: str) -> SearchSpace:
@@ -68,4 +92,6 @@ def to_graphs(archs: Iterable[Any], space: str | None = None,
     return [a if isinstance(a, ArchGraph) else _cached_graph(name, canonical(a), representation) for a in archs]
 
 
-__all__ = ["SPACES", "SearchSpace", "get_space", "to_graph", "to_graphs", "REPRESENTATIONS", "DEFAULT_REPRESENTATION", "plain"]
+__all__ = ["SPACES", "SearchSpace", "get_space", "supporting", "to_graph", "to_graphs", "REPRESENTATIONS",
+           "DEFAULT_REPRESENTATION", "plain", "FEATURES", "NASLIB", "NASLIB_ZC", "NASLIB_PREDICTOR_EVALUATION", "SEARCH",
+           "TABLE"]

@@ -80,6 +80,22 @@ def int_tuple(value: Any, length: int | Sequence[int], low: int, high: int, what
     return value
 
 
+#: what a space can be used for beyond scoring, named in :attr:`SearchSpace.supports` (the one place a space's
+#: support is written: every list of space names, e.g. ``naslib.adapters.SUPPORTED_SPACES``, is derived from it)
+#: NASLib has the space: its graphs' ``get_type()`` is the space's name (``naslib.adapters``)
+NASLIB = "naslib"
+#: NASLib's zc runner has offline ground truth for the space (``naslib.runconfig``: experiment ``zc``)
+NASLIB_ZC = "naslib_zc"
+#: NASLib's predictor evaluation runs on the space offline (``naslib.runconfig``: experiment ``predictor_evaluation``)
+NASLIB_PREDICTOR_EVALUATION = "naslib_predictor_evaluation"
+#: the searchers of ``tgnas_naslib.search`` (a continuous encoding of an edge-op cell) and, where NASLib has the
+#: space too, the ``tgnas_evolution`` optimizer of ``naslib.optimizer`` / runner experiment ``search``
+SEARCH = "search"
+#: the network graph of every architecture ships as a packaged table (``spaces/tables.py``; enumerable spaces)
+TABLE = "table"
+FEATURES = (NASLIB, NASLIB_ZC, NASLIB_PREDICTOR_EVALUATION, SEARCH, TABLE)
+
+
 class SearchSpace(ABC):
     """A search-space adapter: normalises the space's encodings and turns architectures into ArchGraphs."""
 
@@ -87,6 +103,8 @@ class SearchSpace(ABC):
     name: str = ""
     #: other names accepted for the space
     aliases: tuple[str, ...] = ()
+    #: what the space supports besides scoring (names from :data:`FEATURES`)
+    supports: frozenset[str] = frozenset()
     #: every operator name this space can put on a graph node (besides input/output)
     operators: tuple[str, ...] = ()
 

@@ -13,7 +13,7 @@ from .. import shapes as sh
 from ..graph import ArchGraph, ArchitectureError, edge_op_graph
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
-from .base import SearchSpace, plain
+from .base import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, SearchSpace, plain
 
 #: NASLib's COMPACT_OPS order for NB301 compact encodings
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
@@ -253,6 +253,7 @@ class Darts(SearchSpace):
 
     name = "nasbench301"
     aliases = ("darts", "nb301", "nas-bench-301")
+    supports = frozenset({NASLIB, NASLIB_ZC, NASLIB_PREDICTOR_EVALUATION, SEARCH})
     operators = OPS
     none_ops = frozenset({"none"})
     skip_ops = frozenset({"skip_connect"})

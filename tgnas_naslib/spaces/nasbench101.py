@@ -10,7 +10,7 @@ from .. import shapes as sh
 from ..graph import ArchGraph, ArchitectureError
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
-from .base import SearchSpace, int_tuple, literal, plain
+from .base import NASLIB, NASLIB_ZC, SearchSpace, int_tuple, literal, plain
 
 #: NB101 op codes of NASLib's 56-tuple hash
 OPS = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
@@ -172,6 +172,7 @@ class NasBench101(SearchSpace):
 
     name = "nasbench101"
     aliases = ("nb101", "nas-bench-101")
+    supports = frozenset({NASLIB, NASLIB_ZC})
     operators = OPS[2:]
     datasets = tuple(DATASETS)
 

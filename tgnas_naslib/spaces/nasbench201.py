@@ -10,7 +10,7 @@ from .. import shapes as sh
 from ..graph import ArchitectureError
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
-from .base import CellSpace, int_tuple
+from .base import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, TABLE, CellSpace, int_tuple
 
 #: NASLib op indices (0=Identity, 1=Zero, 2=ReLUConvBN3x3, 3=ReLUConvBN1x1, 4=AvgPool) in benchmark names
 OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
@@ -158,6 +158,7 @@ class NasBench201(CellSpace):
 
     name = "nasbench201"
     aliases = ("nb201", "nas-bench-201")
+    supports = frozenset({NASLIB, NASLIB_ZC, NASLIB_PREDICTOR_EVALUATION, SEARCH, TABLE})
     cell_ops = OPS
     cell_edges = EDGES
     datasets = tuple(DATASETS)

@@ -43,7 +43,7 @@ from .. import shapes as sh
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
-from .base import DEFAULT_REPRESENTATION, SearchSpace, check_representation, plain
+from .base import DEFAULT_REPRESENTATION, TABLE, SearchSpace, check_representation, plain
 
 #: the authors' operator names by code (``candidate_OP`` in train/model.py)
 OPS = ("id", "ir_3x3_t3", "ir_5x5_t6")
@@ -284,6 +284,7 @@ class NasBenchMacro(SearchSpace):
 
     name = "nasbench_macro"
     aliases = ("nbmacro", "nas-bench-macro", "nasbench-macro", "nb_macro")
+    supports = frozenset({TABLE})
     operators = (*BLOCK_OPS.values(), DOWNSAMPLE, SKIP)
     datasets = tuple(DATASETS)
 

@@ -15,7 +15,7 @@ sees each distinct graph once.
 
 A table is loaded on first use and checked then against fresh builds of a few architectures (milliseconds); a
 stale one (the representation changed since it was written) is ignored with a warning, so graphs are always what
-the builder produces. A space gets a table by adding its name to :data:`TABLE_SPACES` and running ``--build``.
+the builder produces. A space gets a table by adding ``TABLE`` to its adapter's ``supports`` and running ``--build``.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ import numpy as np
 
 from ..graph import ArchGraph
 from ..shapes import RAW, Cost, NodeShape
+from . import TABLE, supporting  # the package is loaded first, also under `python -m`
 
 #: spaces whose every architecture's ``network`` graph (default dataset) ships as a table
-TABLE_SPACES: tuple[str, ...] = ("nasbench201", "transbench101_micro", "transbench101_macro", "nasbench_macro")
+TABLE_SPACES: tuple[str, ...] = supporting(TABLE)
 #: where the tables live
 TABLE_DIR = Path(__file__).with_name("data")
 #: bump when the file layout changes

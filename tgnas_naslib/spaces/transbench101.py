@@ -13,7 +13,7 @@ from .. import shapes as sh
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
-from .base import CellSpace, SearchSpace, int_tuple
+from .base import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, TABLE, CellSpace, SearchSpace, int_tuple
 
 #: TransNAS-Bench micro op codes: 0=none, 1=skip, 2=ReLU-Conv1x1-BN, 3=ReLU-Conv3x3-BN (same ops as NB201)
 MICRO_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
@@ -157,6 +157,7 @@ class TransBench101Micro(CellSpace):
 
     name = "transbench101_micro"
     aliases = ("tnb101_micro", "transnas_micro")
+    supports = frozenset({NASLIB, NASLIB_ZC, NASLIB_PREDICTOR_EVALUATION, SEARCH, TABLE})
     cell_ops = MICRO_OPS
     cell_edges = MICRO_EDGES
     datasets = TASKS
@@ -210,6 +211,7 @@ class TransBench101Macro(SearchSpace):
 
     name = "transbench101_macro"
     aliases = ("tnb101_macro", "transnas_macro")
+    supports = frozenset({NASLIB, TABLE})
     operators = ("nor_conv_3x3", "nor_conv_1x1")
     datasets = TASKS
 

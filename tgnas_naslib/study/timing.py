@@ -74,8 +74,9 @@ def tgnas_archs_for(space: str, data_dir) -> list:
     micro and macro, NAS-Bench-Macro), else the archs of the stored-time file (NB301 11,221, NB101 10,250)."""
     from ..spaces import get_space
 
-    if space in ("nasbench201", "transbench101_micro", "transbench101_macro", "nasbench_macro"):
-        return list(get_space(space).enumerate())
+    adapter = get_space(space)
+    if adapter.size() is not None:  # enumerable
+        return list(adapter.enumerate())
     name = {"nasbench301": "nb301_zen_11221", "nasbench101": "nb101_zen_10250"}[space]
     return load_benchmark(name, data_dir).archs
 
