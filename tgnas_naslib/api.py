@@ -134,7 +134,7 @@ class TGNAS:
     def load(cls, path: str | Path, device: str | torch.device = "cpu",
              expect_embedder: dict | None = None) -> "TGNAS":
         """Load a checkpoint written by :meth:`save` / ``tgnas train`` (format, checksum and embedder checked)."""
-        from .commands import check_device
+        from .device import check_device
 
         check_device(str(device), option="device=")
         states, meta, card = load_checkpoint(path)
