@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from tgnas_naslib import TGNAS
-from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.datasets import CATALOG, ZERO_SHOT_BENCHMARKS, load_benchmark
-from tgnas_naslib.training.pretrain import DEFAULT_CONFIG, load_nb101
 from tgnas_naslib.model.train import TrainConfig, cross_validate, train_gcn
 from tgnas_naslib.paths import MissingDataError
 from tgnas_naslib.spaces import to_graph
+from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.study.correlation import rank_correlations
 from tgnas_naslib.threads import torch_threads
+from tgnas_naslib.training.pretrain import DEFAULT_CONFIG, load_nb101
 
 _NB201_SHORT = {"cifar10": "C10", "cifar100": "C100", "ImageNet16-120": "IN16"}
 

@@ -37,11 +37,11 @@ from pathlib import Path
 import numpy as np
 
 from tgnas_naslib.datasets import load_benchmark
-from tgnas_naslib.study.cache import read_jsonl
-from tgnas_naslib.training.pretrain import load_nb101
 from tgnas_naslib.model.train import TrainConfig, grouped_folds, predict, train_gcn
 from tgnas_naslib.spaces import to_graph
+from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.study.correlation import rank_correlations
+from tgnas_naslib.training.pretrain import load_nb101
 
 #: every candidate, declared before any run (name -> TrainConfig overrides of the shipped recipe)
 VARIANTS: dict[str, dict] = {
@@ -103,7 +103,8 @@ def main() -> int:
     y301 = np.asarray(nb301.y, dtype=np.float64)
     lf101, lf301 = log_flops(graphs), log_flops(g301)
     print(f"NB101: {len(graphs)} archs ({len(set(groups))} distinct graphs); NB301: {len(g301)} archs; "
-          f"rho(log FLOPs, acc): NB101 {rank_correlations(lf101, y)[0]:.3f}, NB301 {rank_correlations(lf301, y301)[0]:.3f}",
+          f"rho(log FLOPs, acc): NB101 {rank_correlations(lf101, y)[0]:.3f}, "
+          f"NB301 {rank_correlations(lf301, y301)[0]:.3f}",
           flush=True)
     folds = grouped_folds(groups, FOLDS, seed=0)
 
@@ -126,7 +127,8 @@ def main() -> int:
                 cfg = config_for(variant, 1000 * k + cv_seed)
                 m = train_gcn([graphs[i] for i in train_idx], y[train_idx], cfg)
                 oof[test_idx] = predict([m], [graphs[i] for i in test_idx], cfg)
-            record({"variant": variant, "part": "cv", "seed": cv_seed, "pred": oof.tolist(), "seconds": time.time() - t})
+            record({"variant": variant, "part": "cv", "seed": cv_seed, "pred": oof.tolist(),
+                    "seconds": time.time() - t})
             print(f"{variant}: CV seed {cv_seed} done ({time.time() - t:.0f} s)", flush=True)
         for seed in seeds(variant)[1]:
             if (variant, "nb301", seed) in done:
@@ -135,7 +137,8 @@ def main() -> int:
             cfg = config_for(variant, seed)
             m = train_gcn(graphs, y, cfg)
             pred = predict([m], g301, cfg)
-            record({"variant": variant, "part": "nb301", "seed": seed, "pred": pred.tolist(), "seconds": time.time() - t})
+            record({"variant": variant, "part": "nb301", "seed": seed, "pred": pred.tolist(),
+                    "seconds": time.time() - t})
             print(f"{variant}: NB301 seed {seed} done ({time.time() - t:.0f} s)", flush=True)
 
     rows = []
@@ -158,7 +161,8 @@ def main() -> int:
                          "nb301_seeds": len(r301), "score": (float(cv[:, 0].mean()) + float(np.mean(r301))) / 2})
     print(f"\n{'variant':<26} {'NB101 CV rho':>12} {'tau':>6}  {'NB301 rho (seeds)':>22}  {'selection score':>15}")
     for r in rows:
-        print(f"{r['variant']:<26} {r['cv_rho']:12.3f} {r['cv_tau']:6.3f}  {r['nb301_rho']:9.3f} +- {r['nb301_std']:.3f} "
+        print(f"{r['variant']:<26} {r['cv_rho']:12.3f} {r['cv_tau']:6.3f}  "
+              f"{r['nb301_rho']:9.3f} +- {r['nb301_std']:.3f} "
               f"({r['nb301_seeds']})  {r['score']:15.3f}")
     final = [r for r in rows if r["variant"].split(" ")[0] in PRECISION]  # round 3 decides, on its own seeds
     pick = max(final or rows, key=lambda r: r["score"])

@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from tgnas_naslib import TGNAS
-from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.datasets import ZERO_SHOT_BENCHMARKS, load_benchmark
-from tgnas_naslib.training.multisource import EXCLUDED_FOR_TARGET, FAMILY_SPACE, leave_family_out, train_multisource
-from tgnas_naslib.training.pretrain import DEFAULT_CONFIG
 from tgnas_naslib.paths import MissingDataError
+from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.study.correlation import rank_correlations as rho_tau
 from tgnas_naslib.threads import torch_threads
+from tgnas_naslib.training.multisource import EXCLUDED_FOR_TARGET, FAMILY_SPACE, leave_family_out, train_multisource
+from tgnas_naslib.training.pretrain import DEFAULT_CONFIG
 
 TARGETS = ZERO_SHOT_BENCHMARKS
 K_SHOTS = (10, 20, 50, 100)

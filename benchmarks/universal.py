@@ -115,8 +115,7 @@ def score_family(model, family: str, data_dir) -> list[dict]:
 def run_cell(candidate: str, overrides: dict, family: str, data_dir, tag: str) -> dict:
     """Train the LFO model of ``family`` with a candidate recipe and score it (in this process)."""
     from tgnas_naslib.model.config import TrainConfig
-    from tgnas_naslib.training.universal import (FAMILY_EPOCH_SIZE, UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE,
-                                                 train_universal)
+    from tgnas_naslib.training.universal import FAMILY_EPOCH_SIZE, UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE, train_universal
 
     over = dict(overrides)
     ensemble = over.pop("ensemble", UNIVERSAL_ENSEMBLE)
@@ -278,9 +277,11 @@ def print_table(cells: dict) -> None:
     crit4 = {k: float(np.mean([m[k] for m in fam_means.values()])) for k in keys}
     crit3 = {k: float(np.mean([m[k] for f, m in fam_means.items() if f != "nb101"])) for k in keys}
     print(f"| **criterion** (mean of the 4 family means) | {_f(crit4['today'])} | {_f(crit4['nb101_only'])} | "
-          f"**{_f(crit4['universal_lfo'])}** | {_f(crit4['flops'])} | {_f(crit4['params'])} | {_f(crit4['kernel_area'])} |")
+          f"**{_f(crit4['universal_lfo'])}** | {_f(crit4['flops'])} | {_f(crit4['params'])} | "
+          f"{_f(crit4['kernel_area'])} |")
     print(f"| mean of nb201, nb301, nbmacro (defined for all) | {_f(crit3['today'])} | {_f(crit3['nb101_only'])} | "
-          f"**{_f(crit3['universal_lfo'])}** | {_f(crit3['flops'])} | {_f(crit3['params'])} | {_f(crit3['kernel_area'])} |")
+          f"**{_f(crit3['universal_lfo'])}** | {_f(crit3['flops'])} | {_f(crit3['params'])} | "
+          f"{_f(crit3['kernel_area'])} |")
 
 
 def warm(data_dir) -> None:
@@ -288,7 +289,7 @@ def warm(data_dir) -> None:
     from tgnas_naslib.datasets import load_benchmark
     from tgnas_naslib.training.universal import FAMILIES
 
-    for family, names in FAMILIES.items():
+    for names in FAMILIES.values():
         for name in names:
             t = time.time()
             bench = load_benchmark(name, data_dir)

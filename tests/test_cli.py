@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from conftest import requires_data
 from tgnas_naslib.cli import main
+
+from conftest import requires_data
 
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 
@@ -64,7 +65,8 @@ def test_train_is_deterministic(tmp_path, capsys):
 
 
 def test_score_with_a_named_shipped_model(capsys):
-    assert main(["score", "--space", "nasbench201", "--arch", BEST, "--checkpoint", "nb101-nas-embedder", "--json"]) == 0
+    assert main(["score", "--space", "nasbench201", "--arch", BEST, "--checkpoint", "nb101-nas-embedder",
+                 "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["results"][0]["arch"] == BEST and doc["results"][0]["score"] > -1e8
 

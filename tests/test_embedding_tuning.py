@@ -7,9 +7,15 @@ import pytest
 
 from tgnas_naslib.embedding import OperatorEmbedder
 from tgnas_naslib.embedding.descriptions import (
-    NAS_CATEGORIES, SKIPPED, build_dataset, category_of, clean_docstring, held_out_classes, torch_layer_classes,
+    NAS_CATEGORIES,
+    SKIPPED,
+    build_dataset,
+    category_of,
+    clean_docstring,
+    held_out_classes,
+    torch_layer_classes,
 )
-from tgnas_naslib.embedding.pairs import SAME_CATEGORY, SAME_CLASS, DIFFERENT, sample_pairs, train_eval_pairs
+from tgnas_naslib.embedding.pairs import DIFFERENT, SAME_CATEGORY, SAME_CLASS, sample_pairs, train_eval_pairs
 from tgnas_naslib.embedding.vocabulary import LENGTHS, vocabulary
 
 TUNED = "all-MiniLM-L6-v2-nas"

@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import requires_benchmark, requires_data
 from tgnas_naslib.study import heatmap, live, table
 from tgnas_naslib.study.cache import LiveCache
 from tgnas_naslib.study.data import PROXIES, SPEC_BY_KEY, TGNAS, UNLABELLED, assemble
 from tgnas_naslib.study.engine import Task, run_tasks
+
+from conftest import requires_benchmark, requires_data
 
 MACRO = "tnb101_macro_class_scene"
 CIFAR = "images/cifar10_test_1000.npz"

@@ -12,8 +12,8 @@ from torch import nn
 from tgnas_naslib.cli import main
 from tgnas_naslib.embedding import describe
 from tgnas_naslib.graph import ArchitectureError
-from tgnas_naslib.modules import trace, zoo
 from tgnas_naslib.modules import module_graph as _module_graph
+from tgnas_naslib.modules import trace, zoo
 from tgnas_naslib.modules import trace_module as _trace_module
 
 

@@ -7,12 +7,19 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import requires_benchmark
-from tgnas_naslib.datasets import CATALOG
 from tgnas_naslib.cli import main
-from tgnas_naslib.training.multisource import (EXCLUDED_FOR_TARGET, FAMILIES, FAMILY_SPACE, leave_family_out,
-                                            parse_families, pool_sources)
+from tgnas_naslib.datasets import CATALOG
 from tgnas_naslib.model.train import _batch_plan, standardise_per_task
+from tgnas_naslib.training.multisource import (
+    EXCLUDED_FOR_TARGET,
+    FAMILIES,
+    FAMILY_SPACE,
+    leave_family_out,
+    parse_families,
+    pool_sources,
+)
+
+from conftest import requires_benchmark
 
 
 def test_leave_family_out_rules():

@@ -10,13 +10,14 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import requires_benchmark, requires_data
 from tgnas_naslib.baselines import param_heuristic
 from tgnas_naslib.graph import ArchGraph, ArchitectureError
 from tgnas_naslib.modules import module_graph
 from tgnas_naslib.modules.nets.nasbench_macro import nasbench_macro_network
 from tgnas_naslib.spaces import get_space, to_graph
 from tgnas_naslib.spaces.nasbench_macro import authors_flops, network_cost, real_arch
+
+from conftest import requires_benchmark, requires_data
 
 DATA = "nasbench_macro/nas-bench-macro_cifar10.json"
 SPACE = get_space("nasbench_macro")
@@ -206,7 +207,8 @@ def test_benchmark_loads_every_arch_labelled(stored):
     assert b.proxy_names == ["authors_flops", "authors_params"]
     r = b.records[0]
     entry = stored[SPACE.format(r.arch)]
-    assert r.y == entry["mean_acc"] and r.proxies == {"authors_params": entry["params"], "authors_flops": entry["flops"]}
+    assert r.y == entry["mean_acc"]
+    assert r.proxies == {"authors_params": entry["params"], "authors_flops": entry["flops"]}
     by_network = defaultdict(set)
     for rec in b.records:
         by_network[real_arch(rec.arch)].add(rec.y)

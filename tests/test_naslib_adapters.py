@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import load_naslib_module, requires_benchmark
-
 from tgnas_naslib.graph import ArchitectureError
 from tgnas_naslib.spaces import to_graph
+
+from conftest import load_naslib_module, requires_benchmark
 
 ad = load_naslib_module("adapters.py")
 

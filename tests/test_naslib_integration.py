@@ -396,7 +396,8 @@ def test_evolution_under_trainer_darts(tmp_path, tg_model):
 def test_runner_writes_zc_scores(tmp_path, tg_model):
     from tgnas_naslib.naslib import run
 
-    rc = run.main(["--config", "configs/correlation_nasbench201_cifar10_tgnas.yaml", f"out_dir={tmp_path}", "test_size=200"])
+    rc = run.main(["--config", "configs/correlation_nasbench201_cifar10_tgnas.yaml", f"out_dir={tmp_path}",
+                   "test_size=200"])
     assert rc == 0
     path = tmp_path / "zc" / "nasbench201" / "cifar10" / "tgnas" / "9000" / "scores.json"
     config, results = json.loads(path.read_text())

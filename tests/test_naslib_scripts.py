@@ -70,12 +70,13 @@ def test_zc_runner_through_autoload_hook_and_imports_search_spaces_first(tmp_pat
 def test_zero_cost_evaluator_without_zc_api_runs_the_measure(tmp_path):
     """use_zc_api off: NASLib's evaluator parses each sampled graph and queries ZeroCost('tgnas')."""
     requires_benchmark("nb201_cifar10_15625")
-    import tgnas_naslib.naslib as tn
     from fvcore.common.config import CfgNode
     from naslib.evaluators.zc_evaluator import ZeroCostPredictorEvaluator
     from naslib.predictors import ZeroCost
     from naslib.search_spaces import get_search_space
     from naslib.utils import get_dataset_api
+
+    import tgnas_naslib.naslib as tn
 
     config = CfgNode({"test_size": 4, "dataset": "cifar10", "test_data_file": None, "save": str(tmp_path),
                       "seed": 0, "batch_size": 8, "train_portion": 0.5, "search": CfgNode({"seed": 0})})

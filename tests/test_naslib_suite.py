@@ -82,7 +82,8 @@ def run_suite(selection: list[str], workdir: Path) -> dict[str, str]:
     shutil.copytree(naslib_tests_dir(), workdir / "tests")
     report = workdir / "report.xml"
     code = ("import sys, tgnas_naslib.naslib, pytest; "
-            f"sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-W', 'ignore', '--junitxml={report}', *{selection!r}]))")
+            f"sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-W', 'ignore', '--junitxml={report}', "
+            f"*{selection!r}]))")
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "NPY_DISABLE_CPU_FEATURES": " ".join(numpy_avx512_targets())}
     done = subprocess.run([sys.executable, "-c", code], cwd=workdir / "tests", capture_output=True, text=True,
                           timeout=3600, check=False, env=env)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import data_root, requires_benchmark
 from test_network import _same
 
 from tgnas_naslib.modules import module_graph
@@ -15,6 +14,8 @@ from tgnas_naslib.modules.nets.nasbench101 import DEFAULT_SPEC, nb101_network
 from tgnas_naslib.modules.nets.transbench101 import tnb101_macro_network, tnb101_micro_network
 from tgnas_naslib.network import network_cost
 from tgnas_naslib.spaces import get_space, to_graph
+
+from conftest import data_root, requires_benchmark
 
 # input -> 1 (3x3) -> 2 (max pool) -> output, input -> 3 (1x1) -> output, 1 -> output, 1 -> 3, input -> output:
 # three vertices share the output's channels unevenly (43 / 43 / 42), so 1 -> 3 truncates a channel

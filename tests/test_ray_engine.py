@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tgnas_naslib.cli import main
-from tgnas_naslib.study.cache import LiveCache
 from tgnas_naslib.commands import check_device
+from tgnas_naslib.study.cache import LiveCache
 from tgnas_naslib.study.engine import EngineError, Task, check_address, run_tasks, start_ray
 
 ray = pytest.importorskip("ray", reason="the Ray engine tests need ray (a dependency of tgnas_naslib)")

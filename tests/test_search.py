@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import requires_data
 from tgnas_naslib import TGNAS
 from tgnas_naslib.api import PRETRAINED
 from tgnas_naslib.cli import main
@@ -15,6 +14,8 @@ from tgnas_naslib.search import SEARCHERS, prune_cost, search
 from tgnas_naslib.search.encoding import DartsEncoding, encoding_for
 from tgnas_naslib.search.prune import supernet
 from tgnas_naslib.spaces import get_space
+
+from conftest import requires_data
 
 CELL_SPACES = ("nasbench201", "transbench101_micro")
 ALL_SPACES = CELL_SPACES + ("nasbench301",)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from conftest import requires_benchmark
 from torch import nn
 
 from tgnas_naslib import ArchGraph, ArchitectureError, get_space, to_graph
 from tgnas_naslib.baselines import analytic, network_costs
 from tgnas_naslib.shapes import FEATURE_SETS, node_features
 from tgnas_naslib.spaces.nasbench101 import vertex_channels
+
+from conftest import requires_benchmark
 
 # (arch, params in millions, MFLOPs) as stored in NAS-Bench-Suite-Zero (NASLib's `params` / `flops` measures on its
 # own PyTorch networks, counted by tensorwatch); the NB201 values are the CIFAR-10 network's
@@ -50,7 +50,8 @@ def test_nb201_dataset_changes_the_network():
     ("nb201_cifar10_zcc_9445", "nasbench201", "cifar10"), ("nb201_ImageNet16-120_zcc_9445", "nasbench201",
                                                             "ImageNet16-120"),
     ("nb201_cifar100_783", "nasbench201", "cifar100"), ("nb301_500", "nasbench301", "cifar10"),
-    ("nb101_500", "nasbench101", "cifar10"), ("tnb101_micro_class_scene_zcc_2128", "transbench101_micro", "class_scene")])
+    ("nb101_500", "nasbench101", "cifar10"),
+    ("tnb101_micro_class_scene_zcc_2128", "transbench101_micro", "class_scene")])
 def test_analytic_cost_equals_every_stored_value(name, space, dataset):
     from tgnas_naslib.datasets import load_benchmark
 

@@ -24,8 +24,8 @@ def test_run_without_data_ends_with_the_count_and_the_variable(tmp_path):
 def test_closing_line_wording(monkeypatch):
     monkeypatch.delenv("TGNAS_DATA_DIR", raising=False)
     assert closing_line(0, 0) is None
-    assert closing_line(1, 0) == ("1 test skipped for lack of benchmark data: set TGNAS_DATA_DIR=/path/to/benchmarks_data "
-                                  "to run them")
+    assert closing_line(1, 0) == ("1 test skipped for lack of benchmark data: "
+                                  "set TGNAS_DATA_DIR=/path/to/benchmarks_data to run them")
     assert closing_line(0, 3) == "3 tests skipped for lack of NASLib: scripts/setup_naslib.sh /path/to/NASLib runs them"
     assert closing_line(2, 3).startswith("5 tests skipped: 2 for lack of benchmark data (set TGNAS_DATA_DIR=")
     monkeypatch.setenv("TGNAS_DATA_DIR", "/nowhere")
@@ -39,9 +39,12 @@ def test_require_naslib_turns_a_naslib_skip_into_a_failure(tmp_path):
         "def test_needs_naslib():\n    pytest.skip('NASLib is not importable (scripts/setup_naslib.sh)')\n"
         "def test_needs_data():\n    pytest.skip('needs benchmark file x: set TGNAS_DATA_DIR')\n")
     env = {k: v for k, v in os.environ.items() if k != "TGNAS_DATA_DIR"}
-    run = (lambda extra: subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_x.py"],
-                                        cwd=tmp_path, env={**env, **extra}, capture_output=True, text=True,
-                                        timeout=300, check=False))
+
+    def run(extra):
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_x.py"],
+                              cwd=tmp_path, env={**env, **extra}, capture_output=True, text=True, timeout=300,
+                              check=False)
+
     plain = run({})
     assert plain.returncode == 0 and plain.stdout.strip().splitlines()[-1].startswith(
         "2 tests skipped: 1 for lack of benchmark data (set TGNAS_DATA_DIR=/path/to/benchmarks_data), 1 for lack of "

@@ -10,7 +10,6 @@ import ast
 from pathlib import Path
 
 import pytest
-from conftest import load_naslib_module
 
 from tgnas_naslib import spaces
 from tgnas_naslib.spaces import (
@@ -23,6 +22,8 @@ from tgnas_naslib.spaces import (
     TABLE,
     supporting,
 )
+
+from conftest import load_naslib_module
 
 PACKAGE = Path(spaces.__file__).resolve().parents[1]
 

@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import requires_benchmark, requires_data
 from tgnas_naslib.cli import main
 from tgnas_naslib.paths import MissingDataError
 from tgnas_naslib.study import heatmap, live
 from tgnas_naslib.study.correlation import bootstrap_spearman, p_at_top, precision_at_k, rank_last
 from tgnas_naslib.study.data import ANALYTIC, PROXIES, SPEC_BY_KEY, TGNAS, assemble, select_specs
 from tgnas_naslib.study.table import METHODS, benchmark_cells, markdown, summary
+
+from conftest import requires_benchmark, requires_data
 
 NB301 = "nasbench301/zc_nasbench301_500.json"
 NB201_783 = "nasbench201/zc_nasbench201_783.json"

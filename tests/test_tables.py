@@ -18,8 +18,7 @@ from tgnas_naslib.model import infer
 from tgnas_naslib.model.config import TrainConfig
 from tgnas_naslib.model.featurize import graph_matrix, node_weights, shape_matrix, weighted_depth
 from tgnas_naslib.shapes import NETWORK, RAW, feature_columns, network_features
-from tgnas_naslib.spaces import get_space, to_graph, to_graphs
-from tgnas_naslib.spaces import tables
+from tgnas_naslib.spaces import get_space, tables, to_graph, to_graphs
 from tgnas_naslib.spaces.tables import TABLE_SPACES, load_table, same_graph
 
 SPACE = "nasbench201"
@@ -233,7 +232,8 @@ def test_table_arrays_equal_the_graph_objects(table, sample_rows):
     feats = shape_matrix(graphs, names)
     _, first, inverse = np.unique(arrays["key"], return_index=True, return_inverse=True)
     assert np.array_equal(feats[first][inverse.reshape(-1)], feats)
-    assert [table.ops[i] for i in arrays["op"][first][inverse.reshape(-1)].tolist()] == [op for g in graphs for op in g.ops]
+    ops = [table.ops[i] for i in arrays["op"][first][inverse.reshape(-1)].tolist()]
+    assert ops == [op for g in graphs for op in g.ops]
 
 
 def test_scoring_streams_and_deduplicates_network_graphs(model):

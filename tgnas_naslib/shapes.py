@@ -21,6 +21,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+
 @dataclass(frozen=True, slots=True)
 class Cost:
     """FLOPs (multiply-adds and element ops, as NASLib counts them) and parameters of some part of a network."""

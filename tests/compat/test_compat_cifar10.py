@@ -22,7 +22,8 @@ def cifar_npz():
 def test_npz_follows_the_data_dir_rule(tmp_path, monkeypatch):
     monkeypatch.setenv("TGNAS_DATA_DIR", str(tmp_path))
     assert fix.default_cifar10_npz() == tmp_path / "images" / "cifar10_test_1000.npz"
-    assert fix.default_cifar10_npz("/elsewhere") == __import__("pathlib").Path("/elsewhere/images/cifar10_test_1000.npz")
+    expected = __import__("pathlib").Path("/elsewhere/images/cifar10_test_1000.npz")
+    assert fix.default_cifar10_npz("/elsewhere") == expected
 
 
 def test_loader_real_images(cifar_npz):

@@ -24,9 +24,10 @@ def test_plain_json_turns_nested_numpy_scalars_into_python_values():
 
 @pytest.mark.skipif(not naslib_importable(), reason=NEEDS_NASLIB)
 def test_predictor_evaluator_writes_float32_predictions(tmp_path):
-    import tgnas_naslib.naslib  # noqa: F401  (applies the fix)
     from fvcore.common.config import CfgNode
     from naslib.defaults.predictor_evaluator import PredictorEvaluator
+
+    import tgnas_naslib.naslib  # noqa: F401  (applies the fix)
 
     evaluator = PredictorEvaluator.__new__(PredictorEvaluator)
     evaluator.config = CfgNode({"save": str(tmp_path)})

@@ -15,8 +15,9 @@ BEST = (2, 2, 0, 2, 2, 2)  # val accuracy 90.93 / 73.18 / 46.43 on cifar10 / cif
 @pytest.fixture(scope="module")
 def nb201():
     requires_benchmark("nb201_cifar10_15625")
-    import tgnas_naslib.naslib  # noqa: F401
     from naslib.search_spaces import get_search_space
+
+    import tgnas_naslib.naslib  # noqa: F401
 
     ss = get_search_space("nasbench201", "cifar10")
     ss.instantiate_model = False
@@ -26,9 +27,10 @@ def nb201():
 
 
 def test_naslib_functions_are_replaced_everywhere():
-    import tgnas_naslib.naslib  # noqa: F401
     import naslib.utils as nu
     from naslib.utils import get_dataset_api as gda_module_level
+
+    import tgnas_naslib.naslib  # noqa: F401
 
     assert getattr(nu.get_dataset_api, "__tgnas_compat__", False) and gda_module_level is nu.get_dataset_api
     assert getattr(nu.get_zc_benchmark_api, "__tgnas_compat__", False)
@@ -66,11 +68,11 @@ def test_zc_api_has_tgnas_on_the_fly_and_refuses_missing_proxies(nb201):
 
 def test_unlabelled_nb301_arch_names_naslib_file():
     requires_benchmark("nb301_500")
-    import tgnas_naslib.naslib  # noqa: F401
     from naslib.search_spaces import get_search_space
     from naslib.search_spaces.core.query_metrics import Metric
     from naslib.utils import get_dataset_api
 
+    import tgnas_naslib.naslib  # noqa: F401
     from tgnas_naslib.naslib import MissingNASLibData
 
     api = get_dataset_api("nasbench301", "cifar10")
@@ -89,9 +91,9 @@ def test_unlabelled_nb301_arch_names_naslib_file():
 
 
 def test_missing_data_is_one_line_naming_both_sources(tmp_path, monkeypatch):
-    import tgnas_naslib.naslib  # noqa: F401
     from naslib.utils import get_dataset_api
 
+    import tgnas_naslib.naslib  # noqa: F401
     from tgnas_naslib.naslib import MissingNASLibData
 
     monkeypatch.setenv("TGNAS_DATA_DIR", str(tmp_path))

@@ -25,10 +25,11 @@ def test_controller_dataset_gives_long_tensors():
     except TypeError:
         torch_rejects = True
     assert torch_rejects  # what the fix is for (torch 2)
-    import tgnas_naslib.naslib  # noqa: F401  (applies the fix)
     from naslib.predictors.seminas import ControllerDataset, convert_arch_to_seq
     from naslib.search_spaces import get_search_space
     from naslib.search_spaces.nasbench201.encodings import encode_seminas_nasbench201
+
+    import tgnas_naslib.naslib  # noqa: F401  (applies the fix)
 
     ss = get_search_space("nasbench201", "cifar10")
     ss.instantiate_model = False

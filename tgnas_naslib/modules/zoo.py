@@ -16,7 +16,7 @@ tgnas_naslib.modules.zoo:resnet18`` works.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import torch
 from torch import nn

@@ -26,8 +26,8 @@ from naslib.utils import count_parameters_in_MB
 
 from tgnas_naslib.search.encoding import encoding_for
 from tgnas_naslib.search.evolution import CR as DEFAULT_CR
-from tgnas_naslib.search.evolution import F as DEFAULT_F
 from tgnas_naslib.search.evolution import POPULATION, _trials
+from tgnas_naslib.search.evolution import F as DEFAULT_F
 from tgnas_naslib.spaces import NASLIB, SEARCH, get_space, supporting
 
 from .predictor import naslib_scores, pretrained_model
@@ -122,7 +122,8 @@ class TGNASEvolution(MetaOptimizer):
                                 "n_scored": len(self.cache)})
         gen_best = int(np.argmax(self.fit))
         logger.info("TG-NAS generation %d: best score %.4f (%s), population mean %.4f; best so far %.4f; %d archs "
-                    "scored", epoch, float(self.fit[gen_best]), self.space.format(self.encoding.decode(self.pop[gen_best])),
+                    "scored", epoch, float(self.fit[gen_best]),
+                    self.space.format(self.encoding.decode(self.pop[gen_best])),
                     float(np.mean(self.fit)), self.best_score, len(self.cache))
 
     def _spec(self, arch: Any) -> Any:

@@ -1,4 +1,6 @@
-"""Run NASLib experiments with TG-NAS: ``python -m tgnas_naslib.naslib.run --config configs/<file>.yaml [key=value ...]``.
+"""Run NASLib experiments with TG-NAS.
+
+``python -m tgnas_naslib.naslib.run --config configs/<file>.yaml [key=value ...]``.
 
 ``experiment`` picks one of three (``key=value`` overrides after ``--config``; ``search.epochs=3`` for nested keys):
 
@@ -253,7 +255,9 @@ def run_search(cfg: dict) -> dict:
     best = opt.get_final_architecture()
     out: dict[str, Any] = {"best_hash": tgnas_naslib.naslib.zc_key(best), "save": str(save)}
     score = getattr(opt, "best_score", None)
-    out["tgnas_score"] = float(score) if score is not None else float(TGNASPredictor(model=pretrained_model()).query(best))
+    if score is None:
+        score = TGNASPredictor(model=pretrained_model()).query(best)
+    out["tgnas_score"] = float(score)
     if api is not None:
         out["val_accuracy"] = float(best.query(Metric.VAL_ACCURACY, cfg["dataset"], dataset_api=api))
         out["test_accuracy"] = None  # not in the data (NaN in errors.json)
@@ -312,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None, report_user_error: Callable) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     parser.add_argument("--config", required=True, help="YAML config (see configs/)")
-    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. test_size=200 seed=9001 search.epochs=3")
+    parser.add_argument("overrides", nargs="*",
+                        help="key=value overrides, e.g. test_size=200 seed=9001 search.epochs=3")
     args = parser.parse_args(argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")

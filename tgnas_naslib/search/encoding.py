@@ -11,7 +11,8 @@ import numpy as np
 
 from ..spaces import SearchSpace
 from ..spaces.base import CellSpace
-from ..spaces.darts import NUM_INTERMEDIATE, OPS as DARTS_OPS
+from ..spaces.darts import NUM_INTERMEDIATE
+from ..spaces.darts import OPS as DARTS_OPS
 
 
 def choice(u: float, n: int) -> int:

@@ -2,10 +2,10 @@
 
 The supernet holds every operator on every edge; as a TG-NAS graph an edge with several operators is several
 parallel op nodes (the adapter's ``edges_graph`` with several ``(a, b, op)`` triples for one edge), with ``none``
-and ``skip_connect`` handled exactly as for single architectures, and every op counted in the network's cost. Each round scores,
-for every edge still holding more than one operator and every operator on it, the supernet with that operator
-removed, then removes on each edge the operator whose removal leaves the highest score (ties: the lower op
-index). Rounds repeat until one operator per edge remains.
+and ``skip_connect`` handled exactly as for single architectures, and every op counted in the network's cost.
+Each round scores, for every edge still holding more than one operator and every operator on it, the supernet
+with that operator removed, then removes on each edge the operator whose removal leaves the highest score
+(ties: the lower op index). Rounds repeat until one operator per edge remains.
 
 DARTS: the supernet is the DARTS one (every intermediate node fed by all its predecessors, 14 mixed edges per
 cell, both cells pruned together, NASLib's 7 compact ops). After op pruning, each intermediate node keeps its

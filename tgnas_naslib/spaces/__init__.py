@@ -93,5 +93,5 @@ def to_graphs(archs: Iterable[Any], space: str | None = None,
 
 
 __all__ = ["SPACES", "SearchSpace", "get_space", "supporting", "to_graph", "to_graphs", "REPRESENTATIONS",
-           "DEFAULT_REPRESENTATION", "plain", "FEATURES", "NASLIB", "NASLIB_ZC", "NASLIB_PREDICTOR_EVALUATION", "SEARCH",
-           "TABLE"]
+           "DEFAULT_REPRESENTATION", "plain", "FEATURES", "NASLIB", "NASLIB_ZC", "NASLIB_PREDICTOR_EVALUATION",
+           "SEARCH", "TABLE"]

@@ -224,7 +224,7 @@ class CellSpace(SearchSpace):
             params += table[k][o].params
         return ArchGraph._trusted(tuple(ops), edges, self.name, tuple(shapes), Cost(flops, params))
 
-    @lru_cache(maxsize=None)
+    @lru_cache(maxsize=None)  # noqa: B019 -- adapters are singletons (spaces.SPACES): nothing to leak
     def _pattern(self, kinds: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
         """For edge kinds (0 = none, 1 = skip, 2 = operator node): which cell edge each graph node comes from (-1 the
         input, -2 the output) and the graph's edges, as edge_op_graph prunes them."""
@@ -234,7 +234,7 @@ class CellSpace(SearchSpace):
         source = tuple(-1 if op == INPUT else -2 if op == OUTPUT else int(op[4:]) for op in g.ops)
         return source, g.edges
 
-    @lru_cache(maxsize=None)
+    @lru_cache(maxsize=None)  # noqa: B019 -- adapters are singletons (spaces.SPACES): nothing to leak
     def _edge_shape_table(self, dataset: str) -> tuple[tuple[NodeShape, ...], ...]:
         """[cell edge][op index] -> NodeShape."""
         return tuple(tuple(self.edge_shape(a, op, dataset) for op in self.cell_ops) for a, _ in self.cell_edges)

@@ -215,7 +215,8 @@ def _cell_from_pairs(pairs: Any, what: str) -> tuple[tuple[int | str, ...], ...]
         node = 2 + k // 2
         if isinstance(src, bool) or not isinstance(src, int) or not 0 <= src < node:
             raise ArchitectureError(
-                f"DARTS {what} cell entry {k}: intermediate node {node} cannot take input {src!r} (valid: 0..{node - 1})"
+                f"DARTS {what} cell entry {k}: intermediate node {node} cannot take input {src!r} "
+                f"(valid: 0..{node - 1})"
             )
         if isinstance(op, int) and not isinstance(op, bool):
             if not 0 <= op < len(OPS):

@@ -9,7 +9,7 @@ import numpy as np
 from .. import shapes as sh
 from ..graph import ArchGraph, ArchitectureError
 from ..network import NetworkBuilder, Tensor
-from ..shapes import Cost, Instance, NodeShape
+from ..shapes import Cost, Instance
 from .base import NASLIB, NASLIB_ZC, SearchSpace, int_tuple, literal, plain
 
 #: NB101 op codes of NASLib's 56-tuple hash
@@ -93,7 +93,7 @@ def _cell_instances(matrix: np.ndarray, ops: tuple[str, ...], dataset: str) -> l
 def _skeleton(dataset: str) -> Cost:
     h, classes = DATASETS[dataset]
     cost = sh.conv_bn_relu(3, STEM_CHANNELS, 3, h) + sh.linear(_stack_sizes(dataset)[-1][1], classes)
-    for (c_prev, _, h_prev), (c_in, _, h_next) in zip(_stack_sizes(dataset), _stack_sizes(dataset)[1:]):
+    for (c_prev, _, h_prev), (_, _, h_next) in zip(_stack_sizes(dataset), _stack_sizes(dataset)[1:]):
         if h_next != h_prev:
             cost = cost + sh.pool(c_prev, h_prev, 2, 2, 0)
     return cost

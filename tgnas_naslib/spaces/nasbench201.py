@@ -44,7 +44,7 @@ def _stage_sizes(dataset: str) -> list[tuple[int, int, int]]:
     """(channels, input size, cells) per stage."""
     h = DATASETS[dataset][0]
     out = []
-    for k, (c, n) in enumerate(STAGES):
+    for c, n in STAGES:
         out.append((c, h, n))
         h = sh.out_size(h, 3, 2)
     return out

@@ -189,8 +189,8 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
         f"mean/std/mean rank over the benchmarks other than the training space (NB101); 95% bootstrap intervals "
         f"({n_boot} resamples, seed {seed}) and Kendall tau / NASLib precision@10/20 / P@top-10%/20% are in "
         "correlations.csv.\n\nData per benchmark:\n" + "\n".join(notes) + "\n")
-    plots.figure3(cells, [TGNAS] + sorted(table.PROXIES + table.ANALYTIC, key=lambda p: -np.nan_to_num(summ[p]["mean"], nan=-9)),
-                  bench_cols, out / "figure3_proxies_x_benchmarks.png")
+    by_mean = sorted(table.PROXIES + table.ANALYTIC, key=lambda p: -np.nan_to_num(summ[p]["mean"], nan=-9))
+    plots.figure3(cells, [TGNAS] + by_mean, bench_cols, out / "figure3_proxies_x_benchmarks.png")
     log(f"correlation table: {len(cells)} cells, bootstrap {n_boot} ({time.time() - t:.1f} s)")
 
     # 4. rank scatter --------------------------------------------------------------------------------------------

@@ -173,7 +173,10 @@ def best_proxy_lines(cells: list[Cell], benchmarks: list[tuple[str, str, str]]) 
         if not proxies:
             continue
         best = max(proxies, key=lambda c: c.spearman)
-        ci = (lambda c: f"[{c.spearman_lo:.3f}, {c.spearman_hi:.3f}]" if np.isfinite(c.spearman_lo) else "")
+
+        def ci(c) -> str:
+            return f"[{c.spearman_lo:.3f}, {c.spearman_hi:.3f}]" if np.isfinite(c.spearman_lo) else ""
+
         rank, n_methods = benchmark_ranks(cells, b).get(TGNAS, ("-", len(proxies)))
         lab2 = lab + (" (train CV)" if role == TRAINING else " (val)" if role == VALIDATION else "")
         diff = (f"{best.tgnas_spearman_same_archs - best.spearman:+.3f} [{best.delta_lo:+.3f}, {best.delta_hi:+.3f}]"

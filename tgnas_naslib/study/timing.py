@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..datasets import load_benchmark
-from ..datasets.catalog import NB201_TASKS, TNB_MICRO_TASKS as _TNB
+from ..datasets.catalog import NB201_TASKS
+from ..datasets.catalog import TNB_MICRO_TASKS as _TNB
 from ..paths import MissingDataError
-
 
 #: (proxy, search space, catalog benchmarks whose records store the proxy's per-arch time)
 STORED_TIME_SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -169,7 +169,8 @@ def side_by_side(model, archs: list, space: str, proxies: tuple[str, ...], compu
 
     ``compute(make_task(arch, proxies))`` returns the proxies' records for one arch, computed afresh (not read from
     any cache), with ``time`` (the query) and ``build_time`` (the network); a proxy alone costs both. TG-NAS is timed
-    one arch per call (graphs rebuilt each call) and on all ``archs`` in one call. ``stored``: :func:`stored_times` rows, for the labelled stored-GPU column."""
+    one arch per call (graphs rebuilt each call) and on all ``archs`` in one call. ``stored``: :func:`stored_times`
+    rows, for the labelled stored-GPU column."""
     from ..threads import torch_threads
 
     with torch_threads(1):  # both sides on one thread: fair, and what one Ray worker gets; robust to others' load

@@ -75,7 +75,7 @@ class Pooled:
     def per_task(self, family_epoch_size: int = FAMILY_EPOCH_SIZE) -> dict[str, int]:
         """Samples drawn per task each epoch: ``family_epoch_size`` split over the family's tasks."""
         out: dict[str, int] = {}
-        for family, benches in FAMILIES.items():
+        for benches in FAMILIES.values():
             present = [b for b in benches if b in self.tasks]
             for b in present:
                 out[b] = max(2, family_epoch_size // len(present))

@@ -165,7 +165,8 @@ def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str 
     left_out = [f for f in FAMILIES if f not in families]
     trained_on = {"families": list(families), "sources": pool.sources, "label": "validation accuracy (NB-Macro: "
                   "mean test accuracy of 3 runs); TNB101 tasks: their own metric, higher is better",
-                  "standardisation": "per benchmark task (z-score)", "samples_per_epoch": pool.per_task(family_epoch_size),
+                  "standardisation": "per benchmark task (z-score)",
+                  "samples_per_epoch": pool.per_task(family_epoch_size),
                   "n_archs": sum(s["n_archs"] for s in pool.sources), "recipe": recipe}
     model = TGNAS(members, config, meta={"trained_on": trained_on, "ensemble": ensemble, "left_out": left_out})
     card = {

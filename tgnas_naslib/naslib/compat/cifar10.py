@@ -29,6 +29,7 @@ import numpy as np
 
 from tgnas_naslib import paths
 from tgnas_naslib.errors import TGNASError
+
 from ._marker import is_ours
 from ._rebind import mark_replacement, rebind_naslib_function
 from .offline_apis import benchmark_data_dir
@@ -189,5 +190,6 @@ def patch_train_val_loaders(npz_path: str | os.PathLike | None = None) -> Callab
     current = nd.get_train_val_loaders
     original = current.original if is_ours(current) else current
     new = make_offline_get_train_val_loaders(npz_path, original)
-    rebind_naslib_function("get_train_val_loaders", new, (current, original, getattr(nu, "get_train_val_loaders", None)))
+    rebind_naslib_function("get_train_val_loaders", new,
+                           (current, original, getattr(nu, "get_train_val_loaders", None)))
     return new

@@ -25,6 +25,7 @@ import numpy as np
 from ._marker import MARK
 from ._rebind import patch_module_globals
 
+
 def _nx_graph_object_array(obj: Any):
     """An object array holding the networkx graphs of a (nested) list, or None when ``obj`` is not one."""
     try:
@@ -98,4 +99,5 @@ NASLIB_NUMPY_COMPAT_MODULES = (
 def patch_naslib_numpy() -> list[str]:
     """Give the modules in :data:`NASLIB_NUMPY_COMPAT_MODULES` the :class:`CompatNumpy` proxy (idempotent);
     returns the modules that have it (a module that does not import is skipped)."""
-    return patch_module_globals(NASLIB_NUMPY_COMPAT_MODULES, "np", lambda mod_np: CompatNumpy() if mod_np is np else None)
+    return patch_module_globals(NASLIB_NUMPY_COMPAT_MODULES, "np",
+                                lambda mod_np: CompatNumpy() if mod_np is np else None)
