@@ -32,16 +32,18 @@ def check_representation(representation: str) -> str:
     return representation
 
 
-def plain(value: Any) -> Any:
-    """Recursively turn numpy scalars/arrays and lists into plain Python ints/floats and tuples."""
+def plain(value: Any, keep_lists: bool = False) -> Any:
+    """Recursively turn numpy scalars into plain Python ones (``.item()``) and arrays into nested tuples; lists
+    become tuples too (hashable, an architecture's canonical form) unless ``keep_lists`` (a NASLib hash, whose
+    lists must print as lists: ``naslib.compat.hashes.plain_hash``)."""
     if isinstance(value, np.ndarray):
         return plain(value.tolist())
-    if isinstance(value, (list, tuple)):
-        return tuple(plain(v) for v in value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
+    if isinstance(value, tuple):
+        return tuple(plain(v, keep_lists) for v in value)
+    if isinstance(value, list):
+        return [plain(v, True) for v in value] if keep_lists else tuple(plain(v) for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
     return value
 
 

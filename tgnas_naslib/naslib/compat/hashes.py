@@ -15,23 +15,16 @@ import ast
 import re
 from typing import Any
 
-import numpy as np
+from tgnas_naslib.spaces.base import plain
 
 #: a numpy scalar as numpy >= 2 prints it inside a container: ``np.int64(3)``, ``np.float64(0.5)``
 _NUMPY_SCALAR = re.compile(r"np\.(?:u?int|float|bool_?)\w*\(([^()]*)\)")
 
 
 def plain_hash(x: Any) -> Any:
-    """``x`` with every numpy scalar replaced by the plain Python one, recursively (containers kept)."""
-    if isinstance(x, np.ndarray):
-        return x.item() if x.ndim == 0 else tuple(plain_hash(v) for v in x)
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, tuple):
-        return tuple(plain_hash(v) for v in x)
-    if isinstance(x, list):
-        return [plain_hash(v) for v in x]
-    return x
+    """``x`` with every numpy scalar replaced by the plain Python one, recursively (lists stay lists, arrays become
+    tuples): :func:`tgnas_naslib.spaces.base.plain` keeping lists."""
+    return plain(x, keep_lists=True)
 
 
 def zc_key(graph_or_hash: Any, space: str | None = None) -> str:
