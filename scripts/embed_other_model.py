@@ -36,19 +36,18 @@ def main(argv: list[str] | None = None) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from tgnas_naslib.embedding.embedder import known_operator_names
-    from tgnas_naslib.embedding.vocabulary import LENGTHS, describe
+    from tgnas_naslib.embedding.build_cache import vocabulary_arrays
+    from tgnas_naslib.embedding.vocabulary import LENGTHS
 
     torch.set_num_threads(1)
     model = SentenceTransformer(str(args.model_dir), device="cpu")
-    names = sorted(set(known_operator_names()))
-    arrays: dict[str, np.ndarray] = {"model": np.array(args.model_dir.name)}
-    for length in LENGTHS:
-        texts = [describe(n, length) for n in names]
-        arrays[f"{length}_names"] = np.array(names)
-        arrays[f"{length}_texts"] = np.array(texts)
-        arrays[f"{length}_vectors"] = np.asarray(
-            model.encode(texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=True), dtype=np.float32)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return model.encode(texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=True)
+
+    # the packaged cache's arrays (embedding.build_cache), from this model and with no earlier cache to keep
+    arrays: dict[str, np.ndarray] = {"model": np.array(args.model_dir.name), **vocabulary_arrays(encode)}
+    names = arrays["short_names"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **arrays)
     print(f"wrote {args.out}: {len(names)} names x {len(LENGTHS)} lengths, dim {arrays['short_vectors'].shape[1]}")

@@ -11,7 +11,7 @@ or edited are encoded (a new alias of a known sentence gets that sentence's vect
 from __future__ import annotations
 
 import argparse
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -54,11 +54,13 @@ def previous_cache(model: str) -> dict[str, np.ndarray]:
     return arrays
 
 
-def build(model: str = MODEL_NAME, fresh: bool = False) -> dict[str, np.ndarray]:
-    """Compute every cached array of one embedding model (the PCA basis only for the base model), reusing the
-    current cache's vectors of unchanged sentences and its PCA basis unless ``fresh``."""
+def vocabulary_arrays(encode: Callable[[list[str]], np.ndarray],
+                      old: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """``{length}_names`` / ``_texts`` / ``_vectors`` of every vocabulary alias at every sentence length, the
+    sentences embedded by ``encode`` (a list of sentences -> one row each). The vectors of ``old`` (a previous cache
+    of the same model) are kept byte for byte: only new or edited sentences are encoded."""
     arrays: dict[str, np.ndarray] = {}
-    old = {} if fresh else previous_cache(model)
+    old = old or {}
     names = sorted(set(known_operator_names()))
     for length in LENGTHS:
         texts = [describe(n, length) for n in names]
@@ -70,10 +72,22 @@ def build(model: str = MODEL_NAME, fresh: bool = False) -> dict[str, np.ndarray]
         by_text = {t: v for _, t, v in reversed(rows)}  # a new alias of a known sentence: its first vector
         todo = sorted({t for n, t in zip(names, texts) if (n, t) not in kept and t not in by_text})
         if todo:
-            vectors = encode_sentences(todo)
-            by_text.update(zip(todo, project(vectors) if model == TUNED_MODEL_NAME else vectors))
+            by_text.update(zip(todo, encode(todo)))
         arrays[f"{length}_vectors"] = np.stack([kept.get((n, t), by_text.get(t)) for n, t in zip(names, texts)]
                                                ).astype(np.float32)
+    return arrays
+
+
+def build(model: str = MODEL_NAME, fresh: bool = False) -> dict[str, np.ndarray]:
+    """Compute every cached array of one embedding model (the PCA basis only for the base model), reusing the
+    current cache's vectors of unchanged sentences and its PCA basis unless ``fresh``."""
+    old = {} if fresh else previous_cache(model)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        vectors = encode_sentences(texts)
+        return project(vectors) if model == TUNED_MODEL_NAME else vectors
+
+    arrays = vocabulary_arrays(encode, old)
     if model == TUNED_MODEL_NAME:
         arrays["projection_sha256"] = np.array(projection_digest())
     if model != MODEL_NAME:
