@@ -87,7 +87,7 @@ def _no_fx(monkeypatch) -> None:
     def boom(model):
         raise RuntimeError("fx disabled for this test")
 
-    monkeypatch.setattr(trace, "_fx_trace", boom)
+    monkeypatch.setattr(trace, "fx_trace", boom)
 
 
 @pytest.mark.parametrize("use_fx", [True, False])

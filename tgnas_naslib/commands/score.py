@@ -51,7 +51,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run_module(args: argparse.Namespace) -> int:
     """``tgnas score --module pkg.mod:attr``: trace the module, score its graph, print score and node count."""
     from ..api import TGNAS
-    from ..modules.trace import load_module, parse_shape, trace_module
+    from ..modules.load import load_module, parse_shape
+    from ..modules.trace import trace_module
 
     if args.space or args.arch or args.all or args.top is not None:
         raise ValueError("--module scores one torch.nn.Module: do not combine it with --space, --arch, --all or --top")
