@@ -16,8 +16,10 @@ def _checkpoint_error() -> type:
 
 
 def _engine_error() -> type:
-    from .study.engine import EngineError
-
+    try:
+        from .study.engine import EngineError
+    except ImportError:  # a core install without the study extra (scipy): no study, so no EngineError to catch
+        return ArchitectureError
     return EngineError
 
 

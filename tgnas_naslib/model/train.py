@@ -7,12 +7,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
-from scipy import stats
 
+from ..extras import require
 from ..graph import ArchGraph
 from ..threads import torch_threads
 from .config import TrainConfig
 from .featurize import collate, graph_matrix, node_weights, shape_matrix
+
+stats = require("scipy.stats", "training", "train")
 from .gcn import TGNASGCN
 
 __all__ = ["TrainConfig", "train_gcn", "predict", "cross_validate", "grouped_folds", "seed_everything"]
