@@ -1,12 +1,15 @@
 """Scoring speed and memory, each figure beside its yardstick measured in the same run.
 
-    python benchmarks/bench_scoring.py [--repeats 5] [--darts 1000000] [--checkpoint MODEL.pt] [--only network]
+    python benchmarks/bench_scoring.py [--repeats 5] [--darts 300000] [--checkpoint MODEL.pt] [--only network|darts]
 
 1. whole process ``tgnas score --space nasbench201 --all --json`` vs ``python -c "import torch"`` (target <= 2x);
 2. ``tgnas --help`` (target <= 0.5 s), beside a bare ``python -c pass``;
 3. one-architecture latency in a warm process (target <= 2 ms);
-4. N distinct random DARTS architectures streamed through ``TGNAS.score_iter`` in a fresh process: archs/s (target
-   >= 10k/s) and peak memory (target <= 1 GiB), beside the peak memory of ``python -c "import torch"``;
+4. N (default 300,000) distinct random DARTS architectures scored by one ``TGNAS.score()`` call in a fresh process:
+   archs/s on one thread, per wall second and per CPU second of the process (target >= 10k/s), and the process's peak
+   memory (ru_maxrss; target < 1 GiB), beside its memory before the call (torch, the model, the list of archs) and
+   the peak of ``python -c "import torch"``. ``--darts-model`` scores them with another model (e.g. a ``network``
+   one; use ``--darts 2000`` there);
 5. whether scores are bit-identical across thread counts and chunk sizes (all 15,625 NB201 archs);
 6. a ``network``-representation model (``--checkpoint``, or an untrained 3-member hidden-64 universal-recipe
    ensemble): all 15,625 NB201 archs in a fresh process after the model is loaded, first call (graphs included) and
@@ -50,22 +53,16 @@ def random_darts(n, seed, block=8192):
         for normal, reduce in zip(*cells):
             yield (tuple(zip(normal[0::2], normal[1::2])), tuple(zip(reduce[0::2], reduce[1::2])))
 
-model = TGNAS.pretrained()
+model = TGNAS.from_spec(sys.argv[4] if len(sys.argv) > 4 else None)
 model.score_one((((0, 0), (1, 1), (0, 2), (1, 3), (0, 4), (1, 5), (0, 6), (1, 0)),) * 2, "darts")  # warm-up
-hashes = np.empty(n, dtype=np.int64)
-t = time.perf_counter()
-done = 0
-archs = random_darts(n, seed)
-def counted():
-    global done
-    for a in archs:
-        hashes[done] = hash(a)
-        done += 1
-        yield a
-scored = sum(len(s) for s in model.score_iter(counted(), "darts"))
-seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux reports KiB)
-print(scored, seconds, peak, n - len(np.unique(hashes)))
+archs = list(random_darts(n, seed))
+dup = n - len(set(archs))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux reports KiB)
+t, cpu = time.perf_counter(), time.process_time()
+scores = model.score(archs, "darts")  # one call, as a user scores a list
+seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(len(scores), seconds, cpu, before, peak, dup)
 """
 
 
@@ -142,6 +139,19 @@ def network_figures(py: str, checkpoint: str | None, repeats: int) -> None:
               f"then {np.median(calls[:, 1:]):.3f} s  [target < 0.5 s]")
 
 
+def darts_figure(py: str, n: int, threads: int, model: str | None) -> None:
+    """Item 4: ``n`` random DARTS archs, one ``score()`` call in a fresh process: archs/s and peak memory."""
+    torch_peak = _child_peak_mib([py, "-c", "import torch"])
+    out = subprocess.run([py, "-c", DARTS_CHILD, str(n), "0", str(threads), *([model] if model else [])], check=True,
+                         capture_output=True, text=True).stdout.split()
+    scored, seconds, cpu, before, peak, dup = int(out[0]), float(out[1]), float(out[2]), float(out[3]), \
+        float(out[4]), int(out[5])
+    print(f"4. {scored:,} random DARTS archs ({dup} duplicates), one score() call, model {model or 'nb101'}, "
+          f"{threads} thread(s): {seconds:.1f} s = {scored / seconds:,.0f} archs/s ({scored / cpu:,.0f} per CPU "
+          f"second of the process)  [target >= 10,000/s]; peak memory {peak:,.0f} MiB ({before:,.0f} MiB before the "
+          f"call; `python -c \"import torch\"`: {torch_peak:,.0f} MiB)  [target < 1,024 MiB]")
+
+
 def _median_seconds(cmd: list[str], repeats: int, **kw) -> float:
     times = []
     for _ in range(repeats):
@@ -162,14 +172,19 @@ def main() -> int:
     """Measure and print every figure."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--darts", type=int, default=1_000_000, help="random DARTS archs to stream (0: skip)")
+    ap.add_argument("--darts", type=int, default=300_000, help="random DARTS archs scored in one call (0: skip)")
+    ap.add_argument("--darts-model", default=None,
+                    help="model of item 4: a shipped name or a checkpoint (default nb101)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads of the DARTS run")
     ap.add_argument("--checkpoint", help="a network-representation model for items 6-7 (default: an untrained one)")
-    ap.add_argument("--only", choices=["network"], help="only items 6-7")
+    ap.add_argument("--only", choices=["network", "darts"], help="only items 6-7, or only item 4")
     args = ap.parse_args()
     py = sys.executable
     if args.only == "network":
         network_figures(py, args.checkpoint, args.repeats)
+        return 0
+    if args.only == "darts":
+        darts_figure(py, args.darts, args.threads, args.darts_model)
         return 0
     tgnas = [py, "-m", "tgnas_naslib.cli"]
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; medians of {args.repeats} runs")
@@ -203,13 +218,7 @@ def main() -> int:
           f"p90 {np.percentile(lat, 90) * 1e3:.2f} ms  [target <= 2 ms]")
 
     if args.darts:
-        torch_peak = _child_peak_mib([py, "-c", "import torch"])
-        out = subprocess.run([py, "-c", DARTS_CHILD, str(args.darts), "0", str(args.threads)], check=True,
-                             capture_output=True, text=True).stdout.split()
-        n, seconds, peak, dup = int(out[0]), float(out[1]), float(out[2]), int(out[3])
-        print(f"4. {n:,} random DARTS archs ({dup} duplicates) streamed, {args.threads} thread(s): {seconds:.1f} s = "
-              f"{n / seconds:,.0f} archs/s  [target >= 10,000/s]; peak memory {peak:,.0f} MiB (`python -c \"import "
-              f"torch\"`: {torch_peak:,.0f} MiB)  [target <= 1,024 MiB]")
+        darts_figure(py, args.darts, args.threads, args.darts_model)
 
     archs = list(nb201.enumerate())
     reference = None

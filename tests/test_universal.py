@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tgnas_naslib.datasets import CATALOG
-from tgnas_naslib.training.universal import FAMILIES, family_name, pool_families, training_families
+from tgnas_naslib.training.universal import (
+    FAMILIES,
+    family_name,
+    held_out_indices,
+    parse_hold_out,
+    pool_families,
+    training_families,
+)
 
 from conftest import requires_benchmark
 
@@ -49,6 +56,36 @@ def test_splitter_never_leaks_a_held_out_family(held_out: str) -> None:
     for family in families:  # each family contributes about the same number of samples per epoch
         total = sum(q for t, q in quota.items() if t in FAMILIES[family])
         assert 490 <= total <= 500
+
+
+def test_hold_out_keeps_its_archs_and_their_graphs_out_of_training() -> None:
+    from tgnas_naslib.datasets import load_benchmark
+    from tgnas_naslib.spaces import to_graph
+
+    requires_benchmark("nb101_500")
+    held = held_out_indices(500, 100)
+    assert held == held_out_indices(500, 100) and len(set(held)) == 100  # a fixed draw anyone can re-make
+    pool = pool_families(("nb101",), representation="prune", hold_out={"nb101_500": 100})
+    full = pool_families(("nb101",), representation="prune")
+    bench = load_benchmark("nb101_500")
+    held_graphs = {to_graph(bench.archs[i], bench.space, "prune") for i in held}
+    assert not held_graphs & set(pool.graphs)
+    assert set(pool.graphs) == set(full.graphs) - held_graphs
+    assert pool.sources[0]["held_out"] == held
+    assert "held_out" not in full.sources[0]
+
+
+def test_hold_out_values_are_checked() -> None:
+    assert parse_hold_out("nb101_500:100") == {"nb101_500": 100}
+    assert parse_hold_out(None) == {}
+    for bad, msg in (("nb101:100", "unknown benchmark 'nb101'"), ("nb101_500:0", "positive count"),
+                     ("nb101_500", "BENCHMARK:COUNT")):
+        with pytest.raises(ValueError, match=msg):
+            parse_hold_out(bad)
+    with pytest.raises(ValueError, match="cannot hold out 500 of 500"):
+        held_out_indices(500, 500)
+    with pytest.raises(ValueError, match="not a benchmark of the training families"):
+        pool_families(("nb301",), representation="prune", hold_out={"nb101_500": 10})
 
 
 def test_cli_trains_a_leave_family_out_model(tmp_path, capsys) -> None:

@@ -7,6 +7,8 @@ import importlib
 import sys
 from typing import Sequence
 
+#: sub-commands that need an extra of the install (tgnas_naslib.extras), checked before they start
+NEEDS_EXTRA = {"train": "train", "study": "study"}
 #: sub-command name -> module providing ``add_parser(subparsers)`` and ``run(args) -> int``
 COMMANDS = {
     "score": "tgnas_naslib.commands.score",
@@ -43,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args = build_parser().parse_args(argv)
     try:
+        if args.command in NEEDS_EXTRA:
+            from .extras import require_extra
+
+            require_extra(NEEDS_EXTRA[args.command], f"tgnas {args.command}")
         return int(args.run(args) or 0)
     except BrokenPipeError:  # e.g. `tgnas score ... | head`: the reader left, nothing is lost
         import os
@@ -54,8 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
         from .errors import report_user_error
+        from .extras import as_missing_extra
 
-        return report_user_error(f"tgnas {args.command}", exc)
+        return report_user_error(f"tgnas {args.command}", as_missing_extra(exc) or exc)
 
 
 if __name__ == "__main__":

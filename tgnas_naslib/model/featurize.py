@@ -114,7 +114,9 @@ def collate(graphs: Sequence[ArchGraph], embedder: OperatorEmbedder, device: str
     them; ``gfeat`` holds the raw ``graph_features`` per graph. Equivalent to ``Batch.from_data_list`` of per-graph
     ``Data`` objects, but vectorised: scoring the 15,625 NB201 cells builds one index array instead of 15,625 objects.
     """
-    from torch_geometric.data import Batch
+    from ..extras import require
+
+    Batch = require("torch_geometric.data", "the torch-geometric GCN (training, fine-tuning)").Batch
 
     vocab: dict[str, int] = {}
     op_ids: list[int] = []

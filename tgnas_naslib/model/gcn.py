@@ -6,9 +6,13 @@ import warnings
 
 import torch
 from torch import nn
-from torch_geometric.nn import BatchNorm, GCNConv, GraphNorm, global_add_pool, global_mean_pool
-from torch_geometric.nn.conv.gcn_conv import gcn_norm
-from torch_geometric.utils import to_undirected
+
+from ..extras import require
+
+require("torch_geometric", "the torch-geometric GCN (training, fine-tuning)")
+from torch_geometric.nn import BatchNorm, GCNConv, GraphNorm, global_add_pool, global_mean_pool  # noqa: E402
+from torch_geometric.nn.conv.gcn_conv import gcn_norm  # noqa: E402
+from torch_geometric.utils import to_undirected  # noqa: E402
 
 
 def propagation_graph(edge_index: torch.Tensor, num_nodes: int, undirected: bool) -> torch.Tensor:

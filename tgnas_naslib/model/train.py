@@ -6,14 +6,16 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
-from scipy import stats
 
+from ..extras import require
 from ..graph import ArchGraph
 from ..seeding import seed_everything
 from ..threads import torch_threads
 from .config import TrainConfig
 from .featurize import collate, graph_matrix, node_weights, shape_matrix
-from .gcn import TGNASGCN
+
+stats = require("scipy.stats", "training", "train")
+from .gcn import TGNASGCN  # noqa: E402 -- after the scipy check, as the extras work decided
 
 __all__ = ["TrainConfig", "train_gcn", "predict", "cross_validate", "grouped_folds", "seed_everything"]
 

@@ -9,8 +9,9 @@ space is added here (and its adapter states what it ``supports``).
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Iterable
+import threading
+from collections import OrderedDict
+from typing import Any, Callable, Iterable
 
 from ..graph import ArchGraph, ArchitectureError
 from .base import (
@@ -56,11 +57,76 @@ def get_space(name: str) -> SearchSpace:
     return SPACES[_ALIASES[key]]
 
 
-@lru_cache(maxsize=32_768)  # every NB201 + TNB101 graph; bounded, so streaming millions stays flat
-def _cached_graph(space: str, canonical: Any, representation: str) -> ArchGraph:
+class GraphMemo:
+    """The graph memo: an LRU of built graphs bounded by their estimated bytes (not by their count), so a stream
+    of millions of large graphs (DARTS: ~20 nodes, ~37 edges) stays flat while every NB201 / TNB101 cell graph fits.
+
+    Called like the function it wraps (``memo(space, canonical, representation)``); ``cache_clear()`` and
+    ``cache_info()`` as :func:`functools.lru_cache` has them."""
+
+    def __init__(self, build: Callable[[str, Any, str], ArchGraph], max_bytes: int) -> None:
+        self._build = build
+        self.max_bytes = int(max_bytes)
+        self._graphs: OrderedDict[tuple, tuple[ArchGraph, int]] = OrderedDict()
+        self._bytes = 0
+        self.hits = self.misses = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def size_of(graph: ArchGraph) -> int:
+        """Estimated bytes a memoised graph keeps alive: the object, its node and edge tuples (edge pairs are
+        counted in full, though the fast adapters share them) and the key (an upper bound; tested)."""
+        return 1024 + 24 * len(graph.ops) + 72 * len(graph.edges)
+
+    def __call__(self, space: str, canonical: Any, representation: str) -> ArchGraph:
+        key = (space, canonical, representation)
+        with self._lock:
+            hit = self._graphs.get(key)
+            if hit is not None:
+                self._graphs.move_to_end(key)
+                self.hits += 1
+                return hit[0]
+            self.misses += 1
+        graph = self._build(space, canonical, representation)  # outside the lock: graphs build in parallel
+        size = self.size_of(graph)
+        with self._lock:
+            if key not in self._graphs:
+                self._graphs[key] = (graph, size)
+                self._bytes += size
+            while self._bytes > self.max_bytes and len(self._graphs) > 1:
+                self._bytes -= self._graphs.popitem(last=False)[1][1]
+        return graph
+
+    @property
+    def nbytes(self) -> int:
+        """Estimated bytes held now (at most ``max_bytes``)."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._graphs)
+
+    def cache_clear(self) -> None:
+        """Forget every graph."""
+        with self._lock:
+            self._graphs.clear()
+            self._bytes = 0
+            self.hits = self.misses = 0
+
+    def cache_info(self) -> tuple[int, int, int, int]:
+        """(hits, misses, max_bytes, entries)."""
+        return self.hits, self.misses, self.max_bytes, len(self._graphs)
+
+
+def _build_graph(space: str, canonical: Any, representation: str) -> ArchGraph:
     if representation == "network":
         return SPACES[space].network_graph(canonical)
     return SPACES[space].graph(canonical, representation)
+
+
+#: estimated bytes the graph memo keeps: every NB201 + TNB101 cell graph fits (~23k graphs, ~37 MB estimated), or
+#: ~18k DARTS graphs (issue 20: it was 32,768 graphs of any size)
+MEMO_BYTES = 64 << 20
+_cached_graph = GraphMemo(_build_graph, MEMO_BYTES)
 
 
 def to_graph(arch: Any, space: str | None = None, representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:

@@ -29,6 +29,10 @@ ANALYTIC = ("flops_analytic", "params_analytic")
 ZERO_SHOT = "zero-shot"
 VALIDATION = "validation family"
 TRAINING = "training space"
+#: the benchmark's design family trained the model: its TG-NAS number is not zero-shot (shown, never averaged)
+IN_FAMILY = "in-family"
+#: roles whose TG-NAS numbers are not zero-shot: left out of every mean and mean rank
+NOT_ZERO_SHOT = (TRAINING, IN_FAMILY)
 #: no accuracy labels: in the proxy-independence heatmaps, not in the correlation table
 UNLABELLED = "no labels"
 
@@ -129,6 +133,7 @@ class StudyData:
     sources: list[str]
     columns: dict[str, ProxyColumn] = field(default_factory=dict)
     tgnas: np.ndarray | None = None  # TG-NAS scores on ``archs`` (-inf = no input->output path)
+    tgnas_source: str = "TG-NAS (shipped model)"  # which checkpoint produced ``tgnas``
     warnings: list[str] = field(default_factory=list)
 
     @property

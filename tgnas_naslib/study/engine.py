@@ -91,13 +91,22 @@ def check_address(address: str, timeout: float = 5.0) -> None:
             from None
 
 
-def start_ray(workers: int | None = None, address: str | None = None, gpus_per_task: float = 0.0) -> int:
-    """Connect to Ray (embedded local instance with ``workers`` CPUs, default all cores; or the cluster at
-    ``address``) and return how many tasks can run at once. Reuses an already initialised Ray."""
+def _import_ray():
+    """The ray module, or EngineError naming the extra that brings it."""
+    from ..extras import install_line
+
     try:
         import ray
     except ImportError:
-        raise EngineError("--engine ray needs the ray package (pip install ray); or use --engine local") from None
+        raise EngineError(f"--engine ray needs the ray package ({install_line('study')}); or use --engine local") \
+            from None
+    return ray
+
+
+def start_ray(workers: int | None = None, address: str | None = None, gpus_per_task: float = 0.0) -> int:
+    """Connect to Ray (embedded local instance with ``workers`` CPUs, default all cores; or the cluster at
+    ``address``) and return how many tasks can run at once. Reuses an already initialised Ray."""
+    ray = _import_ray()
     if not ray.is_initialized():
         quiet = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
         if address:
@@ -167,8 +176,7 @@ def run_tasks(tasks: Iterable[Task], compute: Compute, caches: Mapping[str, Live
                 bar.update(len(task.proxies))
         return EngineReport("local", 1, None, 0.0, len(tasks), written, 0, time.perf_counter() - t0)
 
-    import ray
-
+    ray = _import_ray()
     started_here = not ray.is_initialized()
     n_workers = start_ray(workers, address, gpus_per_task)
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .correlation import Cell, rank_last
-from .data import TGNAS, TRAINING, StudyData
+from .data import IN_FAMILY, NOT_ZERO_SHOT, TGNAS, TRAINING, StudyData
 
 
 def _plt():
@@ -54,8 +54,8 @@ def figure3(cells: list[Cell], methods: list[str], benchmarks: list[tuple[str, s
                                   gridspec_kw={"width_ratios": [len(benchmarks) + 1.5, 7]})
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#d9d9d9")
     im = ax.imshow(np.ma.masked_invalid(m), cmap=cmap, vmin=-1, vmax=1, aspect="auto")
-    xl = [lab + ("\n(train, CV)" if role == TRAINING else "\n(val. family)" if role == "validation family" else "")
-          for _, lab, role in benchmarks]
+    xl = [lab + ("\n(train, CV)" if role == TRAINING else "\n(val. family)" if role == "validation family" else
+                 "\n(in-family)" if role == IN_FAMILY else "") for _, lab, role in benchmarks]
     ax.set_xticks(range(len(benchmarks)), xl, rotation=45, ha="right", fontsize=9)
     ax.set_yticks(range(len(methods)), [_display(x) for x in methods], fontsize=10)
     for t in ax.get_yticklabels():
@@ -72,7 +72,7 @@ def figure3(cells: list[Cell], methods: list[str], benchmarks: list[tuple[str, s
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01)
 
     # right panel: points + mean/std over the non-training benchmarks
-    cols = [j for j, (_, _, role) in enumerate(benchmarks) if role != TRAINING]
+    cols = [j for j, (_, _, role) in enumerate(benchmarks) if role not in NOT_ZERO_SHOT]
     colors = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(cols), 2)))
     rng = np.random.default_rng(0)
     for i in range(len(methods)):
@@ -111,7 +111,7 @@ def _ranks_best_first(x: np.ndarray) -> np.ndarray:
     return rankdata(-x, method="average")
 
 
-def rank_scatter(datasets: list[StudyData], rhos: dict[str, float], path: Path) -> None:
+def rank_scatter(datasets: list[StudyData], rhos: dict[str, float], path: Path, title: str = "") -> None:
     """One panel per benchmark: true rank (x) vs TG-NAS predicted rank (y), 1 = best; failed (disconnected)
     architectures tie at the bottom of the predicted ranks."""
     plt = _plt()
@@ -129,13 +129,15 @@ def rank_scatter(datasets: list[StudyData], rhos: dict[str, float], path: Path) 
         ax.plot([1, d.n], [1, d.n], color="grey", lw=0.8, ls="--")
         ax.set_xlim(0, d.n + 1)
         ax.set_ylim(0, d.n + 1)
-        ax.set_title(f"{d.spec.label}  rho={rhos.get(d.spec.key, float('nan')):.3f}  (n={d.n})", fontsize=10)
+        mark = " in-family" if d.spec.role == IN_FAMILY else ""
+        ax.set_title(f"{d.spec.label}{mark}  rho={rhos.get(d.spec.key, float('nan')):.3f}  (n={d.n})", fontsize=10)
         ax.set_xlabel("true rank (1 = best)", fontsize=9)
         ax.set_ylabel("TG-NAS predicted rank", fontsize=9)
         ax.tick_params(labelsize=8)
     for ax in axes.ravel()[len(panels):]:
         ax.axis("off")
-    fig.suptitle("TG-NAS (shipped NB101-trained model, zero-shot): predicted vs true rank", fontsize=12)
+    fig.suptitle(f"TG-NAS{f' ({title})' if title else ''}: predicted vs true rank (in-family panels say so)",
+                 fontsize=12)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

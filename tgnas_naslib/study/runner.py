@@ -13,7 +13,18 @@ from pathlib import Path
 import numpy as np
 
 from . import heatmap, live, plots, projection, table, timing
-from .data import TGNAS, TRAINING, UNLABELLED, StudyData, assemble, select_specs
+from .data import (
+    IN_FAMILY,
+    NOT_ZERO_SHOT,
+    TGNAS,
+    TRAINING,
+    UNLABELLED,
+    ZERO_SHOT,
+    StudyData,
+    StudySpec,
+    assemble,
+    select_specs,
+)
 from .engine import EngineReport, Task, run_tasks
 
 NB201_HEATMAP_KEYS = ("nb201_cifar10", "nb201_cifar100", "nb201_ImageNet16-120")
@@ -35,16 +46,88 @@ class _Log:
             print(text, flush=True)
 
 
-def _model_lines(model) -> list[str]:
+def _model_lines(model, label: str = "the shipped default") -> list[str]:
+    """Which checkpoint made the TG-NAS scores and what trained it."""
     card = model.card or {}
     trained = model.meta.get("trained_on", {})
-    td = card.get("training_data", {})
     name = card.get("name", "tgnas_nb101")
-    return [f"TG-NAS model: the shipped checkpoint ({name}, ensemble of {model.n_members})",
+    families = card.get("training_families") or trained.get("families")
+    if families and trained.get("sources"):  # a universal-recipe model: its families and benchmarks
+        benches = ", ".join(f"{s['benchmark']} ({s['n_samples']})" for s in trained.get("sources", []))
+        return [f"TG-NAS model: {label} ({name}, ensemble of {model.n_members})",
+                f"  trained on families {', '.join(families)}: {benches}; never on "
+                f"{', '.join(card.get('never_trained_on') or []) or '-'}",
+                f"  selection: {card.get('selection', '?')}"]
+    td = card.get("training_data", {})
+    return [f"TG-NAS model: {label} ({name}, ensemble of {model.n_members})",
             f"  trained on: {td.get('file', trained.get('file'))} - {td.get('n_archs', trained.get('n_archs'))} "
             f"{trained.get('space', '?')} {trained.get('task', '')} archs ({td.get('n_distinct_pruned_graphs', '?')} "
             f"distinct pruned graphs), label {trained.get('label', 'val_accuracy')}",
             f"  selection data: {card.get('selection_data', '?')}"]
+
+
+def _roles(specs: list[StudySpec], model, lfo: dict | None) -> list[StudySpec]:
+    """Each benchmark's role for the TG-NAS model that scores it: its declared role where the model is zero-shot
+    there; the training space (card CV) or ``in-family`` where the benchmark's family trained the model."""
+    from dataclasses import replace
+
+    from ..spaces import get_space
+
+    out = []
+    for spec in specs:
+        if spec.role == UNLABELLED:
+            out.append(spec)
+            continue
+        space = get_space(_spec_space(spec)).name
+        scorer = lfo[spec.key] if lfo else model
+        if scorer.evaluation(space) == "zero-shot":
+            out.append(replace(spec, role=ZERO_SHOT) if lfo else spec)
+        elif (scorer.card or {}).get("nb101_grouped_cv") and space == "nasbench101":
+            out.append(replace(spec, role=TRAINING))
+        else:
+            out.append(replace(spec, role=IN_FAMILY))
+    return out
+
+
+def _spec_space(spec: StudySpec) -> str:
+    from ..datasets.catalog import CATALOG
+
+    return CATALOG[spec.primary].space
+
+
+def load_lfo(folder: str | Path, specs: list[StudySpec], device: str = "cpu") -> tuple[dict, dict]:
+    """The leave-family-out checkpoints in ``folder`` (``lfo_<family>.pt``, as ``tgnas train --recipe universal
+    --leave-out FAMILY`` names them): {study key: model never trained on that benchmark's family},
+    {family: (path, model)}."""
+    from ..api import TGNAS as TGNASModel
+    from ..training.universal import family_name
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"--lfo-dir {folder}: no such folder (it holds lfo_<family>.pt checkpoints)")
+    models, paths = {}, {}
+    for spec in specs:
+        if spec.role == UNLABELLED:
+            continue
+        family = family_name(_spec_space(spec))
+        path = folder / f"lfo_{family}.pt"
+        if family not in paths:
+            if not path.is_file():
+                raise ValueError(f"--lfo-dir {folder}: no {path.name} (make it with `tgnas train --recipe universal "
+                                 f"--leave-out {family} --out {path}`)")
+            paths[family] = TGNASModel.load(path, device=device)
+        m = paths[family]
+        if m.evaluation(get_space_name(_spec_space(spec))) != "zero-shot":
+            raise ValueError(f"--lfo-dir: {path} was trained on the {family} family, so it is not leave-family-out "
+                             f"for {spec.label}")
+        models[spec.key] = m
+    return models, {f: (str(folder / f"lfo_{f}.pt"), m) for f, m in paths.items()}
+
+
+def get_space_name(space: str) -> str:
+    from ..spaces import get_space
+
+    return get_space(space).name
 
 
 @dataclass
@@ -124,12 +207,14 @@ def _timing_headline(model, plans: list[live.LivePlan], k: int, stored: list[dic
 
 def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int = 1000, seed: int = 0,
               live_opts: LiveOptions | None = None, device: str = "cpu", benchmarks: list[str] | None = None,
-              heatmap_n: int = 1000, timing_archs: int | None = None, echo: bool = True) -> dict:
+              heatmap_n: int = 1000, timing_archs: int | None = None, echo: bool = True,
+              checkpoint: str | Path | None = None, lfo_dir: str | Path | None = None) -> dict:
     """Run the study; return a summary dict (also written to ``summary.json``).
 
     ``benchmarks``: study keys to restrict to (default all 13); ``live_opts``: live proxies (default off);
     ``timing_archs``: time TG-NAS on at most this many archs per space (default: all 15,625 of NB201, 4,096
-    elsewhere)."""
+    elsewhere); ``checkpoint``: the TG-NAS model (default: the shipped default); ``lfo_dir``: a folder of
+    leave-family-out checkpoints (``lfo_<family>.pt``) that score each labelled benchmark zero-shot instead."""
     from ..api import TGNAS as TGNASModel
 
     opts = live_opts or LiveOptions()
@@ -138,9 +223,20 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specs = select_specs(benchmarks)
-    model = TGNASModel.pretrained(device=device)
-    for line in _model_lines(model):
+    model = TGNASModel.from_spec(checkpoint, device=device)
+    lfo, lfo_paths = load_lfo(lfo_dir, specs, device) if lfo_dir else (None, {})
+    specs = _roles(specs, model, lfo)
+    if lfo:
+        log(f"TG-NAS scores: the leave-family-out models of {lfo_dir} (zero-shot on every labelled benchmark):")
+        for family, (path, m) in lfo_paths.items():
+            for line in _model_lines(m, f"{path} (never trained on {family})"):
+                log(line)
+    for line in _model_lines(model, "the shipped default" if checkpoint is None else str(checkpoint)):
         log(line)
+    in_family = [s.label for s in specs if s.role == IN_FAMILY]
+    if in_family:
+        log(f"  in-family (the model's training saw these designs; shown, never averaged): {', '.join(in_family)}"
+            + ("" if lfo else "; --lfo-dir DIR scores every benchmark with a model that never saw its family"))
 
     # 1. data + TG-NAS scores ------------------------------------------------------------------------------------
     datasets = []
@@ -148,7 +244,11 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
         t = time.time()
         d = assemble(spec, data_dir)
         if spec.role != TRAINING:
-            d.tgnas = model.score(d.archs, space=d.space)
+            scorer = lfo.get(spec.key, model) if lfo else model
+            d.tgnas = scorer.score(d.archs, space=d.space)
+            d.tgnas_source = (f"TG-NAS leave-family-out ({(scorer.card or {}).get('name', '?')})"
+                              if lfo and spec.key in lfo
+                              else f"TG-NAS ({(scorer.card or {}).get('name', 'shipped model')})")
         datasets.append(d)
         cols = ", ".join(f"{p} {c.n}" for p, c in d.columns.items())
         log(f"[{spec.label}] {d.n} archs from {' + '.join(d.sources)} ({time.time() - t:.1f} s); "
@@ -195,7 +295,8 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
 
     # 4. rank scatter --------------------------------------------------------------------------------------------
     rhos = {c.benchmark: c.spearman for c in cells if c.method == TGNAS}
-    plots.rank_scatter(labelled, rhos, out / "rank_scatter_tgnas.png")
+    plots.rank_scatter(labelled, rhos, out / "rank_scatter_tgnas.png",
+                       "leave-family-out models, zero-shot" if lfo else (model.card or {}).get("name", ""))
 
     # 5. proxy independence heatmaps -----------------------------------------------------------------------------
     heat = _heatmaps(datasets, heatmap_n, seed, out, log)
@@ -242,17 +343,22 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     log("")
     for line in table.best_proxy_lines(cells, bench_cols):
         log(line)
-    zero = [k for k, _, role in bench_cols if role != TRAINING]
+    zero = [k for k, _, role in bench_cols if role not in NOT_ZERO_SHOT]
     s = summ[TGNAS]
     if zero:
-        log(f"TG-NAS mean rank over {len(s['ranks'])} benchmarks (the TG-NAS rank column without NB101): "
+        log(f"TG-NAS mean rank over {len(s['ranks'])} zero-shot benchmarks (the TG-NAS rank column without the "
+            "training space and in-family benchmarks): "
             f"{s['mean_rank']:.2f} (ranks {', '.join(f'{r} of {k}' for r, k in s['ranks'])}); mean rho {s['mean']:.3f}")
     log("diff = TG-NAS rho - best proxy rho on the best proxy's archs, 95% paired bootstrap interval.")
     for line in _model_lines(model)[1:]:
         log(line)
+    if not zero:
+        log("no zero-shot TG-NAS number here: every benchmark is in-family for this model (--lfo-dir DIR)")
     log(f"outputs in {out}/ ; study took {time.time() - t_start:.0f} s")
     (out / "report.txt").write_text("\n".join(log.lines) + "\n")
     result = {"model": model.meta.get("trained_on"), "card_selection": (model.card or {}).get("selection_data"),
+              "checkpoint": str(checkpoint) if checkpoint else "shipped default",
+              "lfo_models": {f: p for f, (p, _) in lfo_paths.items()},
               "benchmarks": [{"key": d.spec.key, "n": d.n, "sources": d.sources, "role": d.spec.role,
                               "note": d.spec.note,
                               "columns": {p: {"kind": c.kind, "n": c.n, "batch": c.batch, "source": c.source}

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .correlation import Cell, bootstrap_spearman, cell_rng, interval, point_metrics, rank_last
-from .data import ANALYTIC, PROXIES, TGNAS, TRAINING, VALIDATION, StudyData
+from .data import ANALYTIC, IN_FAMILY, NOT_ZERO_SHOT, PROXIES, TGNAS, TRAINING, VALIDATION, StudyData
 
 METHODS = (TGNAS,) + PROXIES + ANALYTIC
 
@@ -50,7 +50,7 @@ def benchmark_cells(data: StudyData, n_boot: int, seed: int, card: dict | None =
         for c, (name, v, nf) in enumerate(zip(names, cols, failed)):
             cell = Cell(**base, method=name, status="ok", n=int(m.sum()), n_failed=nf, **point_metrics(v, y))
             if name == TGNAS:
-                cell.source, cell.kind = "TG-NAS (shipped model)", "live"
+                cell.source, cell.kind = data.tgnas_source, "live"
             else:
                 col = data.columns[name]
                 cell.source, cell.kind, cell.batch = col.source, col.kind, col.batch
@@ -62,6 +62,9 @@ def benchmark_cells(data: StudyData, n_boot: int, seed: int, card: dict | None =
                     cell.delta_lo, cell.delta_hi = interval(boot[-1] - boot[c])
             if name == TGNAS and nf:
                 cell.note = f"{nf} archs with no input->output path score -inf (ranked last)"
+            if name == TGNAS and spec.role == IN_FAMILY:
+                cell.note = ("in-family: this benchmark's design family trained the model, not zero-shot"
+                             + (f"; {cell.note}" if cell.note else ""))
             cells[name] = cell
     if training:
         cv = (card or {}).get("nb101_grouped_cv") or {}
@@ -102,9 +105,9 @@ def benchmark_ranks(cells: list[Cell], benchmark: str) -> dict[str, tuple[int, i
 
 
 def summary(cells: list[Cell], benchmarks: list[tuple[str, str, str]]) -> dict[str, dict]:
-    """Per method over the benchmarks that are not the training space: mean / std of rho, number of benchmarks,
-    mean rank (:func:`benchmark_ranks`)."""
-    zero = [k for k, _, role in benchmarks if role != TRAINING]
+    """Per method over the benchmarks where TG-NAS is zero-shot (not the training space, not in-family): mean / std
+    of rho, number of benchmarks, mean rank (:func:`benchmark_ranks`)."""
+    zero = [k for k, _, role in benchmarks if role not in NOT_ZERO_SHOT]
     by = {(c.benchmark, c.method): c for c in cells}
     ranks: dict[str, list[tuple[int, int]]] = {m: [] for m in METHODS}
     for b in zero:
@@ -134,6 +137,8 @@ def _cell_text(c: Cell | None) -> str:
     extra = f", {c.n_failed} failed" if c.n_failed and c.method != TGNAS else ""
     if c.method == TGNAS and c.role == TRAINING:
         return f"{c.spearman:.3f} (model card CV, n={c.n})"
+    if c.method == TGNAS and c.role == IN_FAMILY:
+        return f"{c.spearman:.3f} (in-family, n={c.n})"
     mark = {"live": "L", "analytic": "A"}.get(c.kind, "S")
     if c.kind == "live" and c.batch:
         mark += f" bs{c.batch}"
@@ -142,12 +147,15 @@ def _cell_text(c: Cell | None) -> str:
     return f"{value} ({mark}, n={c.n}{extra})"
 
 
+#: how a benchmark's column head shows its role
+_ROLE_MARK = {TRAINING: " (train)", VALIDATION: " (val)", IN_FAMILY: " (in-family)"}
+
+
 def markdown(cells: list[Cell], benchmarks: list[tuple[str, str, str]], summ: dict[str, dict]) -> str:
-    """Methods x benchmarks: Spearman rho with n; then mean, std and mean rank over the non-training benchmarks."""
+    """Methods x benchmarks: Spearman rho with n; then mean, std and mean rank over the zero-shot benchmarks."""
     by = {(c.benchmark, c.method): c for c in cells}
-    heads = [lab + (" (train)" if role == TRAINING else " (val)" if role == VALIDATION else "")
-             for _, lab, role in benchmarks]
-    k = sum(1 for _, _, role in benchmarks if role != TRAINING)
+    heads = [lab + _ROLE_MARK.get(role, "") for _, lab, role in benchmarks]
+    k = sum(1 for _, _, role in benchmarks if role not in NOT_ZERO_SHOT)
     lines = ["| proxy | " + " | ".join(heads) + f" | mean (of {k}) | std | mean rank |",
              "|---|" + "---|" * (len(heads) + 3)]
     for m in METHODS:
@@ -178,7 +186,7 @@ def best_proxy_lines(cells: list[Cell], benchmarks: list[tuple[str, str, str]]) 
             return f"[{c.spearman_lo:.3f}, {c.spearman_hi:.3f}]" if np.isfinite(c.spearman_lo) else ""
 
         rank, n_methods = benchmark_ranks(cells, b).get(TGNAS, ("-", len(proxies)))
-        lab2 = lab + (" (train CV)" if role == TRAINING else " (val)" if role == VALIDATION else "")
+        lab2 = lab + (" (train CV)" if role == TRAINING else _ROLE_MARK.get(role, ""))
         diff = (f"{best.tgnas_spearman_same_archs - best.spearman:+.3f} [{best.delta_lo:+.3f}, {best.delta_hi:+.3f}]"
                 if np.isfinite(best.delta_lo) else "-")
         same = f"{best.tgnas_spearman_same_archs:.3f}" if np.isfinite(best.tgnas_spearman_same_archs) else "-"

@@ -45,6 +45,8 @@ FAMILY_ALIASES = {
 }
 #: samples each family contributes per epoch, split evenly over its tasks
 FAMILY_EPOCH_SIZE = 500
+#: the seed of ``hold_out`` draws (fixed, so a held-out set can be named and re-drawn by anyone)
+HOLD_OUT_SEED = 0
 
 #: The universal recipe (chosen by the leave-family-out protocol of docs/universal.md): whole-network graphs,
 #: composed layer-part embeddings, scale-free node features (what a layer does, its share of the cost, its repeats,
@@ -52,7 +54,8 @@ FAMILY_EPOCH_SIZE = 500
 #: sum readout, pairwise ranking loss per task.
 UNIVERSAL_CONFIG = TrainConfig(representation="network", loss="rank", shape_features="network", readout="mean+isum",
                                epochs=80, lr_step=30, hidden=64)
-UNIVERSAL_ENSEMBLE = 3
+#: seeds per model: the selection rounds judged 2-seed ensembles, so the shipped and table models are exactly that
+UNIVERSAL_ENSEMBLE = 2
 
 
 def family_name(text: str) -> str:
@@ -101,12 +104,42 @@ def network_graphs(archs: Sequence, space: str) -> list[ArchGraph]:
     return [to_graph(a, space, "network") for a in archs]
 
 
+def held_out_indices(n_archs: int, count: int, seed: int = HOLD_OUT_SEED) -> list[int]:
+    """The architectures of a benchmark kept out of training by ``hold_out`` (a fixed seeded draw, sorted)."""
+    if not 0 < count < n_archs:
+        raise ValueError(f"cannot hold out {count} of {n_archs} architectures (give 1..{n_archs - 1})")
+    return sorted(np.random.default_rng(seed).choice(n_archs, size=count, replace=False).tolist())
+
+
+def parse_hold_out(text: str | None) -> dict[str, int]:
+    """``nb101_500:100[,BENCH:N]`` -> {benchmark: count} (benchmarks of the training families)."""
+    out: dict[str, int] = {}
+    known = {b for names in FAMILIES.values() for b in names}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        name, _, count = part.strip().partition(":")
+        if name not in known:
+            raise ValueError(f"--hold-out: unknown benchmark {name!r}; choose from {', '.join(sorted(known))}")
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"--hold-out {part.strip()!r}: say BENCHMARK:COUNT with a positive count")
+        out[name] = int(count)
+    return out
+
+
 def pool_families(families: Sequence[str], data_dir: str | Path | None = None,
                   graphs_for: Callable[[Sequence, str], list[ArchGraph]] = network_graphs,
-                  representation: str = "network") -> Pool:
+                  representation: str = "network", hold_out: dict[str, int] | None = None) -> Pool:
     """Load every benchmark of ``families``; within a task, equal graphs merge (mean label) and architectures with
-    no input->output path (nothing to learn from) are dropped."""
+    no input->output path (nothing to learn from) are dropped. ``hold_out`` {benchmark: count} keeps a seeded draw
+    of a benchmark's architectures out of training (recorded in the sources as ``held_out``), and every other
+    architecture of the same graph with them (no equal-graph leak)."""
     from ..datasets import load_benchmark
+
+    hold_out = dict(hold_out or {})
+    unknown = set(hold_out) - {b for f in families for b in FAMILIES[family_name(f)]}
+    if unknown:
+        raise ValueError(f"--hold-out names {', '.join(sorted(unknown))}, not a benchmark of the training families")
 
     graphs: list[ArchGraph] = []
     ys: list[float] = []
@@ -118,9 +151,11 @@ def pool_families(families: Sequence[str], data_dir: str | Path | None = None,
             bench = load_benchmark(name, data_dir)
             built = (graphs_for(bench.archs, bench.space) if representation == "network"
                      else [to_graph(a, bench.space, representation) for a in bench.archs])
+            held = held_out_indices(len(bench.archs), hold_out[name]) if name in hold_out else []
+            held_graphs = {built[i] for i in held}
             merged: dict[ArchGraph, list[float]] = {}
             for g, y in zip(built, bench.y):
-                if g.is_connected:
+                if g.is_connected and g not in held_graphs:
                     merged.setdefault(g, []).append(float(y))
             for g, labels in merged.items():
                 graphs.append(g)
@@ -128,7 +163,8 @@ def pool_families(families: Sequence[str], data_dir: str | Path | None = None,
                 tasks.append(name)
                 fams.append(family)
             sources.append({"family": family, "benchmark": name, "file": bench.source, "space": bench.space,
-                            "task": bench.task, "n_archs": len(bench.archs), "n_samples": len(merged)})
+                            "task": bench.task, "n_archs": len(bench.archs), "n_samples": len(merged),
+                            **({"held_out": held, "held_out_seed": HOLD_OUT_SEED} if held else {})})
     return Pool(graphs, np.asarray(ys), tasks, fams, sources)
 
 
@@ -149,7 +185,7 @@ def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str 
                     config: TrainConfig = UNIVERSAL_CONFIG, ensemble: int = UNIVERSAL_ENSEMBLE,
                     family_epoch_size: int = FAMILY_EPOCH_SIZE, progress: bool = False,
                     graphs_for: Callable[[Sequence, str], list[ArchGraph]] = network_graphs,
-                    recipe: str = "universal"):
+                    recipe: str = "universal", hold_out: dict[str, int] | None = None):
     """Train the recipe on every family but ``leave_out``; returns (TGNAS, model card) naming the training data."""
     import torch
 
@@ -160,7 +196,7 @@ def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str 
     if not families:
         raise ValueError("leaving out every family leaves nothing to train on")
     t0 = time.time()
-    pool = pool_families(families, data_dir, graphs_for, config.representation)
+    pool = pool_families(families, data_dir, graphs_for, config.representation, hold_out)
     members = train_members(pool, config, ensemble, family_epoch_size, progress)
     left_out = [f for f in FAMILIES if f not in families]
     trained_on = {"families": list(families), "sources": pool.sources, "label": "validation accuracy (NB-Macro: "
