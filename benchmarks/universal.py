@@ -51,6 +51,9 @@ ROUNDS: dict[int, dict[str, dict]] = {
     2: {
         "noinst": {**SELECTION, "shape_features": "network-noinst", "readout": "mean+sum"},
         "noinst-nosize": {**SELECTION, "shape_features": "network-noinst-nosize", "readout": "mean+sum"},
+        # On 2026-12-04 14:58, before any round-2 cell had run, the round was cut to the two candidates above (cells
+        # were expected to take ~12 min); at 15:01 the first two cells had taken ~5 min, and the two declared
+        # candidates below were restored unchanged (only "noinst" nb201 / nb101 cells had been seen by then).
         "text-size": {**SELECTION, "shape_features": "network-text", "readout": "mean+sum"},
         "noinst-h32": {**SELECTION, "shape_features": "network-noinst", "readout": "mean+sum", "hidden": 32},
     },
