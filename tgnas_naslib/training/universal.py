@@ -48,12 +48,12 @@ FAMILY_EPOCH_SIZE = 500
 #: the seed of ``hold_out`` draws (fixed, so a held-out set can be named and re-drawn by anyone)
 HOLD_OUT_SEED = 0
 
-#: The universal recipe (chosen by the leave-family-out protocol of docs/universal.md): whole-network graphs,
-#: composed layer-part embeddings, scale-free node features (what a layer does, its share of the cost, its repeats,
-#: how far the input has been downsampled), the network's size and depth as a linear term, mean + instance-weighted
-#: sum readout, pairwise ranking loss per task.
-UNIVERSAL_CONFIG = TrainConfig(representation="network", loss="rank", shape_features="network", readout="mean+isum",
-                               epochs=80, lr_step=30, hidden=64)
+#: The universal recipe, selected by the leave-family-out protocol of docs/universal.md (round 2, candidate
+#: "noinst", criterion .644; benchmarks/universal.py --round 2): whole-network graphs, composed layer-part embeddings,
+#: scale-free node features (what a layer does, its share of the cost, how far the input has been downsampled), the
+#: network's size and depth as a linear term, mean + sum readout, pairwise ranking loss per task.
+UNIVERSAL_CONFIG = TrainConfig(representation="network", loss="rank", shape_features="network-noinst",
+                               readout="mean+sum", epochs=80, lr_step=30, hidden=64)
 #: seeds per model: the selection rounds judged 2-seed ensembles, so the shipped and table models are exactly that
 UNIVERSAL_ENSEMBLE = 2
 
