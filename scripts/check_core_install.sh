@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Checks a core-only install of tgnas_naslib (`pip install tgnas_naslib`, no extras), given its virtualenv:
 #   1. torch-geometric, sentence-transformers and Ray are not on disk (nor matplotlib, scipy: reported);
-#   2. `tgnas score` scores architectures of every space with every shipped model; a module traces; the Python API
-#      (TGNAS.pretrained().score()) imports no optional module;
+#   2. `tgnas score` scores architectures of every space with every shipped model; the default model scores a traced
+#      module; the Python API (TGNAS.pretrained().score()) imports no optional module;
 #   3. a feature whose extra is missing (`tgnas train`, `tgnas study`, an operator text outside the packaged cache,
-#      such as the layers of a traced module: `tgnas score --module`) ends in one line naming the extra, exit 2.
+#      such as a cell model's layer texts: `tgnas score --module M --checkpoint nb101-text`) ends in one line naming
+#      the extra, exit 2.
 # Runs outside the source tree, so the installed package is what is tested.
 #
 #   scripts/check_core_install.sh VENV        (e.g. scripts/check_core_install.sh /tmp/core-venv)
@@ -57,7 +58,7 @@ for name, space in SPACES.items():
         print(name, NB101[k] if name == "nasbench101" else space.format(space.random(rng)), sep="\t")
 EOF
 for space in $(cut -f1 archs.tsv | sort -u); do
-    for model in nb101 nb101-text nb101-nas-embedder; do
+    for model in universal nb101 nb101-text nb101-nas-embedder; do
         grep -P "^$space\t" archs.tsv | cut -f2 > one.txt
         args=()
         while IFS= read -r arch; do args+=(--arch "$arch"); done < one.txt
@@ -72,17 +73,13 @@ done
 "$TGNAS" score --space nasbench201 --all --top 3 > /dev/null 2>&1 || fail "tgnas score --space nasbench201 --all"
 
 echo "[core] 3. tgnas score --module (a traced torch.nn.Module)"
-# tracing needs torch only; the texts of traced layers ("Conv2d 3x3 stride 1, 64 to 64 channels, batch norm") are not
-# in the packaged operator cache, so a core install without sentence-transformers answers in one line naming the
-# train extra, and with it scores the module
-"$PY" -c "
-from tgnas_naslib.modules import module_graph
-from tgnas_naslib.modules.zoo import resnet18
-g = module_graph(resnet18(), (1, 3, 32, 32), True, 'prune')
-print(f'[core]    traced resnet18 without extras: {g.num_nodes} nodes, {len(g.edges)} edges')" || fail "tracing resnet18"
-if "$PY" -c "import sentence_transformers" 2>/dev/null; then
-    "$TGNAS" score --module tgnas_naslib.modules.zoo:resnet18 --checkpoint nb101-text 2>/dev/null | tail -n 1 \
-        || fail "tgnas score --module tgnas_naslib.modules.zoo:resnet18"
+# the default model (universal) composes a traced layer's vector from the packaged layer-part cache: a core install
+# scores modules. The cell models embed whole layer texts ("Conv2d 3x3 stride 1, 64 to 64 channels, batch norm")
+# that are not in the packaged cache: without sentence-transformers they answer in one line naming the train extra
+if out=$("$TGNAS" score --module tgnas_naslib.modules.zoo:resnet18 2>err.txt); then
+    echo "[core]    tgnas score --module resnet18 (default model): $(printf '%s' "$out" | tail -n 1)"
+else
+    fail "tgnas score --module tgnas_naslib.modules.zoo:resnet18: $(tail -n 1 err.txt)"
 fi
 MODULE_CMD=("$TGNAS" score --module tgnas_naslib.modules.zoo:resnet18 --checkpoint nb101-text)
 

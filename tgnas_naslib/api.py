@@ -20,11 +20,18 @@ if TYPE_CHECKING:  # torch-geometric is imported only for training and fine-tuni
     from .model.gcn import TGNASGCN
 
 PRETRAINED = Path(__file__).with_name("pretrained") / "tgnas_nb101.pt"
-#: shipped checkpoints by name: the default (shape-aware), the text-only model it replaced, and the text-only recipe
-#: on the NAS-tuned operator embedder
-PRETRAINED_MODELS = {"nb101": PRETRAINED,
+#: shipped checkpoints by name: the default ``universal`` (whole-network graphs, trained on every labelled family:
+#: docs/universal.md), the paper's setting ``nb101`` (shape-aware cell graphs, 500 NB101 archs), the text-only
+#: model ``nb101-text`` and the text-only recipe on the NAS-tuned operator embedder
+PRETRAINED_MODELS = {"universal": PRETRAINED.with_name("tgnas_universal.pt"),
+                     "nb101": PRETRAINED,
                      "nb101-text": PRETRAINED.with_name("tgnas_nb101_text.pt"),
                      "nb101-nas-embedder": PRETRAINED.with_name("tgnas_nb101_nas_embedder.pt")}
+#: the model used when none is named
+DEFAULT_MODEL = "universal"
+#: the leave-family-out models of the universal recipe (lfo_<family>.pt, each never trained on its family): the
+#: zero-shot numbers of docs/universal.md and of ``tgnas study --lfo-dir shipped``
+SHIPPED_LFO_DIR = PRETRAINED.with_name("lfo")
 #: the score of an architecture with no input->output path: lowest possible (such nets train to chance)
 DISCONNECTED_SCORE = float("-inf")
 #: architectures built into graphs and scored at a time: memory stays flat however many come in, and a chunk's
@@ -115,8 +122,9 @@ class TGNAS:
 
     # loading / saving -----------------------------------------------------------------------------------------
     @classmethod
-    def pretrained(cls, name: str = "nb101", *, device: str | torch.device = "cpu") -> "TGNAS":
-        """A shipped model by name (default: trained once on the 500 labelled NB101 architectures; see its card)."""
+    def pretrained(cls, name: str = DEFAULT_MODEL, *, device: str | torch.device = "cpu") -> "TGNAS":
+        """A shipped model by name (default ``universal``: trained on every labelled family, see its card; ``nb101``:
+        the paper's setting, 500 NB101 archs)."""
         if not isinstance(name, str) or name not in PRETRAINED_MODELS:
             hint = (f" ({name!r} is a device: pass it as device={str(name)!r})"
                     if isinstance(name, torch.device) or _is_device_name(name) else "")
@@ -125,9 +133,9 @@ class TGNAS:
 
     @classmethod
     def from_spec(cls, spec: str | Path | None, device: str | torch.device = "cpu") -> "TGNAS":
-        """A shipped model by name (``nb101``, ``nb101-nas-embedder``), a checkpoint path, or None (default)."""
+        """A shipped model by name (``universal``, ``nb101``, ...), a checkpoint path, or None (the default)."""
         if spec is None or str(spec) in PRETRAINED_MODELS:
-            return cls.pretrained(str(spec or "nb101"), device=device)
+            return cls.pretrained(str(spec or DEFAULT_MODEL), device=device)
         return cls.load(spec, device=device)
 
     @classmethod
@@ -313,8 +321,8 @@ class TGNAS:
                      collapse: bool = True) -> float:
         """Score a ``torch.nn.Module`` traced on a zero tensor of ``input_shape`` (no data, no training).
 
-        Compare traced modules with the text-only model (``TGNAS.pretrained("nb101-text")``): the shape-aware default
-        ranks traced whole networks poorly (docs/module_scoring.md)."""
+        The default (``universal``) sees a traced module as the same whole-network graph a space adapter builds
+        (docs/module_scoring.md); the cell models (``nb101``) rank traced whole networks poorly."""
         from .modules import module_graph
 
         return float(self.score_graphs([module_graph(model, input_shape, collapse, self.module_representation)])[0])

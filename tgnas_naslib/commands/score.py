@@ -34,8 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="with --all: show only the N best (every listing is best first)")
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
     p.add_argument("--checkpoint", default=None,
-                   help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default, shape-aware), "
-                        "nb101-text (operator text only), nb101-nas-embedder")
+                   help="a checkpoint from `tgnas train`, or a shipped model: universal (default: every labelled "
+                        "family, whole-network graphs), nb101 (the paper's setting, shape-aware cells), nb101-text "
+                        "(operator text only), nb101-nas-embedder")
     add_device(p)
     # any torch.nn.Module (tgnas_naslib.modules) -------------------------------------------------------------------
     p.add_argument("--module", default=None, metavar="PKG.MOD:ATTR",
@@ -66,7 +67,7 @@ def run_module(args: argparse.Namespace) -> int:
     score = float(model.score_graphs([traced.graph])[0])
     seconds = time.time() - t0
     g, finite = traced.graph, math.isfinite(score)
-    if model.config.node_features or model.config.graph_features:
+    if model.config.representation != "network" and (model.config.node_features or model.config.graph_features):
         print(f"# note: {MODULE_CAVEAT}", file=sys.stderr)
     if args.json:
         doc = {"module": args.module, "class": traced.module_class, "input_shape": list(shape),
@@ -92,8 +93,8 @@ def run_module(args: argparse.Namespace) -> int:
 
 
 #: measured by benchmarks/module_scoring.py (docs/module_scoring.md)
-MODULE_CAVEAT = ("the shape-aware model ranks traced whole networks poorly (Spearman -0.20 with accuracy on 200 traced "
-                 "NB201 networks, against +0.62 for the text-only model): compare modules with --checkpoint nb101-text")
+MODULE_CAVEAT = ("this shape-aware cell model ranks traced whole networks poorly (Spearman -0.20 with accuracy on 200 "
+                 "traced NB201 networks): compare modules with the default model (universal)")
 
 
 def _count(n: int, noun: str) -> str:

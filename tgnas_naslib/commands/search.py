@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_data_dir(p, " for the ground truth")
     p.add_argument("--checkpoint", default=None,
-                   help="a checkpoint from `tgnas train`, or a shipped model: nb101 (default, shape-aware), "
+                   help="a checkpoint from `tgnas train`, or a shipped model: universal (default), nb101, "
                         "nb101-text, nb101-nas-embedder")
     add_device(p)
     p.set_defaults(run=run)

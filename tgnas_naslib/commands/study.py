@@ -56,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "of a family it was trained on are marked in-family and left out of every mean")
     p.add_argument("--lfo-dir", default=None, metavar="DIR",
                    help="score each labelled benchmark with the leave-family-out model of its family from DIR "
-                        "(lfo_<family>.pt, made by `tgnas train --recipe universal --leave-out FAMILY`): zero-shot "
-                        "TG-NAS numbers on every benchmark")
+                        "(lfo_<family>.pt, made by `tgnas train --recipe universal --leave-out FAMILY`), or 'shipped' "
+                        "for the packaged ones: zero-shot TG-NAS numbers on every benchmark")
     add_device(p, "TG-NAS and live proxies (Ray tasks then ask for a GPU each)")
     p.set_defaults(run=run)
 

@@ -102,6 +102,10 @@ def load_lfo(folder: str | Path, specs: list[StudySpec], device: str = "cpu") ->
     from ..api import TGNAS as TGNASModel
     from ..training.universal import family_name
 
+    if str(folder) == "shipped":
+        from ..api import SHIPPED_LFO_DIR
+
+        folder = SHIPPED_LFO_DIR
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"--lfo-dir {folder}: no such folder (it holds lfo_<family>.pt checkpoints)")
