@@ -11,9 +11,9 @@
    the peak of ``python -c "import torch"``. ``--darts-model`` scores them with another model (e.g. a ``network``
    one; use ``--darts 2000`` there);
 5. whether scores are bit-identical across thread counts and chunk sizes (all 15,625 NB201 archs);
-6. a ``network``-representation model (``--checkpoint``, or an untrained 3-member hidden-64 universal-recipe
-   ensemble): all 15,625 NB201 archs in a fresh process after the model is loaded, first call (graphs included) and
-   warm, one torch thread (target < 1 s);
+6. a ``network``-representation model (``--checkpoint``: the shipped default ``universal``, or ``untrained``, a
+   3-member hidden-64 universal-recipe ensemble): all 15,625 NB201 archs in a fresh process after the model is
+   loaded, first call (graphs included) and warm, one torch thread (target < 1 s);
 7. the same model's ``score_module`` (trace + score) of ResNet-18 at 1x3x224x224 and 1x3x32x32 (target < 0.5 s).
 """
 
@@ -74,7 +74,7 @@ torch.set_num_threads(1)
 from tgnas_naslib import TGNAS
 from tgnas_naslib.modules.zoo import resnet18
 from tgnas_naslib.spaces import get_space
-model = TGNAS.load(sys.argv[1])
+model = TGNAS.from_spec(sys.argv[1])
 archs = list(get_space("nasbench201").enumerate())
 times = []
 for _ in range(2):  # the first call builds (reads) the graphs; the second finds them made
@@ -122,7 +122,7 @@ def network_figures(py: str, checkpoint: str | None, repeats: int) -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        if checkpoint is None:
+        if checkpoint in (None, "untrained"):
             checkpoint = str(untrained_network_model().save(os.path.join(tmp, "untrained_network.pt")))
             label = "untrained 3-member hidden-64 network model"
         else:
@@ -176,7 +176,9 @@ def main() -> int:
     ap.add_argument("--darts-model", default=None,
                     help="model of item 4: a shipped name or a checkpoint (default nb101)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads of the DARTS run")
-    ap.add_argument("--checkpoint", help="a network-representation model for items 6-7 (default: an untrained one)")
+    ap.add_argument("--checkpoint", default="universal",
+                    help="a network-representation model for items 6-7: a shipped name or a checkpoint (default: the "
+                         "shipped default, universal; 'untrained' for an untrained 3-member hidden-64 one)")
     ap.add_argument("--only", choices=["network", "darts"], help="only items 6-7, or only item 4")
     args = ap.parse_args()
     py = sys.executable

@@ -294,7 +294,7 @@ def _f(v) -> str:
 def print_table(cells: dict) -> None:
     """Markdown rows per benchmark, family means and the criterion."""
     print("| family | benchmark | today's default | NB101-only recipe | **universal (LFO)** | LFO vs FLOPs / params "
-          "| FLOPs | params | kernel area | best Suite-Zero proxy |")
+          "| FLOPs | params | kernel area | best proxy stored for every arch here (n) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     fam_means: dict[str, dict[str, float]] = {}
     for family, c in cells.items():
@@ -306,7 +306,8 @@ def print_table(cells: dict) -> None:
             for key, v in (("today", today), ("nb101_only", only), ("universal_lfo", row["rho"]),
                            ("flops", base["flops"]), ("params", base["params"]), ("kernel_area", base["kernel_area"])):
                 cols[key].append(v)
-            proxy = f"{base['best_proxy']} {_f(base['best_proxy_rho'])}" if base["best_proxy"] != "-" else "-"
+            proxy = (f"{base['best_proxy']} {_f(base['best_proxy_rho'])} (n={base['best_proxy_n']})"
+                     if base["best_proxy"] != "-" else "-")
             print(f"| {family} | {row['benchmark']} (n={row['n']}) | {_f(today)} | {_f(only)} | **{_f(row['rho'])}** "
                   f"| {_f(row['agree_flops'])} / {_f(row['agree_params'])} | {_f(base['flops'])} | "
                   f"{_f(base['params'])} | {_f(base['kernel_area'])} | {proxy} |")
@@ -348,6 +349,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=1, help="cells trained at once (one CPU thread each)")
     ap.add_argument("--round", type=int, default=None, help="run a selection round (see ROUNDS)")
     ap.add_argument("--table", action="store_true", help="the docs table (LFO models made with tgnas train)")
+    ap.add_argument("--print-table", action="store_true", help="print the saved table (results/universal/table)")
     ap.add_argument("--cell", nargs=3, metavar=("TAG", "CANDIDATE", "FAMILY"), help=argparse.SUPPRESS)
     ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -369,6 +371,11 @@ def main() -> int:
     if args.table:
         _spawn(["--warm"] + (["--data-dir", args.data_dir] if args.data_dir else []))
         table(args.data_dir, max(1, args.jobs))
+        return 0
+    if args.print_table:
+        saved = json.loads((OUT / "table" / "table.json").read_text())
+        print_table(saved["lfo"])
+        print_in_family(saved["all_families_in_family"], saved["all_families_fresh_nb101"])
         return 0
     ap.error("say --round N or --table")
     return 2

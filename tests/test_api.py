@@ -50,7 +50,7 @@ def test_grouped_folds_keep_groups_together():
 
 
 def test_shipped_model_scores_every_encoding_alike(shipped):
-    g = to_graph(BEST, "nasbench201")
+    g = to_graph(BEST, "nasbench201", shipped.config.representation)
     s = shipped.score([BEST, (2, 2, 0, 2, 2, 2), "(2, 2, 0, 2, 2, 2)", g], space="nasbench201")
     assert s.shape == (4,) and np.isfinite(s).all()
     assert np.ptp(s) == 0.0
@@ -85,8 +85,33 @@ def test_scores_are_batch_invariant(shipped):
     np.testing.assert_allclose(full, small, rtol=1e-5, atol=1e-5)
 
 
-def test_model_card_describes_training(shipped):
+def test_a_cell_graph_given_to_the_network_model_is_refused(shipped):
+    from tgnas_naslib.graph import ArchitectureError
+
+    with pytest.raises(ArchitectureError, match="cell operator 'nor_conv_3x3'"):
+        shipped.score([to_graph(BEST, "nasbench201", "prune")])
+
+
+def test_default_card_names_every_family_and_the_held_out_archs(shipped):
     card = shipped.card
+    assert card["training_families"] == ["nb101", "nb201", "nb301", "nbmacro"] and card["never_trained_on"] == []
+    nb101 = next(s for s in card["training_data"]["sources"] if s["benchmark"] == "nb101_500")
+    assert len(nb101["held_out"]) == 100 and nb101["file"].endswith("zc_nasbench101_500.json")
+    assert shipped.evaluation("nasbench201") == shipped.evaluation("transbench101_micro") == "in-family"
+    assert shipped.evaluation("transbench101_macro") == "zero-shot"
+
+
+def test_shipped_lfo_models_never_saw_their_family():
+    from tgnas_naslib.api import SHIPPED_LFO_DIR
+
+    spaces = {"nb101": "nasbench101", "nb201": "transbench101_micro", "nb301": "darts", "nbmacro": "nasbench_macro"}
+    for family, space in spaces.items():
+        lfo = TGNAS.load(SHIPPED_LFO_DIR / f"lfo_{family}.pt")
+        assert lfo.card["never_trained_on"] == [family] and lfo.evaluation(space) == "zero-shot"
+
+
+def test_model_card_describes_training():
+    card = TGNAS.pretrained("nb101").card
     assert card["training_data"]["file"].endswith("zc_nasbench101_500.json")
     assert len(card["training_data"]["sha256"]) == 64
     assert card["nb101_grouped_cv"]["spearman"] > 0.5
@@ -136,12 +161,13 @@ def test_wrong_embedder_is_refused(tmp_path):
         TGNAS.load(path)
 
 
-def test_finetune_returns_a_new_model(shipped):
+def test_finetune_returns_a_new_model():
+    shipped = TGNAS.pretrained("nb101")  # the toy data are cell graphs
     graphs, y = _toy_data(60, seed=1)
     tuned = shipped.finetune(graphs, y, epochs=5)
     assert tuned is not shipped and tuned.meta["finetuned_on"]["n"] == len(graphs)
     before = shipped.score_graphs(graphs)
-    np.testing.assert_allclose(before, TGNAS.pretrained().score_graphs(graphs))  # original untouched
+    np.testing.assert_allclose(before, TGNAS.pretrained("nb101").score_graphs(graphs))  # original untouched
     assert not np.allclose(before, tuned.score_graphs(graphs))
 
 

@@ -25,7 +25,7 @@ def test_score_all_top_json(capsys):
     scores = [r["score"] for r in doc["results"]]
     assert scores == sorted(scores, reverse=True)
     assert [r["rank"] for r in doc["results"]] == [1, 2, 3, 4, 5]
-    assert doc["model"]["space"] == "nasbench101"
+    assert doc["model"]["families"] == ["nb101", "nb201", "nb301", "nbmacro"]  # the default: every family
 
 
 def test_score_all_lists_everything(capsys):

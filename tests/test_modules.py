@@ -207,7 +207,11 @@ def test_cli_module(capsys, tgnas):
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["score", "nodes", "module"]
     score, nodes = out[1].split()[:2]
-    assert math.isfinite(float(score)) and int(nodes) == 33
+    assert math.isfinite(float(score)) and int(nodes) == 30  # the default model's whole-network graph
+    assert any("7x7 convolution, batch normalization, ReLU  [stem.0.0]" in line for line in out)
+    assert main(["score", "--module", "tgnas_naslib.modules.zoo:resnet18", "--checkpoint", "nb101", "-v"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert int(out[1].split()[1]) == 33  # the cell model's traced graph
     assert any("Conv2d 7x7 stride 2, 3 to 64 channels, batch norm, ReLU" in line for line in out)
     assert main(["score", "--module", "tgnas_naslib.modules.zoo:mobilenet_v2", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -106,7 +106,7 @@ def test_train_sources_states_training_data(tmp_path, capsys):
 
     model = TGNAS.load(out)
     assert model.training_summary().startswith("nb101 + nb301 pooled")
-    assert "zc_nasbench101_500.json (500 nasbench101 archs)" in TGNAS.pretrained().training_summary()
+    assert "zc_nasbench101_500.json (500 nasbench101 archs)" in TGNAS.pretrained("nb101").training_summary()
     assert np.isfinite(model.score(["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"
                                     "nor_conv_3x3~1|nor_conv_3x3~2|"], "nasbench201")).all()
 

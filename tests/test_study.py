@@ -28,7 +28,7 @@ NB201_ZIP = "nasbench201/nb201_zen_valacc_15625.zip"
 def model():
     from tgnas_naslib import TGNAS as Model
 
-    return Model.pretrained()
+    return Model.pretrained("nb101")  # the cell model: NB101 is its training space (card CV), the rest zero-shot
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,21 @@ def _is_device_name(name: Any) -> bool:
     return True
 
 
+def _check_network_graph(graph: ArchGraph) -> None:
+    """A ready graph given to a whole-network model must be a whole-network graph: a cell graph (operators such as
+    ``nor_conv_3x3``) would be scored, wrongly, as a network of those operators."""
+    from .embedding.vocabulary import alias_table, vocabulary
+    from .graph import ArchitectureError
+
+    cell_ops = (set(vocabulary()) | set(alias_table())) - {"input", "output", "_comment"}
+    found = next((op for op in graph.ops if op in cell_ops), None)
+    if found is not None:
+        raise ArchitectureError(
+            f"this model reads whole-network graphs, but a {graph.space!r} graph came with the cell operator "
+            f"{found!r}: pass the architecture itself, or build its graph with to_graph(arch, space, 'network') "
+            "(a cell model such as nb101 reads cell graphs)")
+
+
 def _as_list(archs: Any) -> list:
     """Accept one ArchGraph / string / dict as a one-element list; otherwise the sequence itself."""
     if isinstance(archs, (str, dict, ArchGraph)):
@@ -207,6 +222,10 @@ class TGNAS:
         """Turn architectures (any supported encodings; ``space`` one name or one per arch) into ArchGraphs."""
         archs = _as_list(archs)
         rep = self.config.representation
+        if rep == "network":
+            for a in archs:
+                if isinstance(a, ArchGraph):
+                    _check_network_graph(a)
         if space is None or isinstance(space, str):
             return to_graphs(archs, space, rep)
         spaces = list(space)

@@ -68,6 +68,17 @@ def evaluation_caution(model: Any, files: list[str], task: str | None = None, sp
             labels = "" if same else f" (with its {src.get('task')} labels)"
             return (f"IN-SAMPLE: the TG-NAS model was trained on {src['file']}{labels}, the architectures evaluated "
                     "here; this correlation is a training fit, not a zero-shot result")
+    evaluation = getattr(model, "evaluation", None)
+    if space and callable(evaluation) and (getattr(model, "card", None) or {}).get("training_families"):
+        try:
+            in_family = evaluation(space) == "in-family"
+        except Exception:  # an unknown space name: nothing to say
+            in_family = False
+        if in_family:
+            families = ", ".join(model.card["training_families"])
+            return (f"IN-FAMILY: labels of {space}'s design family trained the TG-NAS model (families {families}); "
+                    "this correlation is not a zero-shot result (the leave-family-out models are: "
+                    "tgnas_naslib/pretrained/lfo/)")
     selection = _selection_text(model)
     if space and any(name in selection for name in _SPACE_NAMES.get(space, ())):
         return (f"NOT HELD OUT: {space} labels were used to select the TG-NAS model ({selection}); this correlation "
