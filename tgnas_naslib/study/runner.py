@@ -354,8 +354,11 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
             "training space and in-family benchmarks): "
             f"{s['mean_rank']:.2f} (ranks {', '.join(f'{r} of {k}' for r, k in s['ranks'])}); mean rho {s['mean']:.3f}")
     log("diff = TG-NAS rho - best proxy rho on the best proxy's archs, 95% paired bootstrap interval.")
-    for line in _model_lines(model)[1:]:
-        log(line)
+    if lfo:
+        log(f"TG-NAS: the leave-family-out models of {lfo_dir} ({', '.join(lfo_paths)}), each zero-shot on its family")
+    else:
+        for line in _model_lines(model)[1:]:
+            log(line)
     if not zero:
         log("no zero-shot TG-NAS number here: every benchmark is in-family for this model (--lfo-dir DIR)")
     log(f"outputs in {out}/ ; study took {time.time() - t_start:.0f} s")
