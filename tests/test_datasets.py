@@ -21,6 +21,7 @@ from tgnas_naslib.datasets import (
     read_zc_json,
     to_arch,
 )
+from tgnas_naslib.datasets.catalog import NB201_TASKS, TNB_MICRO_TASKS
 from tgnas_naslib.datasets.readers import suite_zip_with_duplicates
 from tgnas_naslib.datasets.records import pad_nb101
 from tgnas_naslib.paths import MissingDataError
@@ -28,8 +29,7 @@ from tgnas_naslib.spaces import to_graph
 
 from conftest import requires_benchmark, requires_data
 
-NB201_TASKS = ("cifar10", "cifar100", "ImageNet16-120")
-TNB_TASKS = ("autoencoder", "class_object", "class_scene", "jigsaw", "normal", "room_layout", "segmentsemantic")
+TNB_TASKS = TNB_MICRO_TASKS
 ZCC_PROXIES = ["epe_nas", "fisher", "flops", "grad_norm", "grasp", "jacov", "l2_norm", "nwot", "params", "plain",
                "snip", "synflow", "zen"]
 #: every catalog name and its record count, as measured on the shared data
