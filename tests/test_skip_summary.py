@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_run_without_data_ends_with_the_count_and_the_variable(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "TGNAS_DATA_DIR"}
+    env = {k: v for k, v in os.environ.items() if k not in ("TGNAS_DATA_DIR", "TGNAS_REQUIRE_NASLIB")}
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_datasets.py"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-2000:]
@@ -38,7 +38,7 @@ def test_require_naslib_turns_a_naslib_skip_into_a_failure(tmp_path):
         "import pytest\n"
         "def test_needs_naslib():\n    pytest.skip('NASLib is not importable (scripts/setup_naslib.sh)')\n"
         "def test_needs_data():\n    pytest.skip('needs benchmark file x: set TGNAS_DATA_DIR')\n")
-    env = {k: v for k, v in os.environ.items() if k != "TGNAS_DATA_DIR"}
+    env = {k: v for k, v in os.environ.items() if k not in ("TGNAS_DATA_DIR", "TGNAS_REQUIRE_NASLIB")}
 
     def run(extra):
         return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_x.py"],
