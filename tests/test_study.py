@@ -223,3 +223,25 @@ def test_study_with_live_values_marks_cells_and_records_the_engine(tmp_path, cap
     assert "measured in this run on this machine" in text and "PROJECTION (not measured)" in text
     again = main(args)  # everything cached: nothing computed again
     assert again == 0 and json.loads((out / "summary.json").read_text())["live"]["run"]["values"] == 0
+
+
+def test_lfo_dir_errors_name_the_missing_or_wrong_checkpoint(tmp_path):
+    import shutil
+
+    from tgnas_naslib.api import SHIPPED_LFO_DIR
+    from tgnas_naslib.study.data import select_specs
+    from tgnas_naslib.study.runner import load_lfo
+
+    specs = select_specs(["nb201_cifar10", "nb101"])
+    with pytest.raises(ValueError, match="no such folder"):
+        load_lfo(tmp_path / "nowhere", specs)
+    with pytest.raises(ValueError, match="no lfo_nb201.pt .*--leave-out nb201"):
+        load_lfo(tmp_path, specs)
+    for suffix in (".pt", ".card.json"):  # the nb101 LFO model (trained on nb201) under nb201's name
+        shutil.copy(SHIPPED_LFO_DIR / f"lfo_nb101{suffix}", tmp_path / f"lfo_nb201{suffix}")
+    with pytest.raises(ValueError, match="trained on the nb201 family, so it is not leave-family-out"):
+        load_lfo(tmp_path, specs)
+    models, by_family = load_lfo("shipped", specs)
+    assert set(models) == {"nb201_cifar10", "nb101"} and set(by_family) == {"nb201", "nb101"}
+    assert all(m.evaluation(s.key.split("_")[0].replace("nb", "nasbench")) == "zero-shot"
+               for s in specs for m in [models[s.key]])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
@@ -52,14 +53,20 @@ def _is_device_name(name: Any) -> bool:
     return True
 
 
+@functools.cache
+def _cell_ops() -> frozenset[str]:
+    """The operator names of the benchmarks' cell graphs (the vocabulary and its aliases), input / output aside."""
+    from .embedding.vocabulary import alias_table, vocabulary
+
+    return frozenset((set(vocabulary()) | set(alias_table())) - {"input", "output", "_comment"})
+
+
 def _check_network_graph(graph: ArchGraph) -> None:
     """A ready graph given to a whole-network model must be a whole-network graph: a cell graph (operators such as
     ``nor_conv_3x3``) would be scored, wrongly, as a network of those operators."""
-    from .embedding.vocabulary import alias_table, vocabulary
     from .graph import ArchitectureError
 
-    cell_ops = (set(vocabulary()) | set(alias_table())) - {"input", "output", "_comment"}
-    found = next((op for op in graph.ops if op in cell_ops), None)
+    found = next((op for op in graph.ops if op in _cell_ops()), None)
     if found is not None:
         raise ArchitectureError(
             f"this model reads whole-network graphs, but a {graph.space!r} graph came with the cell operator "

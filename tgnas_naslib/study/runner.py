@@ -71,14 +71,12 @@ def _roles(specs: list[StudySpec], model, lfo: dict | None) -> list[StudySpec]:
     there; the training space (card CV) or ``in-family`` where the benchmark's family trained the model."""
     from dataclasses import replace
 
-    from ..spaces import get_space
-
     out = []
     for spec in specs:
         if spec.role == UNLABELLED:
             out.append(spec)
             continue
-        space = get_space(_spec_space(spec)).name
+        space = _spec_space(spec)
         scorer = lfo[spec.key] if lfo else model
         if scorer.evaluation(space) == "zero-shot":
             out.append(replace(spec, role=ZERO_SHOT) if lfo else spec)
@@ -90,6 +88,7 @@ def _roles(specs: list[StudySpec], model, lfo: dict | None) -> list[StudySpec]:
 
 
 def _spec_space(spec: StudySpec) -> str:
+    """The (canonical) search space of a study benchmark's architectures."""
     from ..datasets.catalog import CATALOG
 
     return CATALOG[spec.primary].space
@@ -97,41 +96,33 @@ def _spec_space(spec: StudySpec) -> str:
 
 def load_lfo(folder: str | Path, specs: list[StudySpec], device: str = "cpu") -> tuple[dict, dict]:
     """The leave-family-out checkpoints in ``folder`` (``lfo_<family>.pt``, as ``tgnas train --recipe universal
-    --leave-out FAMILY`` names them): {study key: model never trained on that benchmark's family},
-    {family: (path, model)}."""
+    --leave-out FAMILY`` names them), or the packaged ones for ``shipped``: {study key: model never trained on that
+    benchmark's family}, {family: (path, model)}."""
+    from ..api import SHIPPED_LFO_DIR
     from ..api import TGNAS as TGNASModel
     from ..training.universal import family_name
 
-    if str(folder) == "shipped":
-        from ..api import SHIPPED_LFO_DIR
-
-        folder = SHIPPED_LFO_DIR
-    folder = Path(folder)
+    folder = SHIPPED_LFO_DIR if str(folder) == "shipped" else Path(folder)
     if not folder.is_dir():
         raise ValueError(f"--lfo-dir {folder}: no such folder (it holds lfo_<family>.pt checkpoints)")
-    models, paths = {}, {}
+    models: dict = {}
+    by_family: dict = {}
     for spec in specs:
         if spec.role == UNLABELLED:
             continue
         family = family_name(_spec_space(spec))
         path = folder / f"lfo_{family}.pt"
-        if family not in paths:
+        if family not in by_family:
             if not path.is_file():
                 raise ValueError(f"--lfo-dir {folder}: no {path.name} (make it with `tgnas train --recipe universal "
                                  f"--leave-out {family} --out {path}`)")
-            paths[family] = TGNASModel.load(path, device=device)
-        m = paths[family]
-        if m.evaluation(get_space_name(_spec_space(spec))) != "zero-shot":
+            by_family[family] = (str(path), TGNASModel.load(path, device=device))
+        model = by_family[family][1]
+        if model.evaluation(_spec_space(spec)) != "zero-shot":
             raise ValueError(f"--lfo-dir: {path} was trained on the {family} family, so it is not leave-family-out "
                              f"for {spec.label}")
-        models[spec.key] = m
-    return models, {f: (str(folder / f"lfo_{f}.pt"), m) for f, m in paths.items()}
-
-
-def get_space_name(space: str) -> str:
-    from ..spaces import get_space
-
-    return get_space(space).name
+        models[spec.key] = model
+    return models, by_family
 
 
 @dataclass

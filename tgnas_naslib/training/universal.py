@@ -17,7 +17,6 @@ ones). ``tgnas train --recipe universal --leave-out FAMILY`` trains the LFO mode
 
 from __future__ import annotations
 
-import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,8 @@ import numpy as np
 from ..datasets.catalog import NB201_TASKS, TNB_MICRO_TASKS
 from ..graph import ArchGraph
 from ..model.config import TrainConfig
-from ..model.train import train_gcn
 from ..spaces import to_graph
+from .ensemble import finish, train_ensemble
 
 #: labelled training families -> their benchmarks (catalog names, one task each)
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -170,15 +169,9 @@ def pool_families(families: Sequence[str], data_dir: str | Path | None = None,
 
 def train_members(pool: Pool, config: TrainConfig, ensemble: int, family_epoch_size: int = FAMILY_EPOCH_SIZE,
                   progress: bool = False) -> list:
-    """A seed ensemble (seeds ``config.seed`` + k) trained on the pool with per-task batches and balanced families."""
-    if ensemble < 1:
-        raise ValueError(f"an ensemble needs at least one member, got {ensemble}")
-    per_task = pool.per_task(family_epoch_size)
-    members = []
-    for k in range(ensemble):
-        cfg = TrainConfig.from_dict({**config.to_dict(), "seed": config.seed + k})
-        members.append(train_gcn(pool.graphs, pool.y, cfg, progress=progress, tasks=pool.tasks, per_task=per_task))
-    return members
+    """A seed ensemble trained on the pool with per-task batches and balanced families."""
+    return train_ensemble(pool.graphs, pool.y, config, ensemble, progress=progress, tasks=pool.tasks,
+                          per_task=pool.per_task(family_epoch_size))
 
 
 def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str | Path | None = None,
@@ -187,11 +180,6 @@ def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str 
                     graphs_for: Callable[[Sequence, str], list[ArchGraph]] = network_graphs,
                     recipe: str = "universal", hold_out: dict[str, int] | None = None):
     """Train the recipe on every family but ``leave_out``; returns (TGNAS, model card) naming the training data."""
-    import torch
-
-    from .. import __version__
-    from ..api import TGNAS
-
     families = training_families(leave_out)
     if not families:
         raise ValueError("leaving out every family leaves nothing to train on")
@@ -204,7 +192,6 @@ def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str 
                   "standardisation": "per benchmark task (z-score)",
                   "samples_per_epoch": pool.per_task(family_epoch_size),
                   "n_archs": sum(s["n_archs"] for s in pool.sources), "recipe": recipe}
-    model = TGNAS(members, config, meta={"trained_on": trained_on, "ensemble": ensemble, "left_out": left_out})
     card = {
         "name": f"TG-NAS {recipe} ({' + '.join(families)}"
                 + (f"; leave-family-out for {', '.join(left_out)})" if left_out else ")"),
@@ -214,11 +201,8 @@ def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str 
         "training_data": trained_on,
         "selection": "docs/universal.md: the mean of the four families' leave-family-out means (declared before "
                      "the first run); no benchmark-specific switch",
-        "hyperparameters": config.to_dict(),
         "family_epoch_size": family_epoch_size,
-        "ensemble_seeds": [config.seed + k for k in range(ensemble)],
         "embedder": config.embedder().config,
-        "versions": {"tgnas_naslib": __version__, "torch": torch.__version__, "python": platform.python_version()},
-        "train_seconds": round(time.time() - t0, 1),
     }
-    return model, card
+    return finish(members, config, {"trained_on": trained_on, "ensemble": ensemble, "left_out": left_out}, card,
+                  ensemble, t0)
