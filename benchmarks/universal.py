@@ -57,9 +57,9 @@ ROUNDS: dict[int, dict[str, dict]] = {
         "text-size": {**SELECTION, "shape_features": "network-text", "readout": "mean+sum"},
         "noinst-h32": {**SELECTION, "shape_features": "network-noinst", "readout": "mean+sum", "hidden": 32},
     },
-    # Round 3 (declared 2026-12-04 17:04, commit f88e57a, before any of its cells ran), aimed at round 2's three misses (NB301 LFO
-    # .425, TNB101-micro, and the all-family model's .801 on its own NB101 training archs), each a variation of the
-    # selected "noinst" with one hypothesis, judged by the same criterion:
+    # Round 3 (declared 2026-12-04 17:04, commit f88e57a, before any of its cells ran), aimed at round 2's three
+    # misses (NB301 LFO .425, TNB101-micro, and the all-family model's .801 on its own NB101 training archs), each a
+    # variation of the selected "noinst" with one hypothesis, judged by the same criterion:
     # - "noinst-mean": the sum readout extrapolates on DARTS networks, larger graphs than any other family has;
     # - "noinst-nonorm": batch norm's running statistics, fixed on the training families, mis-scale an unseen one;
     # - "noinst-h128": the model underfits when every family shares it (NB101 in-family .801).
