@@ -68,9 +68,9 @@ ROUNDS: dict[int, dict[str, dict]] = {
         "noinst-nonorm": {**SELECTION, "shape_features": "network-noinst", "readout": "mean+sum", "norm": "none"},
         "noinst-h128": {**SELECTION, "shape_features": "network-noinst", "readout": "mean+sum", "hidden": 128},
     },
-    # Round 4 (declared 2026-12-04 17:20, before any of its cells ran; round 3 had shown "noinst-mean" (criterion
-    # .489: NAS-Bench-Macro .134) and "noinst-nonorm" (.604), "noinst-h128" not yet): two hypotheses about the
-    # spread of the NAS-Bench-Macro term (.13-.80 across candidates) and the underfit NB101 term:
+    # Round 4 (declared 2026-12-04 17:19, commit 8e69f2c, before any of its cells ran; round 3 had shown
+    # "noinst-mean" (criterion .489: NAS-Bench-Macro .134) and "noinst-nonorm" (.604), "noinst-h128" not yet): two
+    # hypotheses about the spread of the NAS-Bench-Macro term (.13-.80 across candidates) and the underfit NB101 term:
     # - "noinst-e160": the model is undertrained when four families share 80 epochs (twice the epochs, same decay);
     # - "noinst-ens4": the spread is seed variance, which a 4-member ensemble averages out (scoring cost: the
     #   members' matrix products only; graph building dominates on network graphs).
