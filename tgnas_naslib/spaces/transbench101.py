@@ -156,6 +156,7 @@ class TransBench101Micro(CellSpace):
     """TransNAS-Bench-101 micro: a NB201-like 4-node cell with 4 ops; 4,096 architectures."""
 
     name = "transbench101_micro"
+    family = "nb201"
     aliases = ("tnb101_micro", "transnas_micro")
     supports = frozenset({NASLIB, NASLIB_ZC, NASLIB_PREDICTOR_EVALUATION, SEARCH, TABLE})
     cell_ops = MICRO_OPS
@@ -210,6 +211,7 @@ class TransBench101Macro(SearchSpace):
     """TransNAS-Bench-101 macro: a chain of 4-6 layers of 2 ResNet basic blocks; 3,256 valid skeletons."""
 
     name = "transbench101_macro"
+    family = "tnb101_macro"
     aliases = ("tnb101_macro", "transnas_macro")
     supports = frozenset({NASLIB, TABLE})
     operators = ("nor_conv_3x3", "nor_conv_1x1")
