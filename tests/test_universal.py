@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tgnas_naslib.datasets import CATALOG
+from tgnas_naslib.spaces import SPACES, get_space
+from tgnas_naslib.training.multisource import EXCLUDED_FOR_TARGET
 from tgnas_naslib.training.universal import (
     FAMILIES,
     family_name,
@@ -25,6 +27,17 @@ def test_families_cover_the_issue_grouping() -> None:
     assert spaces["nb201"] == {"nasbench201", "transbench101_micro"}
     for f, s in spaces.items():  # no space belongs to two families
         assert not any(s & other for g, other in spaces.items() if g != f)
+    # the families are the ones the space adapters declare (the one place family knowledge lives)
+    assert all(get_space(space).family == f for f, names in spaces.items() for space in names)
+
+
+def test_every_space_declares_its_family() -> None:
+    families = {name: space.family for name, space in SPACES.items()}
+    assert all(families.values())
+    assert families["nasbench201"] == families["transbench101_micro"] != families["transbench101_macro"]
+    # the cell-graph multi-source splitter reads the same declaration: NB201 targets exclude TNB101-micro too
+    assert EXCLUDED_FOR_TARGET["nasbench201"] == EXCLUDED_FOR_TARGET["transbench101_micro"] == {"nb201", "tnb101_micro"}
+    assert EXCLUDED_FOR_TARGET["nasbench301"] == {"nb301"}
 
 
 def test_leave_out_names_and_errors() -> None:
@@ -32,7 +45,9 @@ def test_leave_out_names_and_errors() -> None:
     assert training_families("transbench101_micro") == ("nb101", "nb301", "nbmacro")
     assert training_families("darts,nb101") == ("nb201", "nbmacro")
     assert training_families(None) == tuple(FAMILIES)
-    assert family_name("nasbench_macro") == "nbmacro"
+    assert family_name("nasbench_macro") == "nbmacro" and family_name("tnb101_micro") == "nb201"
+    with pytest.raises(ValueError, match="unknown family 'transbench101_macro'"):  # a space of no labelled family
+        training_families("transbench101_macro")
     with pytest.raises(ValueError, match="unknown family 'cifar'"):
         training_families("cifar")
 

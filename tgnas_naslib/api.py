@@ -40,8 +40,6 @@ DISCONNECTED_SCORE = float("-inf")
 CHUNK = 1024
 
 
-#: spaces that share a design count as one family when telling in-family from zero-shot scores
-_FAMILY_OF_SPACE = {"transbench101_micro": "nasbench201"}
 
 
 def _is_device_name(name: Any) -> bool:
@@ -219,10 +217,11 @@ class TGNAS:
 
         if space is None:
             return "zero-shot"
-        name = get_space(space).name if space != "torch_module" else space
-        family = _FAMILY_OF_SPACE.get(name, name)
-        trained = {_FAMILY_OF_SPACE.get(s, s) for s in self.training_spaces()}
-        return "in-family" if family in trained else "zero-shot"
+        def family(name: str) -> str:
+            return name if name == "torch_module" else get_space(name).family
+
+        trained = {family(s) for s in self.training_spaces()}
+        return "in-family" if family(space) in trained else "zero-shot"
 
     # scoring --------------------------------------------------------------------------------------------------
     def graphs(self, archs: Any, space: str | Sequence[str] | None = None) -> list[ArchGraph]:

@@ -105,6 +105,10 @@ class SearchSpace(ABC):
     name: str = ""
     #: other names accepted for the space
     aliases: tuple[str, ...] = ()
+    #: the design family: spaces that share one design share it (NB201 and TransNAS-Bench-101-micro share one
+    #: cell). The one place family knowledge lives: in-family vs zero-shot labels (``TGNAS.evaluation``) and the
+    #: leave-family-out splits of ``training`` read it from here
+    family: str = ""
     #: what the space supports besides scoring (names from :data:`FEATURES`)
     supports: frozenset[str] = frozenset()
     #: every operator name this space can put on a graph node (besides input/output)

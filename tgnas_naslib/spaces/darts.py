@@ -253,6 +253,7 @@ class Darts(SearchSpace):
     """DARTS / NAS-Bench-301: normal and reduction cells, 2 inputs + 4 intermediate nodes each."""
 
     name = "nasbench301"
+    family = "nb301"
     aliases = ("darts", "nb301", "nas-bench-301")
     supports = frozenset({NASLIB, NASLIB_ZC, NASLIB_PREDICTOR_EVALUATION, SEARCH})
     operators = OPS

@@ -171,6 +171,7 @@ class NasBench101(SearchSpace):
     """NAS-Bench-101: up to 7 nodes (ops on nodes), 3 operators, at most 9 edges."""
 
     name = "nasbench101"
+    family = "nb101"
     aliases = ("nb101", "nas-bench-101")
     supports = frozenset({NASLIB, NASLIB_ZC})
     operators = OPS[2:]

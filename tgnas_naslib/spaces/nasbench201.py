@@ -157,6 +157,7 @@ class NasBench201(CellSpace):
     """NAS-Bench-201: 4-node cell, 6 edges, 5 operators; 15,625 architectures."""
 
     name = "nasbench201"
+    family = "nb201"
     aliases = ("nb201", "nas-bench-201")
     supports = frozenset({NASLIB, NASLIB_ZC, NASLIB_PREDICTOR_EVALUATION, SEARCH, TABLE})
     cell_ops = OPS

@@ -283,6 +283,7 @@ class NasBenchMacro(SearchSpace):
     """NAS-Bench-Macro: 8 layers of {identity, MB k3 e3, MB k5 e6} in an MobileNetV2-style chain; 6,561 archs."""
 
     name = "nasbench_macro"
+    family = "nbmacro"
     aliases = ("nbmacro", "nas-bench-macro", "nasbench-macro", "nb_macro")
     supports = frozenset({TABLE})
     operators = (*BLOCK_OPS.values(), DOWNSAMPLE, SKIP)

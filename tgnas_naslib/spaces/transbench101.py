@@ -14,6 +14,7 @@ from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
 from .base import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, TABLE, CellSpace, SearchSpace, int_tuple
+from .nasbench201 import NasBench201
 
 #: TransNAS-Bench micro op codes: 0=none, 1=skip, 2=ReLU-Conv1x1-BN, 3=ReLU-Conv3x3-BN (same ops as NB201)
 MICRO_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
@@ -156,6 +157,7 @@ class TransBench101Micro(CellSpace):
     """TransNAS-Bench-101 micro: a NB201-like 4-node cell with 4 ops; 4,096 architectures."""
 
     name = "transbench101_micro"
+    family = NasBench201.family  # NB201's cell design (4 nodes, 6 edges, its ops less avg_pool): one family
     aliases = ("tnb101_micro", "transnas_micro")
     supports = frozenset({NASLIB, NASLIB_ZC, NASLIB_PREDICTOR_EVALUATION, SEARCH, TABLE})
     cell_ops = MICRO_OPS
@@ -210,6 +212,7 @@ class TransBench101Macro(SearchSpace):
     """TransNAS-Bench-101 macro: a chain of 4-6 layers of 2 ResNet basic blocks; 3,256 valid skeletons."""
 
     name = "transbench101_macro"
+    family = "tnb101_macro"
     aliases = ("tnb101_macro", "transnas_macro")
     supports = frozenset({NASLIB, TABLE})
     operators = ("nor_conv_3x3", "nor_conv_1x1")

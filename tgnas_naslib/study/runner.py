@@ -221,6 +221,51 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     model = TGNASModel.from_spec(checkpoint, device=device)
     lfo, lfo_paths = load_lfo(lfo_dir, specs, device) if lfo_dir else (None, {})
     specs = _roles(specs, model, lfo)
+    _log_models(model, checkpoint, specs, lfo, lfo_dir, lfo_paths, log)
+    datasets = _score_benchmarks(specs, model, lfo, data_dir, log)  # 1. data + TG-NAS scores
+
+    # 2. live proxies (optional): new columns where nothing is stored
+    plans, live_rows, engine = [], [], None
+    t_live, load_before = time.time(), os.getloadavg()
+    if opts.n > 0 or (opts.n_tnb or 0) > 0:
+        plans, live_rows, engine = _live(datasets, opts, out, seed, device, data_dir, log)
+        log(f"  machine load (1/5/15 min) before {_fmt_load(load_before)}, after {_fmt_load(os.getloadavg())} on "
+            f"{os.cpu_count()} cores (others' work included)")
+    elif any(d.spec.role == UNLABELLED for d in datasets):
+        log("TNB101-macro: nothing stored and no labels; its proxies are live only (--live-proxies N)")
+    live_seconds = time.time() - t_live
+
+    corr = _correlations(datasets, model, n_boot, seed, out, log)  # 3. correlation table and Figure 3
+    plots.rank_scatter(corr.labelled, {c.benchmark: c.spearman for c in corr.cells if c.method == TGNAS},
+                       out / "rank_scatter_tgnas.png",  # 4. rank scatter
+                       "leave-family-out models, zero-shot" if lfo else (model.card or {}).get("name", ""))
+    heat = _heatmaps(datasets, heatmap_n, seed, out, log)  # 5. proxy independence heatmaps
+    timed = _timing(model, datasets, plans, opts.timing_archs, timing_archs, data_dir, out, log)  # 6. timing
+    _log_main_table(corr, model, lfo_dir if lfo else None, list(lfo_paths), log)  # 7. the main table
+    log(f"outputs in {out}/ ; study took {time.time() - t_start:.0f} s")
+    (out / "report.txt").write_text("\n".join(log.lines) + "\n")
+    result = {"model": model.meta.get("trained_on"), "card_selection": (model.card or {}).get("selection_data"),
+              "checkpoint": str(checkpoint) if checkpoint else "shipped default",
+              "lfo_models": {f: p for f, (p, _) in lfo_paths.items()},
+              "benchmarks": [{"key": d.spec.key, "n": d.n, "sources": d.sources, "role": d.spec.role,
+                              "note": d.spec.note,
+                              "columns": {p: {"kind": c.kind, "n": c.n, "batch": c.batch, "source": c.source}
+                                          for p, c in d.columns.items()}} for d in datasets],
+              "summary": {m: dict(s) for m, s in corr.summary.items()},
+              "heatmaps": heat, "timing": [r.as_row() for r in timed.rows],
+              "timing_side_by_side": [r.as_row() for r in timed.headline],
+              "tgnas_timing": {k: dict(v) for k, v in timed.tgnas.items()},
+              "live": {**_live_summary(opts, engine, plans, live_rows, live_seconds),
+                       "load_before": list(load_before), "cores": os.cpu_count()},
+              "projection": timed.projection,
+              "bootstrap": n_boot, "seed": seed, "seconds": time.time() - t_start}
+    (out / "summary.json").write_text(json.dumps(result, indent=1, default=float))
+    return result
+
+
+def _log_models(model, checkpoint, specs: list[StudySpec], lfo: dict | None, lfo_dir, lfo_paths: dict,
+                log: _Log) -> None:
+    """The report's header: which models score which benchmarks, and which benchmarks are in-family."""
     if lfo:
         log(f"TG-NAS scores: the leave-family-out models of {lfo_dir} (zero-shot on every labelled benchmark):")
         for family, (path, m) in lfo_paths.items():
@@ -233,7 +278,10 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
         log(f"  in-family (the model's training saw these designs; shown, never averaged): {', '.join(in_family)}"
             + ("" if lfo else "; --lfo-dir DIR scores every benchmark with a model that never saw its family"))
 
-    # 1. data + TG-NAS scores ------------------------------------------------------------------------------------
+
+def _score_benchmarks(specs: list[StudySpec], model, lfo: dict | None, data_dir, log: _Log) -> list[StudyData]:
+    """Load every benchmark's archs, labels and stored proxies, and score it with TG-NAS (its LFO model if given;
+    the training space is not scored: its number is the model card's CV)."""
     datasets = []
     for spec in specs:
         t = time.time()
@@ -250,19 +298,22 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
             f"proxies: {cols or '-'}")
         for w in d.warnings:
             log(f"  warning: {w}")
+    return datasets
 
-    # 2. live proxies (optional): new columns where nothing is stored ---------------------------------------------
-    plans, live_rows, engine = [], [], None
-    t_live, load_before = time.time(), os.getloadavg()
-    if opts.n > 0 or (opts.n_tnb or 0) > 0:
-        plans, live_rows, engine = _live(datasets, opts, out, seed, device, data_dir, log)
-        log(f"  machine load (1/5/15 min) before {_fmt_load(load_before)}, after {_fmt_load(os.getloadavg())} on "
-            f"{os.cpu_count()} cores (others' work included)")
-    elif any(d.spec.role == UNLABELLED for d in datasets):
-        log("TNB101-macro: nothing stored and no labels; its proxies are live only (--live-proxies N)")
-    live_seconds = time.time() - t_live
 
-    # 3. correlation table (labelled benchmarks) -------------------------------------------------------------------
+@dataclass
+class _Correlations:
+    """The correlation phase's results: labelled datasets, every cell, the benchmark columns and the summary."""
+
+    labelled: list[StudyData]
+    cells: list
+    bench_cols: list[tuple[str, str, str]]
+    summary: dict
+    markdown: str
+
+
+def _correlations(datasets: list[StudyData], model, n_boot: int, seed: int, out: Path, log: _Log) -> _Correlations:
+    """Spearman cells of every method on every labelled benchmark: correlations.csv / .md and Figure 3."""
     t = time.time()
     labelled = [d for d in datasets if d.spec.role != UNLABELLED]
     cells = []
@@ -275,38 +326,36 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     notes = [f"- {d.spec.label}: {d.spec.note}; sources: {' + '.join(d.sources)}"
              + "".join(f"; {p} {c.source} n={c.n}" for p, c in d.columns.items() if c.kind == "live")
              for d in datasets]
-    (out / "correlations.md").write_text(
-        "# Spearman rho with ground truth: TG-NAS (shipped model) and the 13 NAS-Bench-Suite-Zero proxies\n\n"
-        + "\n".join(_model_lines(model)) + "\n\n" + md + "\n\n"
-        f"Cells: Spearman rho ({table.CELL_LEGEND}; failed proxy values, -1e8/NaN, are kept and ranked last as "
-        "NASLib does, their count shown). \"no data\": the proxy has no values for this benchmark. A column is "
-        "never a mix of stored and live values. "
-        f"mean/std/mean rank over the benchmarks other than the training space (NB101); 95% bootstrap intervals "
-        f"({n_boot} resamples, seed {seed}) and Kendall tau / NASLib precision@10/20 / P@top-10%/20% are in "
-        "correlations.csv.\n\nData per benchmark:\n" + "\n".join(notes) + "\n")
+    (out / "correlations.md").write_text(table.page(_model_lines(model), md, notes, n_boot, seed))
     by_mean = sorted(table.PROXIES + table.ANALYTIC, key=lambda p: -np.nan_to_num(summ[p]["mean"], nan=-9))
     plots.figure3(cells, [TGNAS] + by_mean, bench_cols, out / "figure3_proxies_x_benchmarks.png")
     log(f"correlation table: {len(cells)} cells, bootstrap {n_boot} ({time.time() - t:.1f} s)")
+    return _Correlations(labelled, cells, bench_cols, summ, md)
 
-    # 4. rank scatter --------------------------------------------------------------------------------------------
-    rhos = {c.benchmark: c.spearman for c in cells if c.method == TGNAS}
-    plots.rank_scatter(labelled, rhos, out / "rank_scatter_tgnas.png",
-                       "leave-family-out models, zero-shot" if lfo else (model.card or {}).get("name", ""))
 
-    # 5. proxy independence heatmaps -----------------------------------------------------------------------------
-    heat = _heatmaps(datasets, heatmap_n, seed, out, log)
+@dataclass
+class _Timing:
+    """The timing phase's results: stored-GPU ratio rows, the side-by-side headline, TG-NAS times, projection."""
 
-    # 6. timing --------------------------------------------------------------------------------------------------
+    rows: list
+    headline: list
+    tgnas: dict
+    projection: dict | None
+
+
+def _timing(model, datasets: list[StudyData], plans: list, headline_archs: int, timing_archs: int | None,
+            data_dir, out: Path, log: _Log) -> _Timing:
+    """TG-NAS's time per space beside the stored (GPU) proxy times, the live side-by-side headline where live
+    proxies ran, and the suite-scale projection (timing.csv, timing_side_by_side.csv)."""
     t = time.time()
     spaces = {d.space for d in datasets} | {"nasbench201"}
     stored = timing.stored_times(spaces, data_dir, log)
-    headline = _timing_headline(model, plans, opts.timing_archs, stored)
+    headline = _timing_headline(model, plans, headline_archs, stored)
+    log("")
     if headline:
         _write_rows(out / "timing_side_by_side.csv", [r.as_row() for r in headline])
-        log("")
         log(timing.format_side_by_side(headline))
     else:
-        log("")
         log("timing: the side-by-side headline (proxies and TG-NAS in one run, same archs) needs live proxies "
             "(--live-proxies N and NASLib); only the stored-GPU ratios below")
     tg = {}
@@ -330,47 +379,33 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     if proj:
         log("")
         log(projection.format_projection(proj))
+    return _Timing(rows, headline, tg, proj)
 
-    # 7. the main table ------------------------------------------------------------------------------------------
+
+def _log_main_table(corr: _Correlations, model, lfo_dir, lfo_families: list[str], log: _Log) -> None:
+    """The report's closing table: rho per method and benchmark, the best proxy per benchmark, TG-NAS's mean rank
+    over its zero-shot benchmarks, and which model produced the TG-NAS column."""
     log("")
     log(f"Spearman rho with ground truth ({table.CELL_LEGEND}; failed proxy values ranked last, as NASLib does):")
-    log(md)
+    log(corr.markdown)
     log("")
-    for line in table.best_proxy_lines(cells, bench_cols):
+    for line in table.best_proxy_lines(corr.cells, corr.bench_cols):
         log(line)
-    zero = [k for k, _, role in bench_cols if role not in NOT_ZERO_SHOT]
-    s = summ[TGNAS]
+    zero = [k for k, _, role in corr.bench_cols if role not in NOT_ZERO_SHOT]
+    s = corr.summary[TGNAS]
     if zero:
         log(f"TG-NAS mean rank over {len(s['ranks'])} zero-shot benchmarks (the TG-NAS rank column without the "
             "training space and in-family benchmarks): "
             f"{s['mean_rank']:.2f} (ranks {', '.join(f'{r} of {k}' for r, k in s['ranks'])}); mean rho {s['mean']:.3f}")
     log("diff = TG-NAS rho - best proxy rho on the best proxy's archs, 95% paired bootstrap interval.")
-    if lfo:
-        log(f"TG-NAS: the leave-family-out models of {lfo_dir} ({', '.join(lfo_paths)}), each zero-shot on its family")
+    if lfo_dir:
+        log(f"TG-NAS: the leave-family-out models of {lfo_dir} ({', '.join(lfo_families)}), each zero-shot on its "
+            "family")
     else:
         for line in _model_lines(model)[1:]:
             log(line)
     if not zero:
         log("no zero-shot TG-NAS number here: every benchmark is in-family for this model (--lfo-dir DIR)")
-    log(f"outputs in {out}/ ; study took {time.time() - t_start:.0f} s")
-    (out / "report.txt").write_text("\n".join(log.lines) + "\n")
-    result = {"model": model.meta.get("trained_on"), "card_selection": (model.card or {}).get("selection_data"),
-              "checkpoint": str(checkpoint) if checkpoint else "shipped default",
-              "lfo_models": {f: p for f, (p, _) in lfo_paths.items()},
-              "benchmarks": [{"key": d.spec.key, "n": d.n, "sources": d.sources, "role": d.spec.role,
-                              "note": d.spec.note,
-                              "columns": {p: {"kind": c.kind, "n": c.n, "batch": c.batch, "source": c.source}
-                                          for p, c in d.columns.items()}} for d in datasets],
-              "summary": {m: {k: v for k, v in s.items()} for m, s in summ.items()},
-              "heatmaps": heat, "timing": [r.as_row() for r in rows],
-              "timing_side_by_side": [r.as_row() for r in headline],
-              "tgnas_timing": {k: {kk: vv for kk, vv in v.items()} for k, v in tg.items()},
-              "live": {**_live_summary(opts, engine, plans, live_rows, live_seconds),
-                       "load_before": list(load_before), "cores": os.cpu_count()},
-              "projection": proj,
-              "bootstrap": n_boot, "seed": seed, "seconds": time.time() - t_start}
-    (out / "summary.json").write_text(json.dumps(result, indent=1, default=float))
-    return result
 
 
 def _projection(plans: list[live.LivePlan], out: Path, stored: list[dict]) -> dict | None:

@@ -18,7 +18,7 @@ import numpy as np
 from ..datasets.catalog import CATALOG, NB201_TASKS, TNB_MICRO_TASKS
 from ..graph import ArchGraph
 from ..model.config import TrainConfig
-from ..spaces import to_graph
+from ..spaces import get_space, to_graph
 from .ensemble import finish, train_ensemble
 from .pretrain import DEFAULT_CONFIG
 
@@ -31,12 +31,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 }
 #: the search space of each family's architectures
 FAMILY_SPACE = {family: CATALOG[benches[0]].space for family, benches in FAMILIES.items()}
-#: target search space -> families a leave-family-out model must never see (same space or same cell family)
+#: target search space -> sources a leave-family-out model must never see: those whose space is of the target's
+#: design family (``SearchSpace.family``: NB201 and TransNAS-Bench-101-micro share one cell)
 EXCLUDED_FOR_TARGET: dict[str, frozenset[str]] = {
-    "nasbench101": frozenset({"nb101"}),
-    "nasbench201": frozenset({"nb201", "tnb101_micro"}),
-    "transbench101_micro": frozenset({"nb201", "tnb101_micro"}),
-    "nasbench301": frozenset({"nb301"}),
+    space: frozenset(f for f, s in FAMILY_SPACE.items() if get_space(s).family == get_space(space).family)
+    for space in dict.fromkeys(FAMILY_SPACE.values())
 }
 #: samples each family contributes per epoch, split evenly over its tasks (NB101's size: a 15,625-arch space
 #: must not drown a 500-arch one, and seven TNB tasks must not outvote one NB101 task)

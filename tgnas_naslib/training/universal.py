@@ -27,7 +27,7 @@ import numpy as np
 from ..datasets.catalog import NB201_TASKS, TNB_MICRO_TASKS
 from ..graph import ArchGraph
 from ..model.config import TrainConfig
-from ..spaces import to_graph
+from ..spaces import SPACES, get_space, to_graph
 from .ensemble import finish, train_ensemble
 
 #: labelled training families -> their benchmarks (catalog names, one task each)
@@ -36,11 +36,6 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "nb201": (*(f"nb201_{t}_15625" for t in NB201_TASKS), *(f"tnb101_micro_{t}_4096" for t in TNB_MICRO_TASKS)),
     "nb301": ("nb301_500",),
     "nbmacro": ("nbmacro_cifar10_6561",),
-}
-#: other names a family is known by (its spaces' names)
-FAMILY_ALIASES = {
-    "nasbench101": "nb101", "nasbench201": "nb201", "transbench101_micro": "nb201", "tnb101_micro": "nb201",
-    "nasbench301": "nb301", "darts": "nb301", "nasbench_macro": "nbmacro", "macro": "nbmacro",
 }
 #: samples each family contributes per epoch, split evenly over its tasks
 FAMILY_EPOCH_SIZE = 500
@@ -58,12 +53,17 @@ UNIVERSAL_ENSEMBLE = 2
 
 
 def family_name(text: str) -> str:
-    """A family by its name or one of its spaces' names (``nb201``, ``nasbench201``, ``darts``...)."""
+    """A family by its name or by one of its spaces' names or aliases (``nb201``, ``transbench101_micro``,
+    ``darts``...): a space's family is the one its adapter declares (``SearchSpace.family``)."""
     key = str(text).strip().lower()
-    key = FAMILY_ALIASES.get(key, key)
     if key not in FAMILIES:
-        names = ", ".join(FAMILIES)
-        raise ValueError(f"unknown family {text!r}; choose from {names} (or a space name: {', '.join(FAMILY_ALIASES)})")
+        try:
+            key = get_space(key).family
+        except ValueError:
+            pass
+    if key not in FAMILIES:
+        spaces = ", ".join(s.name for s in SPACES.values() if s.family in FAMILIES)
+        raise ValueError(f"unknown family {text!r}; choose from {', '.join(FAMILIES)} (or a space of one: {spaces})")
     return key
 
 
