@@ -96,12 +96,12 @@ def _skip_reason(report) -> str:
     return str(longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else longrepr)
 
 
-def skipped_for_lack_of(reports) -> tuple[int, int]:
-    """(tests skipped for lack of benchmark data, tests skipped for lack of NASLib) among skipped reports."""
+def skipped_for_lack_of(reports) -> tuple[int, int, int]:
+    """(tests skipped for lack of benchmark data, for lack of NASLib, for any other reason) among skipped reports."""
     reasons = [_skip_reason(r) for r in reports]
     data = sum(is_data_skip(r) for r in reasons)
     naslib = sum(is_naslib_skip(r) for r in reasons)
-    return data, naslib
+    return data, naslib, len(reasons) - data - naslib
 
 
 def is_data_skip(reason: str) -> bool:
@@ -134,8 +134,16 @@ def pytest_make_collect_report(collector):
     return _require_naslib((yield))
 
 
-def closing_line(data: int, naslib: int) -> str | None:
-    """The last line of a run that skipped tests for lack of data or NASLib (None when nothing was)."""
+def closing_line(data: int, naslib: int, other: int = 0) -> str | None:
+    """The last line of a run that skipped tests for lack of data or NASLib (None when nothing was); ``other``
+    skips (a CUDA-only test, an optional package) are counted there too, so the numbers add up to pytest's."""
+    line = _lack_line(data, naslib)
+    if line and other:
+        line += f"; {other} other{'' if other == 1 else 's'} (pytest -rs lists every reason)"
+    return line
+
+
+def _lack_line(data: int, naslib: int) -> str | None:
     env = os.environ.get("TGNAS_DATA_DIR")
     fix_data = (f"TGNAS_DATA_DIR={env} lacks their files" if env else
                 "set TGNAS_DATA_DIR=/path/to/benchmarks_data")

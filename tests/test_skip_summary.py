@@ -23,7 +23,8 @@ def test_run_without_data_ends_with_the_count_and_the_variable(tmp_path):
 
 def test_closing_line_wording(monkeypatch):
     monkeypatch.delenv("TGNAS_DATA_DIR", raising=False)
-    assert closing_line(0, 0) is None
+    assert closing_line(0, 0) is None and closing_line(0, 0, 2) is None
+    assert closing_line(0, 3, 1).endswith("runs them; 1 other (pytest -rs lists every reason)")
     assert closing_line(1, 0) == ("1 test skipped for lack of benchmark data: "
                                   "set TGNAS_DATA_DIR=/path/to/benchmarks_data to run them")
     assert closing_line(0, 3) == "3 tests skipped for lack of NASLib: scripts/setup_naslib.sh /path/to/NASLib runs them"
@@ -37,7 +38,8 @@ def test_require_naslib_turns_a_naslib_skip_into_a_failure(tmp_path):
     (tmp_path / "test_x.py").write_text(
         "import pytest\n"
         "def test_needs_naslib():\n    pytest.skip('NASLib is not importable (scripts/setup_naslib.sh)')\n"
-        "def test_needs_data():\n    pytest.skip('needs benchmark file x: set TGNAS_DATA_DIR')\n")
+        "def test_needs_data():\n    pytest.skip('needs benchmark file x: set TGNAS_DATA_DIR')\n"
+        "def test_needs_cuda():\n    pytest.skip('needs a CUDA device')\n")
     env = {k: v for k, v in os.environ.items() if k not in ("TGNAS_DATA_DIR", "TGNAS_REQUIRE_NASLIB")}
 
     def run(extra):
@@ -46,9 +48,10 @@ def test_require_naslib_turns_a_naslib_skip_into_a_failure(tmp_path):
                               check=False)
 
     plain = run({})
-    assert plain.returncode == 0 and plain.stdout.strip().splitlines()[-1].startswith(
+    last = plain.stdout.strip().splitlines()[-1]
+    assert plain.returncode == 0 and "3 skipped" in plain.stdout and last.startswith(
         "2 tests skipped: 1 for lack of benchmark data (set TGNAS_DATA_DIR=/path/to/benchmarks_data), 1 for lack of "
-        "NASLib")
+        "NASLib") and last.endswith("; 1 other (pytest -rs lists every reason)")
     strict = run({"TGNAS_REQUIRE_NASLIB": "1"})
-    assert strict.returncode == 1 and "1 failed, 1 skipped" in strict.stdout
+    assert strict.returncode == 1 and "1 failed, 2 skipped" in strict.stdout
     assert "skipped for lack of NASLib, but TGNAS_REQUIRE_NASLIB=1" in strict.stdout
