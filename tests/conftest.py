@@ -136,14 +136,7 @@ def pytest_make_collect_report(collector):
 
 def closing_line(data: int, naslib: int, other: int = 0) -> str | None:
     """The last line of a run that skipped tests for lack of data or NASLib (None when nothing was); ``other``
-    skips (a CUDA-only test, an optional package) are counted there too, so the numbers add up to pytest's."""
-    line = _lack_line(data, naslib)
-    if line and other:
-        line += f"; {other} other{'' if other == 1 else 's'} (pytest -rs lists every reason)"
-    return line
-
-
-def _lack_line(data: int, naslib: int) -> str | None:
+    skips (a CUDA-only test, an optional package) are counted there too, so its total is pytest's."""
     env = os.environ.get("TGNAS_DATA_DIR")
     fix_data = (f"TGNAS_DATA_DIR={env} lacks their files" if env else
                 "set TGNAS_DATA_DIR=/path/to/benchmarks_data")
@@ -152,14 +145,16 @@ def _lack_line(data: int, naslib: int) -> str | None:
     def tests(n: int) -> str:
         return f"{n} test{'' if n == 1 else 's'}"
 
-    if data and naslib:
-        return (f"{tests(data + naslib)} skipped: {data} for lack of benchmark data ({fix_data}), {naslib} for lack "
-                f"of NASLib ({fix_naslib})")
-    if data:
-        return f"{tests(data)} skipped for lack of benchmark data: {fix_data} to run them"
-    if naslib:
+    if not data and not naslib:
+        return None
+    if not other and not (data and naslib):
+        if data:
+            return f"{tests(data)} skipped for lack of benchmark data: {fix_data} to run them"
         return f"{tests(naslib)} skipped for lack of NASLib: {fix_naslib} runs them"
-    return None
+    causes = ([f"{data} for lack of benchmark data ({fix_data})"] if data else []) \
+        + ([f"{naslib} for lack of NASLib ({fix_naslib})"] if naslib else []) \
+        + ([f"{other} for another reason (pytest -rs lists every reason)"] if other else [])
+    return f"{tests(data + naslib + other)} skipped: {', '.join(causes)}"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

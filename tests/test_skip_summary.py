@@ -24,7 +24,8 @@ def test_run_without_data_ends_with_the_count_and_the_variable(tmp_path):
 def test_closing_line_wording(monkeypatch):
     monkeypatch.delenv("TGNAS_DATA_DIR", raising=False)
     assert closing_line(0, 0) is None and closing_line(0, 0, 2) is None
-    assert closing_line(0, 3, 1).endswith("runs them; 1 other (pytest -rs lists every reason)")
+    assert closing_line(0, 3, 1) == ("4 tests skipped: 3 for lack of NASLib (scripts/setup_naslib.sh /path/to/NASLib), "
+                                     "1 for another reason (pytest -rs lists every reason)")
     assert closing_line(1, 0) == ("1 test skipped for lack of benchmark data: "
                                   "set TGNAS_DATA_DIR=/path/to/benchmarks_data to run them")
     assert closing_line(0, 3) == "3 tests skipped for lack of NASLib: scripts/setup_naslib.sh /path/to/NASLib runs them"
@@ -50,8 +51,8 @@ def test_require_naslib_turns_a_naslib_skip_into_a_failure(tmp_path):
     plain = run({})
     last = plain.stdout.strip().splitlines()[-1]
     assert plain.returncode == 0 and "3 skipped" in plain.stdout and last.startswith(
-        "2 tests skipped: 1 for lack of benchmark data (set TGNAS_DATA_DIR=/path/to/benchmarks_data), 1 for lack of "
-        "NASLib") and last.endswith("; 1 other (pytest -rs lists every reason)")
+        "3 tests skipped: 1 for lack of benchmark data (set TGNAS_DATA_DIR=/path/to/benchmarks_data), 1 for lack of "
+        "NASLib") and last.endswith(", 1 for another reason (pytest -rs lists every reason)")
     strict = run({"TGNAS_REQUIRE_NASLIB": "1"})
     assert strict.returncode == 1 and "1 failed, 2 skipped" in strict.stdout
     assert "skipped for lack of NASLib, but TGNAS_REQUIRE_NASLIB=1" in strict.stdout
