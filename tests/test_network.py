@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
+import numpy as np
 import pytest
 
 from tgnas_naslib.graph import ArchGraph
@@ -93,3 +94,20 @@ def test_nb201_network_graph_collapses_each_stage() -> None:
     instances = sorted({s.instances for s in g.shapes})
     assert instances == [1, 4, 5]  # stage 1 and 2: 5 cells; stage 3: 4 cells + the last (BN-ReLU head folded in)
     assert g.num_nodes < 50
+
+
+def test_folded_graphs_need_no_second_validation_pass() -> None:
+    """``finish`` returns its graph without ArchGraph.build's checks and pruning: for networks built by every
+    builder space (not read from a table) and a traced module, the full pass gives back the same graph."""
+    rng = np.random.default_rng(0)
+    graphs = []
+    for name in ("nasbench301", "nasbench201", "transbench101_macro", "nasbench_macro", "transbench101_micro"):
+        space = get_space(name)
+        graphs += [space.build_network(space.random(rng), space.datasets[0]).graph() for _ in range(3)]
+    graphs.append(module_graph(nb201_network((3, 1, 0, 2, 4, 3)), (1, 3, 32, 32)))
+    graphs = [g for g in graphs if g.is_connected]  # a random TNB101-micro cell may have no path
+    assert len(graphs) >= 14
+    for g in graphs:
+        assert g.shapes is not None
+        _same(g, ArchGraph.build(g.ops, g.edges, g.space, g.shapes, g.cost))
+        assert list(g.edges) == sorted(set(g.edges)) and all(a < b for a, b in g.edges)  # forward, sorted, unique

@@ -14,6 +14,7 @@ network built as a module and traced give equal graphs (tested per space).
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 from typing import NamedTuple, Sequence
 
 from .. import shapes as sh
@@ -24,6 +25,23 @@ from .fold import finish
 from .raw import LayerStat, OpInfo, Raw
 
 _COUNTED_ACTIVATIONS = ("ReLU", "ReLU6", "PReLU", "ELU", "LeakyReLU")  # torchstat counts FLOPs for these only
+_BN_INFO = OpInfo("BatchNorm2d", "norm", "batch norm", parts.norm("BatchNorm2d"))
+
+
+# a layer's OpInfo depends on a few small ints only: built once each (a DARTS network records ~400 layers per arch)
+@lru_cache(maxsize=None)
+def _conv_info(k: int, groups: int, c_in: int, dilation: int) -> OpInfo:
+    return OpInfo("Conv2d", "conv", "", parts.conv(k, groups, c_in, dilation))
+
+
+@lru_cache(maxsize=None)
+def _act_info(kind: str) -> OpInfo:
+    return OpInfo(kind, "act", kind, parts.activation(kind))
+
+
+@lru_cache(maxsize=None)
+def _pool_info(kind: str, k: int) -> OpInfo:
+    return OpInfo("MaxPool2d" if kind == "max" else "AvgPool2d", "op", "", parts.pool(kind, k))
 
 
 class Tensor(NamedTuple):
@@ -67,19 +85,18 @@ class NetworkBuilder:
         pad = dilation * (k - 1) // 2 if padding is None else padding
         ho = sh.out_size(x.h, k, stride, pad, dilation)
         cost = sh.conv(x.c, c_out, k, x.h, stride, groups, bias, pad, dilation)
-        info = OpInfo("Conv2d", "conv", "", parts.conv(k, groups, x.c, dilation))
+        # groups > 1: depthwise or grouped, by c_in; otherwise c_in does not change the text
+        info = _conv_info(k, groups, x.c if groups > 1 else 0, dilation)
         return self._add(info, name, [x], c_out, ho, stride, k, groups, cost, weighted=True)
 
     def bn(self, x: Tensor, affine: bool = True, name: str = "bn") -> Tensor:
         """``nn.BatchNorm2d(x.c, affine=affine)``."""
-        info = OpInfo("BatchNorm2d", "norm", "batch norm", parts.norm("BatchNorm2d"))
-        return self._add(info, name, [x], x.c, x.h, cost=sh.bn(x.c, x.h, affine), weighted=True)
+        return self._add(_BN_INFO, name, [x], x.c, x.h, cost=sh.bn(x.c, x.h, affine), weighted=True)
 
     def act(self, x: Tensor, kind: str = "ReLU", name: str = "act") -> Tensor:
         """An activation module (``ReLU``, ``ReLU6``, ``SiLU``...)."""
         cost = sh.relu(x.c, x.h) if kind in _COUNTED_ACTIVATIONS else sh.ZERO
-        return self._add(OpInfo(kind, "act", kind, parts.activation(kind)), name, [x], x.c, x.h, cost=cost,
-                         weighted=True)
+        return self._add(_act_info(kind), name, [x], x.c, x.h, cost=cost, weighted=True)
 
     def relu(self, x: Tensor, name: str = "relu") -> Tensor:
         """``nn.ReLU()``."""
@@ -90,8 +107,7 @@ class NetworkBuilder:
         """``nn.MaxPool2d`` / ``nn.AvgPool2d`` (``kind`` ``"max"`` / ``"avg"``), padding default ``(k-1)//2``."""
         pad = (k - 1) // 2 if padding is None else padding
         ho = sh.out_size(x.h, k, stride, pad)
-        cls = "MaxPool2d" if kind == "max" else "AvgPool2d"
-        info = OpInfo(cls, "op", "", parts.pool(kind, k))
+        info = _pool_info(kind, k)
         return self._add(info, name, [x], x.c, ho, stride, k, 1, sh.pool(x.c, x.h, k, stride, pad), weighted=True)
 
     def global_pool(self, x: Tensor, module: bool = True, name: str = "global_pool") -> Tensor:

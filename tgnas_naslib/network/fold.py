@@ -17,7 +17,7 @@ the layers' full texts (channels included) and collapses no repeats.
 
 from __future__ import annotations
 
-from ..graph import ArchGraph
+from ..graph import ArchGraph, ArchitectureError
 from ..shapes import NodeShape
 from . import parts
 from .raw import Raw, network_cost
@@ -134,11 +134,16 @@ def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "n
     if out not in keep:
         return ArchGraph.disconnected(space, cost=cost), (raw.names[inputs[0]] if inputs else "x", "output")
     index = {v: i for i, v in enumerate(keep)}
-    ops = [text(groups[v]) for v in keep]
-    edges = [(index[u], index[v]) for v in keep for u in pred[v] if u in index]
-    shapes = [node_shape(raw, groups[v], pred[v]) for v in keep]
+    ops = tuple(text(groups[v]) for v in keep)
+    if any(not op.strip() for op in ops):
+        raise ArchitectureError(f"an operator name is empty in {list(ops)}")
+    edges = tuple(sorted({(index[u], index[v]) for v in keep for u in pred[v] if u in index}))
+    shapes = tuple(node_shape(raw, groups[v], pred[v]) for v in keep)
     names = tuple(raw.names[v] for v in keep)
-    graph = ArchGraph.build(ops, edges, space, shapes, cost)
+    # what ArchGraph.build would return, without its second pass: every kept node lies on an input->output path
+    # (fwd & back above), edges run forward in execution order (no cycle), inputs have no predecessors and the
+    # output no successors
+    graph = ArchGraph._trusted(ops, edges, space, shapes, cost)
     if representation == "network" and collapse:
         return collapse_repeats(graph, names)
     return graph, names
@@ -147,16 +152,25 @@ def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "n
 def node_shape(raw: Raw, group: list[int], preds: set[int]) -> NodeShape:
     """A node's shape: input geometry of its first layer, output channels of its last, stride / kernel / groups of
     its weighted layer, and the summed cost of every layer folded into it."""
-    pairs = [(p, raw.stats[p]) for p in group if raw.stats[p] is not None]
-    stats = [st for _, st in pairs]
-    if not stats:  # the output node: what arrives there
-        stats = [raw.stats[p] for p in sorted(preds) if raw.stats[p] is not None][:1]
-        if not stats:
+    all_stats, infos = raw.stats, raw.infos
+    first = last = main = None
+    flops = params = 0  # summed in group order from int 0, exactly as sum() did
+    for p in group:
+        st = all_stats[p]
+        if st is None:
+            continue
+        if first is None:
+            first = st
+        last = st
+        if main is None and infos[p].kind in _WEIGHTED:
+            main = st
+        flops += st.cost.flops
+        params += st.cost.params
+    if first is None:  # the output node: what arrives there
+        s = next((all_stats[p] for p in sorted(preds) if all_stats[p] is not None), None)
+        if s is None:
             return NodeShape(1.0, 1.0, 1.0)
-        s = stats[0]
         return NodeShape(float(s.c_out), float(s.c_out), 1.0)
-    main = next((st for p, st in pairs if raw.infos[p].kind in _WEIGHTED), stats[0])
-    flops = sum(st.cost.flops for st in stats)
-    params = sum(st.cost.params for st in stats)
-    return NodeShape(float(stats[0].c_in), float(stats[-1].c_out), round(stats[0].h_in, 4), main.stride, main.kernel,
+    main = main or first
+    return NodeShape(float(first.c_in), float(last.c_out), round(first.h_in, 4), main.stride, main.kernel,
                      float(main.groups), flops, params, 1)

@@ -39,8 +39,7 @@ class OpInfo(NamedTuple):
         return self.part or self.text
 
 
-@dataclass(frozen=True)
-class LayerStat:
+class LayerStat(NamedTuple):
     """One executed layer: channels, spatial size (square root of H*W), stride, kernel, groups and its cost."""
 
     c_in: int

@@ -67,12 +67,12 @@ def collapse_repeats(graph: ArchGraph, names: Sequence[str] | None = None) -> tu
     if graph.shapes is None or not graph.is_connected or graph.ops[0] != INPUT or graph.ops[-1] != OUTPUT \
             or graph.ops.count(INPUT) != 1:
         return graph, names
+    cut = cuts(n, graph.edges)
+    if len(cut) < 3:  # at most one block (DARTS networks: every cell also reads the one before last)
+        return graph, names
     preds: list[list[int]] = [[] for _ in range(n)]
     for a, b in graph.edges:
         preds[b].append(a)
-    cut = cuts(n, graph.edges)
-    if len(cut) < 3:
-        return graph, names
     # block j = nodes cut[j]+1 .. cut[j+1]; its signature: every node's op, shape and predecessors (relative)
     intern: dict[tuple, int] = {}
     seq: list[int] = []
