@@ -90,6 +90,8 @@ def test_a_cell_graph_given_to_the_network_model_is_refused(shipped):
 
     with pytest.raises(ArchitectureError, match="cell operator 'nor_conv_3x3'"):
         shipped.score([to_graph(BEST, "nasbench201", "prune")])
+    with pytest.raises(ArchitectureError, match="cell operator 'nor_conv_3x3'"):  # score_one checks too
+        shipped.score_one(to_graph(BEST, "nasbench201", "prune"))
 
 
 def test_default_card_names_every_family_and_the_held_out_archs(shipped):

@@ -56,7 +56,7 @@ def _cell_ops() -> frozenset[str]:
     """The operator names of the benchmarks' cell graphs (the vocabulary and its aliases), input / output aside."""
     from .embedding.vocabulary import alias_table, vocabulary
 
-    return frozenset((set(vocabulary()) | set(alias_table())) - {"input", "output", "_comment"})
+    return frozenset((set(vocabulary()) | set(alias_table())) - {"input", "output"})
 
 
 def _check_network_graph(graph: ArchGraph) -> None:
@@ -334,7 +334,7 @@ class TGNAS:
 
     def score_one(self, arch: Any, space: str | None = None) -> float:
         """Score one architecture."""
-        return float(self.score_graphs([to_graph(arch, space, self.config.representation)])[0])
+        return float(self.score_graphs(self.graphs([arch], space))[0])  # graphs() checks a ready graph
 
     # any torch.nn.Module (see tgnas_naslib.modules) ---------------------------------------------------------------
     @property

