@@ -8,9 +8,10 @@ three families only and scored on every architecture of each of F's benchmarks (
 benchmark's label). The selection criterion, declared in docs/universal.md before the first run, is the mean of the
 four families' LFO means; a round's candidates are declared in ROUNDS below before that round runs, and rounds are
 judged by that criterion only. ``--table`` makes the LFO models of the selected recipe with the command line
-(``tgnas train --recipe universal --leave-out F``), and prints them beside today's shipped model, the NB101-only
-recipe, exact FLOPs / params, the kernel-area heuristic and the best stored Suite-Zero proxy, with each model's
-agreement with FLOPs and params. Every cell is written to results/universal/ as it finishes (re-runs resume).
+(``tgnas train --recipe universal --leave-out F``), and prints them beside the ``nb101`` model (the default before
+universal), the NB101-only recipe, exact FLOPs / params, the kernel-area heuristic and the best stored Suite-Zero
+proxy, with each model's agreement with FLOPs and params. Every cell is written to results/universal/ as it
+finishes (re-runs resume).
 """
 
 from __future__ import annotations
@@ -247,7 +248,7 @@ SHIPPED_HOLD_OUT = "nb101_500:100"
 
 
 def table(data_dir, jobs: int = 2) -> None:
-    """The docs table: LFO models of the universal recipe (made with the CLI), today's shipped model, the NB101-only
+    """The docs table: LFO models of the universal recipe (made with the CLI), the ``nb101`` model, the NB101-only
     recipe, free baselines and the best stored proxy, per benchmark, with agreement with FLOPs / params; then the
     all-family model (the shipped default candidate), in-family, and on the NB101 archs held out of its training."""
     from tgnas_naslib import TGNAS
@@ -315,8 +316,8 @@ def _f(v) -> str:
 
 def print_table(cells: dict) -> None:
     """Markdown rows per benchmark, family means and the criterion."""
-    print("| family | benchmark | today's default | NB101-only recipe | **universal (LFO)** | LFO vs FLOPs / params "
-          "| FLOPs | params | kernel area | best proxy stored for every arch here (n) |")
+    print("| family | benchmark | `nb101` (paper; default before universal) | NB101-only recipe | **universal (LFO)** "
+          "| LFO vs FLOPs / params | FLOPs | params | kernel area | best stored proxy (n archs with a value) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     fam_means: dict[str, dict[str, float]] = {}
     for family, c in cells.items():
@@ -335,7 +336,8 @@ def print_table(cells: dict) -> None:
                   f"{_f(base['params'])} | {_f(base['kernel_area'])} | {proxy} |")
         fam_means[family] = {k: float(np.mean(v)) for k, v in cols.items()}
     print()
-    print("| family mean | today's default | NB101-only recipe | universal (LFO) | FLOPs | params | kernel area |")
+    print("| family mean | `nb101` (paper; default before universal) | NB101-only recipe | universal (LFO) | FLOPs "
+          "| params | kernel area |")
     print("|---|---|---|---|---|---|---|")
     for family, m in fam_means.items():
         print(f"| {family} | {_f(m['today'])} | {_f(m['nb101_only'])} | **{_f(m['universal_lfo'])}** | "

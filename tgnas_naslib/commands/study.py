@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--timing-archs must be positive")
     if args.heatmap_archs < 3:
         raise ValueError("--heatmap-archs must be at least 3 (a rank correlation needs 3 architectures)")
-    for name in ("bootstrap", "live_proxies", "heatmap_archs", "timing_live_archs"):
+    for name in ("bootstrap", "live_proxies", "timing_live_archs"):  # heatmap_archs: at least 3, checked above
         if getattr(args, name) < 0:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 0")
     for name in ("live_batch", "workers", "live_tnb"):

@@ -62,7 +62,6 @@ def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainC
         "selection": "benchmarks/shape_selection.py (docs/shape_aware.md): rule (CV rho + NB301 rho) / 2",
         "shape_features": {"set": config.shape_features, "node": list(config.node_features),
                            "graph": list(config.graph_features), "flops_fusion": config.flops_fusion},
-        "hyperparameters": config.to_dict(),
         "nb101_grouped_cv": cv,
     }
     model, card = finish(members, config, meta, card, ensemble, t0,
