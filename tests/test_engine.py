@@ -1,5 +1,6 @@
-"""The plain-torch scoring engine: equal to the torch-geometric GCN, and bit-identical however the input is cut
-(chunk sizes, thread counts), so rankings and their tie order never depend on how scoring was run."""
+"""The plain-torch scoring engine: equal to the torch-geometric GCN, and equal (within conftest.SCORE_RTOL, with the
+same ranking) however the input is cut (chunk sizes, thread counts, order): bit-identity across batch sizes is a
+property of a machine's kernels, not of the code, so no test asks for it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from tgnas_naslib.api import TGNAS
 from tgnas_naslib.model.config import TrainConfig
 from tgnas_naslib.model.infer import propagation
 from tgnas_naslib.threads import torch_threads
+
+from conftest import assert_same_scores
 
 
 def _model(shape_features: str, readout: str = "mean", members: int = 3, fusion: float = 0.0) -> TGNAS:
@@ -70,21 +73,21 @@ def test_propagation_matrix_equals_gcn_norm():
             torch.testing.assert_close(propagation(edges, g.num_nodes, undirected, dag=dag).to_dense(), ref)
 
 
-def test_scores_are_bit_identical_across_chunk_sizes_and_threads():
+def test_scores_do_not_depend_on_chunk_sizes_threads_or_order():
     model = _model("rel+size", "mean+sum")
     graphs = _mixed_graphs(400)
     reference = model.engine.score(graphs)
     # one graph at a time (the smallest chunk) on every 8th graph (all four spaces), then larger chunks and 2
     # threads on all of them
     lone = np.concatenate([model.engine.score([g]) for g in graphs[::8]])
-    assert np.array_equal(lone, reference[::8]), "chunk 1"
+    assert_same_scores(lone, reference[::8], what="chunk 1")
     for chunk, threads in ((7, 1), (64, 2), (len(graphs), 2)):
         with torch_threads(threads):
             got = np.concatenate([model.engine.score(graphs[s:s + chunk]) for s in range(0, len(graphs), chunk)])
-        assert np.array_equal(got, reference), f"chunk {chunk}, {threads} threads"
+        assert_same_scores(got, reference, what=f"chunk {chunk}, {threads} threads")
     # and in another order: each graph's score depends on that graph only
     perm = np.random.default_rng(0).permutation(len(graphs))
-    assert np.array_equal(model.engine.score([graphs[i] for i in perm]), reference[perm])
+    assert_same_scores(model.engine.score([graphs[i] for i in perm]), reference[perm], what="permuted")
 
 
 def test_shipped_model_scores_do_not_depend_on_chunking():
@@ -92,10 +95,10 @@ def test_shipped_model_scores_do_not_depend_on_chunking():
     archs = list(get_space("nasbench201").enumerate())[::5]
     reference = np.concatenate(list(model.score_iter(archs, "nasbench201", chunk=len(archs))))
     one_by_one = np.concatenate(list(model.score_iter(archs[:50], "nasbench201", chunk=1)))
-    assert np.array_equal(one_by_one, reference[:50]), "chunk 1"
+    assert_same_scores(one_by_one, reference[:50], what="chunk 1")
     for chunk in (97, 1000):
         got = np.concatenate(list(model.score_iter(archs, "nasbench201", chunk=chunk)))
-        assert np.array_equal(got, reference), f"chunk {chunk}"
+        assert_same_scores(got, reference, what=f"chunk {chunk}")
 
 
 def test_score_iter_streams_the_same_scores_as_score():
@@ -103,5 +106,5 @@ def test_score_iter_streams_the_same_scores_as_score():
     archs = list(get_space("nasbench201").enumerate())[:1000]
     whole = model.score(archs, "nasbench201")
     streamed = np.concatenate(list(model.score_iter(iter(archs), "nasbench201", chunk=97)))
-    assert np.array_equal(whole, streamed)
+    assert_same_scores(streamed, whole)
     assert np.isneginf(whole[archs.index((0, 1, 1, 1, 1, 1))])  # only 0->1 live: no input->output path

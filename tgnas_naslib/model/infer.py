@@ -8,14 +8,17 @@ out for throughput and repeatability:
 * the ensemble runs as one batch: its members' hidden states sit side by side ([members, nodes, hidden]);
 * every quantity of a graph depends only on that graph (row-wise products, per-graph propagation rows in a fixed
   order, per-graph sums added node by node with ``index_add_``), so a score does not depend on which other graphs
-  share its chunk or on the thread count: scores are bit-identical however the input is cut (tested).
+  share its chunk or on the thread count, up to the CPU's kernels: a BLAS library may take another code path for
+  another number of rows (MKL on AVX-512 changes the last bits, ~1e-7 relative), so scores are equal within 1e-6
+  relative and rank the same however the input is cut (tested, also under ``MKL_CBWR=COMPATIBLE`` and
+  ``ATEN_CPU_CAPABILITY=default``); bit-identity across batch sizes is a property of a machine, never promised.
 
 Because a row's result depends only on that row's numbers, equal rows need computing once. Graphs from a packaged
 table (:mod:`tgnas_naslib.spaces.tables`) use that: the table hands over arrays instead of graph objects, graphs of
 one network cost are scored together, nodes with equal operator and features share one input row, and nodes whose
 first-layer propagation rows are equal (the same input rows, weights and column order: :func:`_first_layer_classes`)
 share one first-layer output and one second-layer product. :meth:`Engine.score_reference` computes every node of
-every graph the plain way; the fast path is tested bit-identical to it.
+every graph the plain way; the fast path is tested equal to it (within 1e-6 relative, the same ranking).
 """
 
 from __future__ import annotations
