@@ -53,7 +53,7 @@ def random_darts(n, seed, block=8192):
         for normal, reduce in zip(*cells):
             yield (tuple(zip(normal[0::2], normal[1::2])), tuple(zip(reduce[0::2], reduce[1::2])))
 
-model = TGNAS.from_spec(sys.argv[4] if len(sys.argv) > 4 else None)
+model = TGNAS.pretrained(sys.argv[4] if len(sys.argv) > 4 else None)
 model.score_one((((0, 0), (1, 1), (0, 2), (1, 3), (0, 4), (1, 5), (0, 6), (1, 0)),) * 2, "darts")  # warm-up
 archs = list(random_darts(n, seed))
 dup = n - len(set(archs))
@@ -74,7 +74,7 @@ torch.set_num_threads(1)
 from tgnas_naslib import TGNAS
 from tgnas_naslib.modules.zoo import resnet18
 from tgnas_naslib.spaces import get_space
-model = TGNAS.from_spec(sys.argv[1])
+model = TGNAS.pretrained(sys.argv[1])
 archs = list(get_space("nasbench201").enumerate())
 times = []
 for _ in range(2):  # the first call builds (reads) the graphs; the second finds them made

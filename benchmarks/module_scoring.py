@@ -143,7 +143,7 @@ def main() -> int:
     args = ap.parse_args()
     t0 = time.time()
     torch.set_num_threads(1)
-    model = TGNAS.from_spec(args.checkpoint)
+    model = TGNAS.pretrained(args.checkpoint)
     print(f"model: {args.checkpoint or 'the shipped default'} - trained on {model.training_summary()}; "
           f"torch {torch.__version__}")
     if "a" in args.parts:

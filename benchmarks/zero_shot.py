@@ -74,16 +74,18 @@ def macro_report(model: TGNAS) -> dict:
 def main() -> int:
     """Score every benchmark and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--checkpoint", default=None, help="model under test: a path or shipped name (default: shipped)")
+    ap.add_argument("--checkpoint", default="nb101",
+                    help="model under test: one model, a path or shipped name (default nb101, the model this page "
+                         "reports; the universal bundle's zero-shot table is benchmarks/universal.py --table)")
     ap.add_argument("--baseline", default="nb101-text", help="the model to compare with (default nb101-text)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--out", default=None, help="also write the results as JSON")
     args = ap.parse_args()
 
-    model = TGNAS.from_spec(args.checkpoint)
-    old = TGNAS.from_spec(args.baseline)
+    model = TGNAS.pretrained(args.checkpoint)
+    old = TGNAS.pretrained(args.baseline)
     card = model.card or {}
-    print(f"model: {args.checkpoint or 'shipped'} ({model.config.shape_features} shape features) - trained on "
+    print(f"model: {args.checkpoint} ({model.config.shape_features} shape features) - trained on "
           f"{model.training_summary()}; ensemble of {model.n_members}")
     print(f"baseline: {args.baseline} - trained on {old.training_summary()}")
     print(f"selection data: {card.get('selection_data', 'NB101 CV + NB301 500 (validation family)')}")

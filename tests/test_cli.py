@@ -25,7 +25,9 @@ def test_score_all_top_json(capsys):
     scores = [r["score"] for r in doc["results"]]
     assert scores == sorted(scores, reverse=True)
     assert [r["rank"] for r in doc["results"]] == [1, 2, 3, 4, 5]
-    assert doc["model"]["families"] == ["nb101", "nb201", "nb301", "nbmacro"]  # the default: every family
+    # the default bundle scores TNB101-micro with the member that never saw the NB201 cell family, and says so
+    assert (doc["model"], doc["member"], doc["evaluation"]) == ("universal", "lfo-nb201", "zero-shot")
+    assert "nasbench201" not in doc["trained_on"] and "held_out" not in json.dumps(doc)
 
 
 def test_score_all_lists_everything(capsys):
@@ -41,7 +43,8 @@ def test_score_all_lists_everything(capsys):
     (["score", "--space", "nasbench999", "--all"], "unknown search space"),
     (["score", "--space", "nasbench301", "--all"], "not enumerable"),
     (["score", "--space", "nasbench201"], "either --arch"),
-    (["score", "--space", "nasbench201", "--arch", BEST, "--checkpoint", "/nonexistent/model.pt"], "not found"),
+    (["score", "--space", "nasbench201", "--arch", BEST, "--checkpoint", "/nonexistent/model.pt"],
+     "no shipped model or checkpoint named '/nonexistent/model.pt'"),
     (["train", "--data-dir", "/nonexistent/data"], "zc_nasbench101_500.json"),
     (["train", "--embedder", "bert"], "unknown --embedder"),
 ])

@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model",),                                          # the GCN, its scoring engine, training one model
     ("spaces", "baselines"),
     ("datasets", "modules"),
+    ("bundle",),                                         # model bundles: members routed by design family
     ("api",),                                            # the public TGNAS object
     ("search", "training"),                              # built on TGNAS: searchers, training recipes
     ("naslib",),                                         # the NASLib plugin

@@ -283,7 +283,7 @@ def test_trainer_runs_regularized_evolution_offline(tmp_path):
 # ---------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tg_model():
-    return tn.pretrained_model()  # shared by every TG-NAS object in the process (~20 s to load once)
+    return tn.configured_model()  # shared by every TG-NAS object in the process (~20 s to load once)
 
 
 def test_zerocost_tgnas_equals_core_score(cifar_npz, tg_model):

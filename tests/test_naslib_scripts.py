@@ -91,7 +91,7 @@ def test_zero_cost_evaluator_without_zc_api_runs_the_measure(tmp_path):
 
     bench = load_benchmark("nb201_cifar10_15625")
     assert len(results["full_ytest"]) == 4 and set(results["full_ytest"]) <= {r.y for r in bench.records}
-    every_score = naslib_scores(tn.pretrained_model().score(bench.archs, space="nasbench201"))
+    every_score = naslib_scores(tn.configured_model().score(bench.archs, space="nasbench201"))
     assert all(np.isclose(every_score, p, rtol=0, atol=1e-4).any() for p in results["full_testpred"])  # TG-NAS's
     assert (tmp_path / "scores.json").is_file() and "provenance" in config_out
 

@@ -32,13 +32,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 METRICS = ("spearman", "kendalltau", "pearson")
 
-#: NASLib zc-runner runs: name -> (how the plugin is loaded, command-line overrides, benchmark the data stands in);
-#: nb301 gets its data directory from NASLib's command line only
+#: NASLib zc-runner runs: name -> (how the plugin is loaded, command-line overrides, benchmark the data stands in,
+#: the member that must score and its label, the caution the result must carry); nb301 gets its data directory from
+#: NASLib's command line only; two runs name another model with ``tgnas_model``
 ZC_RUNS = {
-    "nb201": ("hook", ["dataset", "cifar100"], "nb201_cifar100_15625"),
-    "nb301": ("hook", ["search_space", "nasbench301", "data_dir", "{data}"], "nb301_500"),
-    "nb101": ("exec", ["search_space", "nasbench101"], "nb101_500"),
-    "tnb101": ("exec", ["search_space", "transbench101_micro", "dataset", "jigsaw"], "tnb101_micro_jigsaw_4096"),
+    "nb201": ("hook", ["dataset", "cifar100"], "nb201_cifar100_15625", "lfo-nb201", "zero-shot", ""),
+    "nb301": ("hook", ["search_space", "nasbench301", "data_dir", "{data}"], "nb301_500", "lfo-nb301", "zero-shot",
+              ""),
+    "nb101": ("exec", ["search_space", "nasbench101", "tgnas_model", "nb101"], "nb101_500", "nb101", "in-family",
+              "IN-SAMPLE"),
+    "tnb101": ("exec", ["search_space", "transbench101_micro", "dataset", "jigsaw", "tgnas_model", "universal-all"],
+               "tnb101_micro_jigsaw_4096", "universal-all", "in-family", "IN-SAMPLE"),
 }
 TEST_SIZE = 6
 
@@ -64,7 +68,7 @@ def _hook_installed() -> bool:
 @pytest.fixture(scope="module")
 def zc_runs(tmp_path_factory):
     """Start every NASLib zc-runner run at once; name -> (run folder, finished process)."""
-    for _, _, bench in ZC_RUNS.values():
+    for _, _, bench, *_ in ZC_RUNS.values():
         requires_benchmark(bench)
     if not _hook_installed():
         pytest.skip("the autoload hook is not installed (scripts/setup_naslib.sh without --no-autoload)")
@@ -72,7 +76,7 @@ def zc_runs(tmp_path_factory):
 
     runner = Path(importlib.util.find_spec("naslib").submodule_search_locations[0]) / "runners" / "zc" / "runner.py"
     started = {}
-    for name, (how, overrides, _) in ZC_RUNS.items():
+    for name, (how, overrides, *_) in ZC_RUNS.items():
         folder = tmp_path_factory.mktemp(f"zc_{name}")
         args = [str(runner), "--config-file", str(CONFIGS / "naslib_zc_tgnas.yaml"), "test_size", str(TEST_SIZE),
                 *[a.format(data=data_root()) for a in overrides]]
@@ -101,7 +105,7 @@ def _zc_scores(zc_runs, name: str) -> tuple[dict, dict, str]:
 
 @pytest.mark.parametrize("name", list(ZC_RUNS))
 def test_naslib_zc_runner_scores_tgnas_on_every_space(zc_runs, name):
-    how, overrides, bench = ZC_RUNS[name]
+    how, overrides, bench, member, evaluation, caution = ZC_RUNS[name]
     config, results, log = _zc_scores(zc_runs, name)
     from tgnas_naslib.datasets import CATALOG
 
@@ -113,11 +117,13 @@ def test_naslib_zc_runner_scores_tgnas_on_every_space(zc_runs, name):
     assert set(results["full_ytest"]) <= ground_truth  # the benchmark's own validation accuracies
     data = config["provenance"]["data"]
     assert [d["files"] for d in data.values()] == [_files_of(bench)] * 2  # dataset api and zc api
-    assert "zc_nasbench101_500.json" in config["provenance"]["tgnas_model"]["trained_on"]
+    scored = config["provenance"]["tgnas_model"]
+    # the default bundle scores with the member that never saw the space's family; tgnas_model names another model
+    assert (scored["member"], scored["evaluation"]) == (member, evaluation), scored
+    assert f"scored by {scored['model']} member {member} ({evaluation}" in log  # NASLib's log says it too
     assert f"zc_{spec.space}.json is not in" in log  # says which file stood in for NASLib's
-    caution = config["provenance"].get("caution", "")
-    # the shipped default was trained on every labelled family: its archs (IN-SAMPLE) or at least its family
-    assert caution.startswith(("IN-SAMPLE", "IN-FAMILY")), caution
+    assert config["provenance"].get("caution", "").startswith(caution) and bool(caution) == ("caution" in
+                                                                                              config["provenance"])
 
 
 def test_naslib_zc_runner_takes_data_dir_on_its_command_line(zc_runs):
@@ -191,10 +197,26 @@ def test_every_correlation_config_and_its_dataset_override(run, config, dataset,
     assert results["ground_truth"] == "val_accuracy" and results["test_size"] == 40
     _finite_metrics(results)
     assert config_out["provenance"]["benchmark_files"] == _files_of(bench)
-    # the shipped default was trained on every labelled family: every such correlation says it is not zero-shot
-    caution = results.get("caution", "")
-    assert caution.startswith(("IN-SAMPLE", "IN-FAMILY")), caution
-    assert caution.split(":")[0] in printed
+    # the default bundle scores every labelled benchmark with the member that never saw its family: zero-shot
+    from tgnas_naslib.spaces import get_space
+
+    member = f"lfo-{get_space(cfg['search_space']).family}"
+    assert results["tgnas_model"] == {"model": "universal", "member": member, "evaluation": "zero-shot"}
+    assert config_out["provenance"]["tgnas_model"]["member"] == member and "caution" not in results
+    assert f"TG-NAS scored by universal member {member} (zero-shot)" in printed
+
+
+def test_project_runner_takes_tgnas_model(run, tmp_path, capsys):
+    requires_benchmark("nb201_cifar10_15625")
+    config = str(CONFIGS / "correlation_nasbench201_cifar10_tgnas.yaml")
+    assert run.main(["--config", config, f"out_dir={tmp_path}", "test_size=40", "tgnas_model=universal-all"]) == 0
+    printed = capsys.readouterr().out
+    _, results = json.loads((tmp_path / "zc" / "nasbench201" / "cifar10" / "tgnas" / "9000" / "scores.json")
+                            .read_text())
+    assert results["tgnas_model"] == {"model": "universal-all", "member": "universal-all", "evaluation": "in-family"}
+    assert results["caution"].startswith("IN-SAMPLE") and "IN-SAMPLE" in printed
+    assert run.main(["--config", config, f"out_dir={tmp_path}", "tgnas_model=nb999"]) == 2
+    assert "tgnas_model: 'nb999' is neither a shipped model" in capsys.readouterr().err
 
 
 def _errors_json(save: Path) -> list:
@@ -215,6 +237,9 @@ def test_predictor_evaluator_at_train_sizes_10_and_50(run, predictor, tmp_path):
         _finite_metrics(r)
         assert len(r["full_ytest"]) == 60 and all(0 < y < 100 for y in r["full_ytest"])
     assert config["provenance"]["data"]["0"]["files"] == _files_of("nb201_cifar10_15625")
+    if predictor == "tgnas":  # few-shot fits start from, and zero-shot scores come from, the member of the family
+        scored = config["provenance"]["tgnas_model"]
+        assert (scored["member"], scored["evaluation"]) == ("lfo-nb201", "zero-shot"), scored
 
 
 def test_bananas_with_the_tgnas_zc_measure(run, tmp_path):
@@ -234,6 +259,9 @@ def test_bananas_with_the_tgnas_zc_measure(run, tmp_path):
     assert all(math.isnan(v) for v in trajectory["test_acc"])  # not in the data, never a copy of val
     log = (save / "log.log").read_text()
     assert log.count("tgnas score") >= 4 and np.isfinite(out["tgnas_score"])
+    assert "scored by universal member lfo-nb201 (zero-shot" in log
+    assert (config["provenance"]["tgnas_model"]["member"], config["provenance"]["tgnas_model"]["evaluation"]) == \
+        ("lfo-nb201", "zero-shot")
 
 
 @pytest.mark.parametrize("config,space,labelled", [("evolution_nb201_tgnas.yaml", "nasbench201", True),

@@ -7,12 +7,11 @@ import pytest
 import torch
 
 from tgnas_naslib import TGNAS
-from tgnas_naslib.api import PRETRAINED
-from tgnas_naslib.cli import main
+from tgnas_naslib.cli import build_parser, main
 from tgnas_naslib.model.train import TrainConfig
 from tgnas_naslib.search import SEARCHERS, prune_cost, search
 from tgnas_naslib.search.encoding import DartsEncoding, encoding_for
-from tgnas_naslib.search.prune import supernet
+from tgnas_naslib.search.prune import SupernetError, supernet
 from tgnas_naslib.spaces import get_space
 
 from conftest import requires_data
@@ -30,13 +29,14 @@ def tiny_model(seed: int = 0) -> TGNAS:
 
 @pytest.fixture(scope="module")
 def model():
-    """The shipped model; the tiny model if the checkpoint is not there yet."""
-    return TGNAS.pretrained() if PRETRAINED.is_file() else tiny_model()
+    """The default model (the universal bundle: whole-network members, zero-shot on every searchable space)."""
+    return TGNAS.pretrained()
 
 
-def needs_shipped_model():
-    if not PRETRAINED.is_file():
-        pytest.skip(f"needs the shipped checkpoint {PRETRAINED} (not there yet)")
+@pytest.fixture(scope="module")
+def cell_model():
+    """A cell-graph model: the one kind that reads pruning's supernets."""
+    return TGNAS.pretrained("nb101")
 
 
 def assert_valid(space_name, arch):
@@ -52,10 +52,26 @@ def assert_valid(space_name, arch):
 
 
 @pytest.mark.parametrize("method", ["evolution", "random", "hybrid", "prune"])
-def test_deterministic_for_a_seed(model, method):
+def test_deterministic_for_a_seed(model, cell_model, method):
     budget = {"hybrid": prune_cost("nasbench201") + 40, "prune": None}.get(method, 60)
-    a, b = (search(method, model, "nasbench201", budget=budget, seed=3) for _ in range(2))
+    m = cell_model if method in ("hybrid", "prune") else model
+    a, b = (search(method, m, "nasbench201", budget=budget, seed=3) for _ in range(2))
     assert (a.arch, a.score, a.n_scored, a.history) == (b.arch, b.score, b.n_scored, b.history)
+
+
+@pytest.mark.parametrize("space,member", [("nasbench201", "lfo-nb201"), ("transbench101_micro", "lfo-nb201"),
+                                          ("nasbench301", "lfo-nb301")])
+def test_results_name_the_member_that_scored(model, space, member):
+    r = search("evolution", model, space, budget=40, seed=0)
+    assert r.to_dict()["model"]["member"] == member and r.model["evaluation"] == "zero-shot"
+    r = search("random", TGNAS.pretrained(in_family=True), space, budget=20, seed=0)
+    assert (r.model["member"], r.model["evaluation"]) == ("universal-all", "in-family")
+
+
+@pytest.mark.parametrize("method", ["prune", "hybrid"])
+def test_pruning_refuses_a_model_that_cannot_read_supernets(model, method):
+    with pytest.raises(SupernetError, match="cannot read: it reads whole networks.*--checkpoint nb101"):
+        search(method, model, "nasbench201")
 
 
 @pytest.mark.parametrize("space", ALL_SPACES)
@@ -107,8 +123,8 @@ def test_supernet_graph_builder_handles_parallel_ops(space):
 
 
 @pytest.mark.parametrize("space", CELL_SPACES)
-def test_prune_ends_with_one_op_per_edge(model, space):
-    r = search("prune", model, space)
+def test_prune_ends_with_one_op_per_edge(cell_model, space):
+    r = search("prune", cell_model, space)
     assert len(r.details["ops_per_edge"]) == 6
     assert [get_space(space).operators[o] for o in r.arch] == r.details["ops_per_edge"]
     assert_valid(space, r.arch)
@@ -126,14 +142,14 @@ def test_prune_never_disconnects_under_arbitrary_scores(space):
 
 
 @pytest.mark.slow
-def test_prune_darts_keeps_two_inputs_per_node(model):
-    r = search("prune", model, "darts")
+def test_prune_darts_keeps_two_inputs_per_node(cell_model):
+    r = search("prune", cell_model, "darts")
     assert_valid("nasbench301", r.arch)
     assert len(r.details["ops_per_edge"]) == 28 and r.n_scored <= prune_cost("darts")
 
 
-def test_hybrid_returns_the_better_and_sums_budgets(model):
-    r = search("hybrid", model, "nasbench201", budget=prune_cost("nasbench201") + 60, seed=1)
+def test_hybrid_returns_the_better_and_sums_budgets(cell_model):
+    r = search("hybrid", cell_model, "nasbench201", budget=prune_cost("nasbench201") + 60, seed=1)
     parts = r.details
     assert r.score == max(parts["prune"]["score"], parts["evolution"]["score"])
     assert r.n_scored == parts["prune"]["n_scored"] + parts["evolution"]["n_scored"] <= r.budget
@@ -150,8 +166,8 @@ def test_random_baseline_respects_budget_and_small_spaces(model):
     (lambda m: search("annealing", m, "nasbench201"), "unknown search method"),
     (lambda m: search("evolution", m, "nasbench101"), "search does not support"),
     (lambda m: search("evolution", m, "nasbench999"), "unknown search space"),
-    (lambda m: search("prune", m, "nasbench201", budget=10), "too small"),
-    (lambda m: search("hybrid", m, "nasbench201", budget=90), "needs a budget of at least"),
+    (lambda m: search("prune", TGNAS.pretrained("nb101"), "nasbench201", budget=10), "too small"),
+    (lambda m: search("hybrid", TGNAS.pretrained("nb101"), "nasbench201", budget=90), "needs a budget of at least"),
     (lambda m: search("evolution", m, "nasbench201", budget=3), "at least 4"),
     (lambda m: search("random", m, "nasbench201", budget=0), "positive"),
 ])
@@ -168,24 +184,29 @@ def _cli_json(argv, capsys):
 
 
 def test_cli_json_parses_and_is_deterministic(tmp_path, capsys):
-    needs_shipped_model()
     argv = ["search", "--space", "nb201", "--method", "evolution", "--budget", "60", "--seed", "2", "--json",
             "--data-dir", str(tmp_path)]
     doc = _cli_json(argv, capsys)
     assert doc == _cli_json(argv, capsys)
     assert doc["space"] == "nasbench201" and doc["n_scored"] <= 60 and "|" in doc["arch"]
     assert doc["ground_truth"]["tasks"] == {} and "not available" in doc["ground_truth"]["note"]
-    assert SEARCHERS  # the CLI offers exactly these methods
+    assert (doc["model"]["model"], doc["model"]["member"], doc["model"]["evaluation"]) == \
+        ("universal", "lfo-nb201", "zero-shot")
+
+
+def test_cli_offers_exactly_the_searchers():
+    search_parser = build_parser()._subparsers._group_actions[0].choices["search"]
+    method = next(a for a in search_parser._actions if a.dest == "method")
+    assert list(method.choices) == list(SEARCHERS) == ["evolution", "prune", "hybrid", "random"]
 
 
 def test_cli_reports_ground_truth(capsys):
-    needs_shipped_model()
     root = requires_data("nasbench201/nb201_zen_valacc_15625.zip").parent.parent
     doc = _cli_json(["search", "--method", "random", "--budget", "20", "--json", "--data-dir", str(root)], capsys)
     tasks = doc["ground_truth"]["tasks"]
     assert set(tasks) == {"cifar10", "cifar100", "ImageNet16-120"}
     assert all(1 <= t["rank"] <= 15625 and t["n"] == 15625 for t in tasks.values())
-    assert main(["search", "--method", "prune", "--data-dir", str(root)]) == 0
+    assert main(["search", "--method", "prune", "--checkpoint", "nb101", "--data-dir", str(root)]) == 0
     out = capsys.readouterr().out
     assert "rank" in out and "ImageNet16-120" in out and "architectures (budget 85)" in out
 
@@ -193,13 +214,14 @@ def test_cli_reports_ground_truth(capsys):
 @pytest.mark.parametrize("argv,match", [
     (["search", "--space", "nasbench999"], "unknown search space"),
     (["search", "--space", "transbench101_macro"], "search does not support"),
-    (["search", "--method", "prune", "--budget", "5"], "too small"),
+    (["search", "--method", "prune", "--checkpoint", "nb101", "--budget", "5"], "too small"),
+    (["search", "--method", "prune"], "use --checkpoint nb101"),
+    (["search", "--method", "hybrid", "--space", "darts"], "use --checkpoint nb101"),
 ])
 def test_cli_errors_are_one_line(argv, match, capsys):
-    needs_shipped_model()
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert match in err and "Traceback" not in err
+    assert match in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_cli_unknown_method_is_rejected(capsys):

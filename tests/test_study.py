@@ -111,8 +111,12 @@ def test_merged_sources_one_source_per_proxy():
 
 
 def test_training_space_uses_model_card(model):
+    from tgnas_naslib.study.runner import _roles
+
     requires_data("nasbench101/zc_nasbench101_500.json")
-    d = assemble(SPEC_BY_KEY["nb101"])
+    (spec,) = _roles([SPEC_BY_KEY["nb101"]], model)  # NB101 is the nb101 model's training space
+    assert spec.role == "training space"
+    d = assemble(spec)
     cells = {c.method: c for c in benchmark_cells(d, n_boot=50, seed=0, card=model.card)}
     assert cells[TGNAS].spearman == pytest.approx(model.card["nb101_grouped_cv"]["spearman"])
     assert "training space" in cells[TGNAS].note and cells["nwot"].status == "no data"
@@ -225,23 +229,21 @@ def test_study_with_live_values_marks_cells_and_records_the_engine(tmp_path, cap
     assert again == 0 and json.loads((out / "summary.json").read_text())["live"]["run"]["values"] == 0
 
 
-def test_lfo_dir_errors_name_the_missing_or_wrong_checkpoint(tmp_path):
-    import shutil
-
-    from tgnas_naslib.api import SHIPPED_LFO_DIR
-    from tgnas_naslib.study.data import select_specs
-    from tgnas_naslib.study.runner import load_lfo
-
-    specs = select_specs(["nb201_cifar10", "nb101"])
-    with pytest.raises(ValueError, match="no such folder"):
-        load_lfo(tmp_path / "nowhere", specs)
-    with pytest.raises(ValueError, match="no lfo_nb201.pt .*--leave-out nb201"):
-        load_lfo(tmp_path, specs)
-    for suffix in (".pt", ".card.json"):  # the nb101 LFO model (trained on nb201) under nb201's name
-        shutil.copy(SHIPPED_LFO_DIR / f"lfo_nb101{suffix}", tmp_path / f"lfo_nb201{suffix}")
-    with pytest.raises(ValueError, match="trained on the nb201 family, so it is not leave-family-out"):
-        load_lfo(tmp_path, specs)
-    models, by_family = load_lfo("shipped", specs)
-    assert set(models) == {"nb201_cifar10", "nb101"} and set(by_family) == {"nb201", "nb101"}
-    assert all(m.evaluation(s.key.split("_")[0].replace("nb", "nasbench")) == "zero-shot"
-               for s in specs for m in [models[s.key]])
+def test_study_is_zero_shot_by_default_and_in_family_only_when_asked(tmp_path, capsys, monkeypatch):
+    requires_data(NB301)
+    requires_data("nasbench101/zc_nasbench101_500.json")
+    monkeypatch.setattr(live, "naslib_status", lambda: "NASLib is not importable (test)")
+    base = ["study", "--benchmarks", "nb301", "nb101", "--bootstrap", "20", "--timing-archs", "50"]
+    assert main([*base, "--out", str(tmp_path / "zero")]) == 0
+    text = capsys.readouterr().out
+    doc = json.loads((tmp_path / "zero" / "summary.json").read_text())
+    scored = {b["key"]: b["scored_by"] for b in doc["benchmarks"]}
+    assert {k: (v["member"], v["evaluation"]) for k, v in scored.items()} == {
+        "nb301": ("lfo-nb301", "zero-shot"), "nb101": ("lfo-nb101", "zero-shot")}
+    assert "TG-NAS mean rank over 2 zero-shot benchmarks" in text and "(in-family)" not in text
+    assert main([*base, "--out", str(tmp_path / "in"), "--in-family"]) == 0
+    text = capsys.readouterr().out
+    doc = json.loads((tmp_path / "in" / "summary.json").read_text())
+    assert {b["key"]: b["role"] for b in doc["benchmarks"]} == {"nb301": "in-family", "nb101": "in-family"}
+    assert all(b["scored_by"]["member"] == "universal-all" for b in doc["benchmarks"])
+    assert "no zero-shot TG-NAS number here" in text and "NB301 C10 (in-family)" in text

@@ -11,28 +11,33 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
+from .bundle import as_list
 from .embedding import OperatorEmbedder
+from .errors import TGNASError
 from .graph import ArchGraph
 from .model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .model.config import TrainConfig
 from .spaces import to_graph, to_graphs
 
 if TYPE_CHECKING:  # torch-geometric is imported only for training and fine-tuning
+    from .bundle import ModelBundle
     from .model.gcn import TGNASGCN
 
-PRETRAINED = Path(__file__).with_name("pretrained") / "tgnas_nb101.pt"
-#: shipped checkpoints by name: the default ``universal`` (whole-network graphs, trained on every labelled family:
-#: docs/universal.md), the paper's setting ``nb101`` (shape-aware cell graphs, 500 NB101 archs), the text-only
-#: model ``nb101-text`` and the text-only recipe on the NAS-tuned operator embedder
-PRETRAINED_MODELS = {"universal": PRETRAINED.with_name("tgnas_universal.pt"),
-                     "nb101": PRETRAINED,
-                     "nb101-text": PRETRAINED.with_name("tgnas_nb101_text.pt"),
-                     "nb101-nas-embedder": PRETRAINED.with_name("tgnas_nb101_nas_embedder.pt")}
+PRETRAINED_DIR = Path(__file__).with_name("pretrained")
+#: shipped models by name (a model bundle or one checkpoint). The default ``universal`` is a bundle: each space is
+#: scored by the member that never saw its design family (zero-shot), other spaces by the all-family member
+#: (docs/universal.md); ``universal-all`` is that all-family member (in-family on its training families) and
+#: ``lfo-<family>`` the leave-family-out members; ``nb101`` is the paper's setting (shape-aware cell graphs, 500 NB101
+#: archs), ``nb101-text`` its text-only model and ``nb101-nas-embedder`` the text-only recipe on the NAS-tuned embedder
+PRETRAINED_MODELS = {"universal": PRETRAINED_DIR / "universal.bundle.json",
+                     "universal-all": PRETRAINED_DIR / "tgnas_universal.pt",
+                     **{f"lfo-{family}": PRETRAINED_DIR / "lfo" / f"lfo_{family}.pt"
+                        for family in ("nb101", "nb201", "nb301", "nbmacro")},
+                     "nb101": PRETRAINED_DIR / "tgnas_nb101.pt",
+                     "nb101-text": PRETRAINED_DIR / "tgnas_nb101_text.pt",
+                     "nb101-nas-embedder": PRETRAINED_DIR / "tgnas_nb101_nas_embedder.pt"}
 #: the model used when none is named
 DEFAULT_MODEL = "universal"
-#: the leave-family-out models of the universal recipe (lfo_<family>.pt, each never trained on its family): the
-#: zero-shot numbers of docs/universal.md and of ``tgnas study --lfo-dir shipped``
-SHIPPED_LFO_DIR = PRETRAINED.with_name("lfo")
 #: the score of an architecture with no input->output path: lowest possible (such nets train to chance)
 DISCONNECTED_SCORE = float("-inf")
 #: architectures built into graphs and scored at a time: memory stays flat however many come in, and a chunk's
@@ -40,6 +45,10 @@ DISCONNECTED_SCORE = float("-inf")
 CHUNK = 1024
 
 
+
+
+class UnknownModelError(TGNASError, ValueError):
+    """A model name that is neither shipped nor an existing path (a user error: one line)."""
 
 
 def _is_device_name(name: Any) -> bool:
@@ -72,13 +81,6 @@ def _check_network_graph(graph: ArchGraph) -> None:
             "(a cell model such as nb101 reads cell graphs)")
 
 
-def _as_list(archs: Any) -> list:
-    """Accept one ArchGraph / string / dict as a one-element list; otherwise the sequence itself."""
-    if isinstance(archs, (str, dict, ArchGraph)):
-        return [archs]
-    return list(archs)
-
-
 def _by_identity(graphs: Sequence[ArchGraph]) -> tuple[list[ArchGraph], np.ndarray]:
     """The distinct graph objects (first occurrences, in order) and, per graph, the index of its object among them."""
     slot: dict[int, int] = {}
@@ -103,6 +105,8 @@ class TGNAS:
         self._engine = None
         self.meta = meta or {}
         self.card: dict | None = None
+        #: the name or path it was loaded by (outputs name the model that scored)
+        self.name = "unnamed model"
 
     @classmethod
     def from_states(cls, states: Sequence[dict], config: TrainConfig, meta: dict | None = None,
@@ -111,7 +115,7 @@ class TGNAS:
         obj = cls.__new__(cls)
         obj.config, obj.embedder, obj.device = config, config.embedder(), torch.device(device)
         obj._models, obj._states, obj._engine = None, list(states), None
-        obj.meta, obj.card = meta or {}, None
+        obj.meta, obj.card, obj.name = meta or {}, None, "unnamed model"
         return obj
 
     @property
@@ -142,21 +146,43 @@ class TGNAS:
 
     # loading / saving -----------------------------------------------------------------------------------------
     @classmethod
-    def pretrained(cls, name: str = DEFAULT_MODEL, *, device: str | torch.device = "cpu") -> "TGNAS":
-        """A shipped model by name (default ``universal``: trained on every labelled family, see its card; ``nb101``:
-        the paper's setting, 500 NB101 archs)."""
-        if not isinstance(name, str) or name not in PRETRAINED_MODELS:
-            hint = (f" ({name!r} is a device: pass it as device={str(name)!r})"
-                    if isinstance(name, torch.device) or _is_device_name(name) else "")
-            raise ValueError(f"unknown pretrained model {name!r}; choose from {', '.join(PRETRAINED_MODELS)}{hint}")
-        return cls.load(PRETRAINED_MODELS[name], device=device)
+    def pretrained(cls, name: str | Path | None = DEFAULT_MODEL, *, device: str | torch.device = "cpu",
+                   in_family: bool = False) -> "TGNAS | ModelBundle":
+        """A model by shipped name (default ``universal``, the zero-shot bundle; ``universal-all``, ``lfo-<family>``,
+        ``nb101``, ``nb101-text``: :data:`PRETRAINED_MODELS`) or by path (a checkpoint ``.pt`` from ``tgnas train``,
+        a bundle manifest ``*.bundle.json``, or a folder holding ``bundle.json``). ``in_family=True`` (bundles only)
+        scores every space with the all-family member, its own training families included."""
+        from .bundle import ModelBundle, is_bundle
 
-    @classmethod
-    def from_spec(cls, spec: str | Path | None, device: str | torch.device = "cpu") -> "TGNAS":
-        """A shipped model by name (``universal``, ``nb101``, ...), a checkpoint path, or None (the default)."""
-        if spec is None or str(spec) in PRETRAINED_MODELS:
-            return cls.pretrained(str(spec or DEFAULT_MODEL), device=device)
-        return cls.load(spec, device=device)
+        if name is None:
+            name = DEFAULT_MODEL
+        if isinstance(name, torch.device) or (isinstance(name, str) and name not in PRETRAINED_MODELS
+                                               and _is_device_name(name)):
+            raise ValueError(f"unknown pretrained model {str(name)!r} ({str(name)!r} is a device: pass it as "
+                             f"device={str(name)!r}); choose from {', '.join(PRETRAINED_MODELS)} or a checkpoint path")
+        if not isinstance(name, (str, Path)):
+            raise TypeError(f"a model is named by a string or a path, not {type(name).__name__}: choose from "
+                            f"{', '.join(PRETRAINED_MODELS)} or a checkpoint path")
+        shipped = str(name) in PRETRAINED_MODELS
+        path = PRETRAINED_MODELS[str(name)] if shipped else Path(name).expanduser()
+        label = str(name)
+        if not shipped and not path.exists():
+            raise UnknownModelError(f"no shipped model or checkpoint named {label!r}: choose from "
+                                  f"{', '.join(PRETRAINED_MODELS)}, or give the path of a checkpoint (.pt), a bundle "
+                                  "manifest (*.bundle.json) or a bundle folder (with bundle.json)")
+        manifest = is_bundle(path)
+        if manifest is not None:
+            return ModelBundle(manifest, lambda p, d: cls.load(p, device=d), device=device, in_family=in_family,
+                               name=label)
+        if path.is_dir():
+            raise CheckpointError(f"{path} is a folder, not a checkpoint: a bundle folder holds bundle.json (none "
+                                  "here); give a checkpoint file (.pt) instead")
+        if in_family:
+            raise ValueError(f"in_family chooses a member of a model bundle (such as universal); {label} is one "
+                             "model, whose scores are in-family wherever its training families are")
+        model = cls.load(path, device=device)
+        model.name = label
+        return model
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu",
@@ -186,6 +212,7 @@ class TGNAS:
         except ValueError:  # an architecture only torch-geometric scores (EngineUnsupported): checked on first use
             pass
         obj.card = card
+        obj.name = str(path)
         return obj
 
     def save(self, path: str | Path, card: dict | None = None) -> Path:
@@ -210,23 +237,34 @@ class TGNAS:
         spaces = [src.get("space") for src in t.get("sources", [])] + [t.get("space")]
         return tuple(dict.fromkeys(s for s in spaces if s))
 
+    def trained_families(self) -> set[str]:
+        """The design families whose labels trained this model (spaces' ``family``; see :meth:`evaluation`)."""
+        from .bundle import space_family
+
+        return {f for f in map(space_family, self.training_spaces()) if f is not None}
+
     def evaluation(self, space: str | None) -> str:
         """How this model's scores on ``space`` may be read: ``in-family`` when labels of that space's family (the
         NB201 cell family spans NB201 and TransNAS-Bench-101-micro) trained it, else ``zero-shot``."""
-        from .spaces import get_space
+        from .bundle import IN_FAMILY, ZERO_SHOT, space_family
 
-        if space is None:
-            return "zero-shot"
-        def family(name: str) -> str:
-            return name if name == "torch_module" else get_space(name).family
+        family = space_family(space)
+        return IN_FAMILY if family is not None and family in self.trained_families() else ZERO_SHOT
 
-        trained = {family(s) for s in self.training_spaces()}
-        return "in-family" if family(space) in trained else "zero-shot"
+    def scoring_model(self, space: str | None = None) -> "TGNAS":
+        """The model that scores ``space``: this one (a bundle answers with the member it routes ``space`` to)."""
+        return self
+
+    def describe(self, space: str | None = None) -> dict:
+        """What scores ``space``: {model, member, evaluation, trained_on} (every output carries it; a single model is
+        its own member)."""
+        return {"model": self.name, "member": self.name, "evaluation": self.evaluation(space),
+                "trained_on": self.training_summary()}
 
     # scoring --------------------------------------------------------------------------------------------------
     def graphs(self, archs: Any, space: str | Sequence[str] | None = None) -> list[ArchGraph]:
         """Turn architectures (any supported encodings; ``space`` one name or one per arch) into ArchGraphs."""
-        archs = _as_list(archs)
+        archs = as_list(archs)
         rep = self.config.representation
         if rep == "network":
             for a in archs:
@@ -315,7 +353,7 @@ class TGNAS:
         DARTS archs no longer hold 300k graphs at once); ``network`` graphs all go to the engine together."""
         if self.config.representation == "network":
             return self.score_graphs(self.graphs(archs, space), batch_size=batch_size, progress=progress)
-        archs = _as_list(archs)
+        archs = as_list(archs)
         spaces = None if space is None or isinstance(space, str) else list(space)
         if spaces is not None and len(spaces) != len(archs):
             raise ValueError(f"got {len(archs)} architectures but {len(spaces)} space names")
@@ -343,11 +381,13 @@ class TGNAS:
         return "network" if self.config.representation == "network" else "prune"
 
     def score_module(self, model: torch.nn.Module, input_shape: Sequence[int] = (1, 3, 32, 32),
-                     collapse: bool = True) -> float:
+                     collapse: bool = True, space: str | None = None) -> float:
         """Score a ``torch.nn.Module`` traced on a zero tensor of ``input_shape`` (no data, no training).
 
         The default (``universal``) sees a traced module as the same whole-network graph a space adapter builds
-        (docs/module_scoring.md); the cell models (``nb101``) rank traced whole networks poorly."""
+        (docs/module_scoring.md); the cell models (``nb101``) rank traced whole networks poorly. ``space``: the space
+        whose network the module is, if any (a bundle then scores it with that space's member; one model ignores
+        it)."""
         from .modules import module_graph
 
         return float(self.score_graphs([module_graph(model, input_shape, collapse, self.module_representation)])[0])

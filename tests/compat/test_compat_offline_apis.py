@@ -56,12 +56,12 @@ def test_only_the_metrics_the_data_has(nb201):
 def test_zc_api_has_tgnas_on_the_fly_and_refuses_missing_proxies(nb201):
     from naslib.utils import get_zc_benchmark_api
 
-    from tgnas_naslib.naslib import MissingNASLibData, pretrained_model
+    from tgnas_naslib.naslib import MissingNASLibData, configured_model
 
     zc = get_zc_benchmark_api("nasbench201", "cifar10")
     entry = zc["(2, 2, 0, 2, 2, 2)"]
     assert entry["val_accuracy"] == pytest.approx(90.93) and "tgnas" in entry
-    assert entry["tgnas"]["score"] == pytest.approx(pretrained_model().score([BEST], space="nasbench201")[0])
+    assert entry["tgnas"]["score"] == pytest.approx(configured_model().score([BEST], space="nasbench201")[0])
     with pytest.raises(MissingNASLibData, match="no 'synflow' score.*zc_nasbench201.json"):
         entry["synflow"]
 

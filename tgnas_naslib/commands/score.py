@@ -11,7 +11,7 @@ import time
 from typing import Iterator
 
 from ..spaces import SPACES, get_space
-from . import add_device, check_device
+from . import add_device, add_model, load_model, scored_by
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,10 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=int, default=None,
                    help="with --all: show only the N best (every listing is best first)")
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
-    p.add_argument("--checkpoint", default=None,
-                   help="a checkpoint from `tgnas train`, or a shipped model: universal (default: every labelled "
-                        "family, whole-network graphs), nb101 (the paper's setting, shape-aware cells), nb101-text "
-                        "(operator text only), nb101-nas-embedder")
+    add_model(p)
     add_device(p)
     # any torch.nn.Module (tgnas_naslib.modules) -------------------------------------------------------------------
     p.add_argument("--module", default=None, metavar="PKG.MOD:ATTR",
@@ -51,7 +48,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_module(args: argparse.Namespace) -> int:
     """``tgnas score --module pkg.mod:attr``: trace the module, score its graph, print score and node count."""
-    from ..api import TGNAS
     from ..modules.load import load_module, parse_shape
     from ..modules.trace import trace_module
 
@@ -61,7 +57,7 @@ def run_module(args: argparse.Namespace) -> int:
     # the operator embedder may load its sentence model: no weight-loading progress bar in a CLI's output
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     t0 = time.time()
-    model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
+    model = load_model(args)
     traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse,
                           representation=model.module_representation)
     score = float(model.score_graphs([traced.graph])[0])
@@ -73,7 +69,7 @@ def run_module(args: argparse.Namespace) -> int:
         doc = {"module": args.module, "class": traced.module_class, "input_shape": list(shape),
                "score": score if finite else None, "connected": finite, "nodes": g.num_nodes,
                "edges": len(g.edges), "method": traced.method, "fallback_reason": traced.fallback_reason,
-               "collapse": not args.no_collapse, "seconds": round(seconds, 3), "model": model.meta.get("trained_on")}
+               "collapse": not args.no_collapse, "seconds": round(seconds, 3), **model.describe(None)}
         if args.verbose:
             doc["graph"] = {**g.to_dict(), "names": list(traced.names)}
         json.dump(doc, sys.stdout, indent=1)
@@ -88,7 +84,7 @@ def run_module(args: argparse.Namespace) -> int:
             print(line)
     how = "torch.fx" if traced.method == "fx" else f"forward hooks ({traced.fallback_reason})"
     print(f"# {traced.module_class} traced with {how} into {g.num_nodes} nodes / {len(g.edges)} edges and scored "
-          f"in {seconds:.2f} s", file=sys.stderr)
+          f"in {seconds:.2f} s, {scored_by(model, None)}", file=sys.stderr)
     return 0
 
 
@@ -164,9 +160,8 @@ def run_stream(args: argparse.Namespace, space, model) -> int:
         print(f"tgnas score: error: --archs-file: {source} has no architecture (no non-empty line)", file=sys.stderr)
         return 2
     print(f"# {_count(n_ok, 'architecture')} of {space.name} scored in {seconds:.2f} s "
-          f"({n_ok / max(seconds, 1e-9):,.0f}/s) by the TG-NAS model trained on {model.training_summary()}; "
-          f"{_evaluation_note(model, space.name)}; "
-          "score null = no input->output path", file=sys.stderr)
+          f"({n_ok / max(seconds, 1e-9):,.0f}/s), {scored_by(model, space.name)}; score null = no input->output "
+          "path", file=sys.stderr)
     if n_bad:
         k, text, msg = first_bad
         what = f"is not a {space.name} architecture" if n_bad == 1 else f"are not {space.name} architectures"
@@ -181,10 +176,9 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from ..api import TGNAS
-
-    if args.threads is not None and args.threads < 1:
-        raise ValueError("--threads must be a positive number")
+    if args.threads is not None and not 1 <= args.threads <= (os.cpu_count() or 1):
+        raise ValueError(f"--threads must be between 1 and the {os.cpu_count() or 1} CPUs this machine has, "
+                         f"got {args.threads}")
     torch.set_num_threads(args.threads or 1)
     if args.module:
         return run_module(args)
@@ -194,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     if args.archs_file is not None:
         if args.all or args.arch or args.top is not None:
             raise ValueError("--archs-file streams every line: do not combine it with --arch, --all or --top")
-        return run_stream(args, space, TGNAS.from_spec(args.checkpoint, check_device(args.device)))
+        return run_stream(args, space, load_model(args))
     if args.all == bool(args.arch):
         raise ValueError("give either --arch (one or more), --all or --archs-file")
     if args.all and space.size() is None:
@@ -202,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise ValueError("--top must be a positive number")
     t0 = time.time()
-    model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
+    model = load_model(args)
     archs = list(space.enumerate()) if args.all else [space.canonical(a) for a in args.arch]
     scores = model.score(archs, space=space.name, progress=args.all and not args.json)
     # best first, with --arch as with --all; ranks among everything scored (1 = best); equal scores keep their input
@@ -217,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         # json.dumps without indent runs the C encoder (json.dump and indent= run the pure-Python one, 5x slower)
         sys.stdout.write(json.dumps({"space": space.name, "n_scored": len(archs), "seconds": round(seconds, 3),
-                                     "model": model.meta.get("trained_on"), "evaluation": model.evaluation(space.name),
+                                     **model.describe(space.name),
                                      "results": records}) + "\n")
         return 0
     width = max(len(r["arch"]) for r in records) if records else 4
@@ -225,14 +219,6 @@ def run(args: argparse.Namespace) -> int:
     for r in records:
         s = f"{r['score']:8.4f}" if r["connected"] else "    -inf"
         print(f"{r['rank']:>6}  {s}  {r['arch']:<{width}}")
-    print(f"# {_count(len(archs), 'architecture')} of {space.name} scored in {seconds:.2f} s by the TG-NAS model "
-          f"trained on {model.training_summary()}; {_evaluation_note(model, space.name)}; -inf = no input->output path",
-          file=sys.stderr)
+    print(f"# {_count(len(archs), 'architecture')} of {space.name} scored in {seconds:.2f} s, "
+          f"{scored_by(model, space.name)}; -inf = no input->output path", file=sys.stderr)
     return 0
-
-
-def _evaluation_note(model, space: str) -> str:
-    """``in-family`` / ``zero-shot`` in words, for every printed score line."""
-    if model.evaluation(space) == "in-family":
-        return f"in-family: {space}'s design family trained the model, so these are not zero-shot scores"
-    return f"zero-shot: no label of {space}'s design family trained the model"

@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from . import add_data_dir, add_device, check_device
+from . import add_data_dir, add_device, add_model, load_model
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,9 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="most architectures scored (default: the method's default for the space)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_data_dir(p, " for the ground truth")
-    p.add_argument("--checkpoint", default=None,
-                   help="a checkpoint from `tgnas train`, or a shipped model: universal (default), nb101, "
-                        "nb101-text, nb101-nas-embedder")
+    add_model(p)
     add_device(p)
     p.set_defaults(run=run)
 
@@ -39,6 +37,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _print_text(doc: dict) -> None:
     print(f"method    {doc['method']} (seed {doc['seed']})")
     print(f"space     {doc['space']}")
+    m = doc["model"]
+    print(f"model     {m['model']}{'' if m['member'] == m['model'] else ' member ' + m['member']} ({m['evaluation']}; "
+          f"trained on {m['trained_on']})")
     print(f"arch      {doc['arch']}")
     score = doc["score"]
     print(f"score     {score:.4f} (TG-NAS; higher is better)" if score is not None else "score     -inf")
@@ -53,14 +54,13 @@ def _print_text(doc: dict) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Search, look the result up, print."""
-    from ..api import TGNAS
     from ..search import search
     from ..search.base import search_space
     from ..search.ground_truth import lookup
 
     space = search_space(args.space)  # fail on a bad space before loading the model
     t0 = time.perf_counter()
-    model = TGNAS.from_spec(args.checkpoint, check_device(args.device))
+    model = load_model(args)
     load_seconds = time.perf_counter() - t0
     result = search(args.method, model, space.name, budget=args.budget, seed=args.seed)
     doc = {**result.to_dict(), "load_seconds": round(load_seconds, 3),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import add_data_dir, add_device, check_device
+from . import add_data_dir, add_device, add_model, check_device
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -51,13 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="restrict to these study benchmarks (e.g. nb201_cifar100 tnb101_micro_jigsaw nb101)")
     p.add_argument("--timing-archs", type=int, default=None, metavar="N",
                    help="time TG-NAS on at most N archs per space (default: all 15,625 NB201 archs, 4,096 elsewhere)")
-    p.add_argument("--checkpoint", default=None,
-                   help="the TG-NAS model: a shipped name or a checkpoint (default: the shipped default); benchmarks "
-                        "of a family it was trained on are marked in-family and left out of every mean")
-    p.add_argument("--lfo-dir", default=None, metavar="DIR",
-                   help="score each labelled benchmark with the leave-family-out model of its family from DIR "
-                        "(lfo_<family>.pt, made by `tgnas train --recipe universal --leave-out FAMILY`), or 'shipped' "
-                        "for the packaged ones: zero-shot TG-NAS numbers on every benchmark")
+    add_model(p)  # benchmarks of a family the scoring member was trained on are marked in-family, never averaged
     add_device(p, "TG-NAS and live proxies (Ray tasks then ask for a GPU each)")
     p.set_defaults(run=run)
 
@@ -95,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--out {args.out}: cannot create this folder ({exc.strerror})") from None
     run_study(args.out, data_dir=args.data_dir, n_boot=args.bootstrap, seed=args.seed, live_opts=opts,
               device=device, benchmarks=args.benchmarks, heatmap_n=args.heatmap_archs,
-              timing_archs=args.timing_archs, checkpoint=args.checkpoint, lfo_dir=args.lfo_dir)
+              timing_archs=args.timing_archs, checkpoint=args.checkpoint, in_family=args.in_family)
     return 0

@@ -44,7 +44,7 @@ except ImportError as exc:  # a checkout is on sys.path, but one of its dependen
 
 from .adapters import arch_of, encoding_of, space_of, to_arch_graph  # noqa: E402
 from .offline_api import MissingNASLibData, OfflineDatasetAPI, OfflineZcAPI  # noqa: E402
-from .predictor import TGNASPredictor, pretrained_model  # noqa: E402
+from .predictor import TGNASPredictor, configured_model, model_for, model_spec, set_model_spec  # noqa: E402
 from .registry import TGNASBananas, TGNASEnsemble, register  # noqa: E402
 
 register()
@@ -65,8 +65,11 @@ __all__ = [
     "encoding_of",
     "patch_train_val_loaders",
     "plain_hash",
-    "pretrained_model",
+    "configured_model",
+    "model_for",
+    "model_spec",
     "register",
+    "set_model_spec",
     "space_of",
     "to_arch_graph",
     "zc_key",

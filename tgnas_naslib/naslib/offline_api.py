@@ -251,23 +251,19 @@ class OfflineZcAPI(dict):
     def tgnas_entry(self, key: str) -> dict:
         """``{'score', 'time'}`` of TG-NAS for one key (every key is scored in one batch on the first call)."""
         if self._tgnas is None:
-            from .predictor import naslib_scores, pretrained_model
+            from .predictor import configured_model, naslib_scores
 
-            model = pretrained_model()
+            model = configured_model()
             keys = list(self._archs)
             t0 = time.perf_counter()
             scores = naslib_scores(model.score([self._archs[k] for k in keys], space=self.search_space))
             per_arch = (time.perf_counter() - t0) / max(len(keys), 1)
             self._tgnas = {k: {"score": float(s), "time": per_arch} for k, s in zip(keys, scores)}
-            self.provenance["tgnas_model"] = model.training_summary()
-            from .provenance import evaluation_caution
-
-            caution = evaluation_caution(model, self.provenance["files"], self.dataset, self.search_space)
-            if caution:
-                self.provenance["caution"] = caution
-                logger.warning("%s", caution)
-            logger.info("tgnas scored %d %s archs in %.2f s (model trained on %s)", len(keys), self.search_space,
-                        per_arch * len(keys), model.training_summary())
+            d = model.describe(self.search_space)
+            # which member scored is recorded by the result's provenance (provenance.record), with its caution
+            logger.info("tgnas scored %d %s archs in %.2f s, scored by %s member %s (%s; trained on %s)", len(keys),
+                        self.search_space, per_arch * len(keys), d["model"], d["member"], d["evaluation"],
+                        d["trained_on"])
         return self._tgnas[key]
 
 

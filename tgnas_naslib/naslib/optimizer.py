@@ -30,7 +30,7 @@ from tgnas_naslib.search.evolution import POPULATION, _trials
 from tgnas_naslib.search.evolution import F as DEFAULT_F
 from tgnas_naslib.spaces import NASLIB, SEARCH, get_space, supporting
 
-from .predictor import naslib_scores, pretrained_model
+from .predictor import configured_model, naslib_scores
 
 __all__ = ["TGNASEvolution"]
 
@@ -76,7 +76,7 @@ class TGNASEvolution(MetaOptimizer):
     @property
     def model(self):
         if self._model is None:
-            self._model = pretrained_model()
+            self._model = configured_model()
         return self._model
 
     # -- NASLib hooks --------------------------------------------------------------------------------------

@@ -8,39 +8,79 @@ Serves both of NASLib's calling conventions:
   (the dataloader is ignored: TG-NAS is data-free).
 
 Zero-shot by default: ``fit`` does nothing. With ``zero_shot=False`` and at least two labels, ``fit``
-fine-tunes a copy of the pretrained GCN ensemble on the target-space labels (few-shot mode,
-:meth:`tgnas_naslib.api.TGNAS.finetune`). Architectures with no input->output path score ``-inf`` in the
-core API and :data:`FAILED` (NASLib's ``-1e8``) here.
+fine-tunes a copy of the model that scores the space on the target-space labels (few-shot mode,
+:meth:`tgnas_naslib.api.TGNAS.finetune`; with the default bundle, the member that never saw the space's family).
+Architectures with no input->output path score ``-inf`` in the core API and :data:`FAILED` (NASLib's ``-1e8``)
+here.
+
+Which model: the one home of that choice on the NASLib side is here. ``tgnas_model`` (a shipped name such as
+``nb101`` or a checkpoint / bundle path; in a NASLib config, on a NASLib script's command line, or in the project
+runner's config) sets it for the run (:func:`set_model_spec`); ``TGNASPredictor(model=...)`` overrides it for one
+predictor; the default is the ``universal`` bundle, zero-shot on every labelled benchmark.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
-from typing import Any, Sequence
+from pathlib import Path
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 from naslib.predictors.predictor import Predictor
 
 from .adapters import arch_graphs, to_arch_graph
 
-__all__ = ["FAILED", "TGNASPredictor", "pretrained_model", "naslib_scores"]
+__all__ = ["FAILED", "TGNASPredictor", "configured_model", "model_for", "model_spec", "naslib_scores",
+           "set_model_spec"]
 
 #: NASLib's value for a failed proxy (ZeroCost maps NaN/inf to it)
 FAILED = -1e8
 
 _LOCK = threading.Lock()
-_PRETRAINED: dict[str, Any] = {}
+_MODELS: dict[tuple[str, str], Any] = {}
+#: the model NASLib's side scores with (``tgnas_model``); None: the default bundle
+_SPEC: list[str | None] = [None]
 
 
-def pretrained_model(device: str = "cpu"):
-    """The shipped :class:`~tgnas_naslib.api.TGNAS` model, loaded once per process and device (~20 s)."""
+def set_model_spec(spec: str | Path | None) -> None:
+    """The TG-NAS model of this run from now on (a shipped name or a checkpoint / bundle path; None: the default)."""
+    _SPEC[0] = None if spec in (None, "") else str(spec)
+
+
+def model_spec_name() -> str:
+    """The name of the model this run scores with (``universal`` unless ``tgnas_model`` named another)."""
+    from tgnas_naslib.api import DEFAULT_MODEL
+
+    return _SPEC[0] or DEFAULT_MODEL
+
+
+@contextlib.contextmanager
+def model_spec(spec: str | Path | None) -> Iterator[None]:
+    """:func:`set_model_spec` while the block runs (the project runner), then the previous choice again."""
+    before = _SPEC[0]
+    set_model_spec(spec)
+    try:
+        yield
+    finally:
+        _SPEC[0] = before
+
+
+def model_for(spec: str | Path | None = None, device: str = "cpu"):
+    """The model ``spec`` names (None: the default bundle), loaded once per process and device."""
+    from tgnas_naslib.api import DEFAULT_MODEL, TGNAS
+
+    key = (str(spec or DEFAULT_MODEL), str(device))
     with _LOCK:
-        if device not in _PRETRAINED:
-            from tgnas_naslib.api import TGNAS
+        if key not in _MODELS:
+            _MODELS[key] = TGNAS.pretrained(key[0], device=device)
+        return _MODELS[key]
 
-            _PRETRAINED[device] = TGNAS.pretrained(device=device)
-        return _PRETRAINED[device]
+
+def configured_model(device: str = "cpu"):
+    """The model this run scores with (``tgnas_model``, else the default bundle)."""
+    return model_for(_SPEC[0], device)
 
 
 def naslib_scores(scores: np.ndarray) -> np.ndarray:
@@ -61,11 +101,14 @@ class TGNASPredictor(Predictor):
 
     def __init__(self, ss_type: str | None = None, encoding_type: Any = None, zero_shot: bool = True,
                  epochs: int = 50, lr: float = 3e-4, seed: int = 0, model: Any = None, device: str = "cpu"):
+        """``model``: a loaded model, or a shipped name / checkpoint or bundle path (None: the run's ``tgnas_model``,
+        else the default bundle)."""
         super().__init__(ss_type=ss_type, encoding_type=encoding_type)
         self.method_type = "tgnas"
         self.seed = int(seed)
         self.device = device
-        self._base_model = model  # None: the shared pretrained model
+        # None: the run's configured model; a name or path: that model (both loaded once per process)
+        self._base_model = model_for(model, device) if isinstance(model, (str, Path)) else model
         self._tuned = None
         self.hyperparams = {"zero_shot": bool(zero_shot), "epochs": int(epochs), "lr": float(lr)}
         # per instance: Ensemble.fit applies default_hyperparams to every member
@@ -76,9 +119,10 @@ class TGNASPredictor(Predictor):
     # -- the model --------------------------------------------------------------------------------------
     @property
     def base_model(self):
-        """The model fine-tuning starts from (the pretrained one unless one was passed in)."""
+        """The model that scores zero-shot and that fine-tuning starts from (the run's configured model unless one
+        was passed in; fine-tuning starts from the member that scores the labels' space)."""
         if self._base_model is None:
-            self._base_model = pretrained_model(self.device)
+            self._base_model = configured_model(self.device)
         return self._base_model
 
     @property

@@ -9,6 +9,7 @@ just before they write their result file.
 from __future__ import annotations
 
 import functools
+import logging
 import platform
 from typing import Any
 
@@ -59,26 +60,23 @@ _SPACE_NAMES = {"nasbench101": ("NAS-Bench-101", "NB101"), "nasbench201": ("NAS-
 
 def evaluation_caution(model: Any, files: list[str], task: str | None = None, space: str | None = None) -> str | None:
     """One line when TG-NAS is evaluated on data it was trained or selected on (``files`` of ``space`` / ``task``),
-    else None: such a correlation is not zero-shot, and every result file and printed summary says so."""
+    else None: such a correlation is not zero-shot, and every result file and printed summary says so. ``model``
+    is the model that scores ``space`` (a bundle's member)."""
     if model is None:
         return None
-    for src in _training_sources(model):
-        if src["file"] in files:
-            same = task is None or src.get("task") in (None, task)
-            labels = "" if same else f" (with its {src.get('task')} labels)"
-            return (f"IN-SAMPLE: the TG-NAS model was trained on {src['file']}{labels}, the architectures evaluated "
-                    "here; this correlation is a training fit, not a zero-shot result")
+    seen = [src for src in _training_sources(model) if src["file"] in files]
+    if seen:
+        tasks = [src.get("task") for src in seen]
+        same = task is None or None in tasks or task in tasks
+        labels = "" if same else f" (with its {', '.join(sorted(map(str, tasks)))} labels)"
+        return (f"IN-SAMPLE: the TG-NAS model was trained on {seen[0]['file']}{labels}, the architectures evaluated "
+                "here; this correlation is a training fit, not a zero-shot result")
     evaluation = getattr(model, "evaluation", None)
-    if space and callable(evaluation) and (getattr(model, "card", None) or {}).get("training_families"):
-        try:
-            in_family = evaluation(space) == "in-family"
-        except Exception:  # an unknown space name: nothing to say
-            in_family = False
-        if in_family:
-            families = ", ".join(model.card["training_families"])
-            return (f"IN-FAMILY: labels of {space}'s design family trained the TG-NAS model (families {families}); "
-                    "this correlation is not a zero-shot result (the leave-family-out models are: "
-                    "tgnas_naslib/pretrained/lfo/)")
+    if space and callable(evaluation) and evaluation(space) == "in-family":
+        families = ", ".join(sorted(model.trained_families()))
+        return (f"IN-FAMILY: labels of {space}'s design family trained the TG-NAS model {model.name} (families "
+                f"{families}); this correlation is not a zero-shot result (the default model, universal, scores "
+                "every labelled benchmark with a member that never saw its family)")
     selection = _selection_text(model)
     if space and any(name in selection for name in _SPACE_NAMES.get(space, ())):
         return (f"NOT HELD OUT: {space} labels were used to select the TG-NAS model ({selection}); this correlation "
@@ -87,21 +85,25 @@ def evaluation_caution(model: Any, files: list[str], task: str | None = None, sp
 
 
 def record(*apis: Any, model: Any = None, **extra: Any) -> dict:
-    """The provenance dict of a result: each offline api's provenance, the TG-NAS model, versions, ``extra``;
-    ``caution`` when the model was trained or selected on the evaluated data (:func:`evaluation_caution`)."""
+    """The provenance dict of a result: each offline api's provenance, the TG-NAS model (the member that scored the
+    space, and whether zero-shot or in-family), versions, ``extra``; ``caution`` when the member was trained or
+    selected on the evaluated data (:func:`evaluation_caution`)."""
     out: dict[str, Any] = {key: value for key, value in extra.items() if value is not None}
     sources = [dict(api.provenance) for api in apis if is_offline(api)]
     if sources:
         out["data"] = sources
     if model is not None:
-        out["tgnas_model"] = {"trained_on": model.training_summary(), "meta": _plain(model.meta)}
-        files = [f for src in sources for f in src.get("files", [])] + list(extra.get("benchmark_files") or [])
         tasks = [getattr(api, "dataset", None) for api in apis if is_offline(api)]
         spaces = [getattr(api, "search_space", None) for api in apis if is_offline(api)]
-        caution = evaluation_caution(model, files, next((t for t in tasks if t), extra.get("task")),
-                                     next((s for s in spaces if s), extra.get("space")))
+        space = next((s for s in spaces if s), extra.get("space"))
+        member = model.scoring_model(space)
+        out["tgnas_model"] = {**model.describe(space),
+                              "training_files": sorted({s["file"] for s in _training_sources(member)})}
+        files = [f for src in sources for f in src.get("files", [])] + list(extra.get("benchmark_files") or [])
+        caution = evaluation_caution(member, files, next((t for t in tasks if t), extra.get("task")), space)
         if caution:
             out["caution"] = caution
+            logging.getLogger("naslib.tgnas").warning("%s", caution)
     out["versions"] = versions()
     return out
 
@@ -142,13 +144,13 @@ def _cfg_safe(x: Any) -> Any:
 
 def _tgnas_model(obj: Any) -> Any:
     """The TG-NAS model behind an evaluator's predictor or a Trainer's optimizer, if TG-NAS is involved."""
-    from .predictor import TGNASPredictor, pretrained_model
+    from .predictor import TGNASPredictor, configured_model
 
     for part in (getattr(obj, "predictor", None), getattr(obj, "optimizer", None)):
         if isinstance(part, TGNASPredictor):
             return part.model
         if getattr(part, "method_type", None) == "tgnas" or "tgnas" in list(getattr(part, "zc_names", None) or []):
-            return pretrained_model()
+            return configured_model()
         if type(part).__name__.startswith("TGNAS") and hasattr(part, "model"):
             return part.model
     return None

@@ -29,7 +29,7 @@ from naslib.predictors.utils.pruners import measures
 from ..errors import TGNASError
 from . import provenance
 from .compat.hashes import zc_key
-from .predictor import FAILED, TGNASPredictor, pretrained_model
+from .predictor import FAILED, TGNASPredictor, configured_model
 
 logger = logging.getLogger("naslib.tgnas")
 
@@ -44,10 +44,27 @@ def tgnas_measure(net, inputs=None, targets=None, loss_fn=None, split_data=1, **
     Returns a one-element list of tensors (NASLib's ``find_measures`` sums the list); a disconnected
     architecture gives ``-1e8`` like any failed NASLib proxy.
     """
-    score = TGNASPredictor(model=pretrained_model()).query(net)
+    model = configured_model()
+    _announce(model, net)
+    score = TGNASPredictor(model=model).query(net)
     if not math.isfinite(score):
         score = FAILED
     return [torch.tensor(score, dtype=torch.float64)]
+
+
+_announced: set[tuple] = set()
+
+
+def _announce(model, net) -> None:
+    """Log which member scores and whether zero-shot or in-family, once per model, space and log destination (a run
+    of the project runner opens a log.log of its own: it gets the line too)."""
+    space = net.get_type() if hasattr(net, "get_type") else None
+    key = (id(model), space, tuple(id(h) for h in logging.getLogger("naslib").handlers))
+    if key not in _announced:
+        _announced.add(key)
+        d = model.describe(space)
+        logger.info("tgnas: %s scored by %s member %s (%s; trained on %s)", space, d["model"], d["member"],
+                    d["evaluation"], d["trained_on"])  # the same words as the zc api's line (offline_api)
 
 
 def _data_free_zerocost_query(original):
@@ -131,25 +148,34 @@ class FixedTableError(TGNASError, ValueError):
 
 
 def _plugin_config_from_args(original):
-    """NASLib's ``get_config_from_args`` that takes ``data_dir X`` (the benchmark data directory; NASLib's own
-    parser ``eval``s the value of a key its config lacks) and refuses, in one line, TG-NAS names in scripts with
-    fixed name tables."""
+    """NASLib's ``get_config_from_args`` that takes ``data_dir X`` (the benchmark data directory) and ``tgnas_model
+    X`` (the TG-NAS model: a shipped name or a checkpoint / bundle path) on the command line or in the config file
+    (NASLib's own parser ``eval``s the value of a key its config lacks), and refuses, in one line, TG-NAS names in
+    scripts with fixed name tables."""
     @functools.wraps(original)
     def get_config_from_args(args=None, config_type="nas"):
         import naslib.utils as nu
 
         from tgnas_naslib import paths
 
-        from .compat.offline_apis import set_benchmark_data_dir, split_data_dir_option
+        from .compat.offline_apis import set_benchmark_data_dir, split_plugin_options
+        from .predictor import model_spec_name, set_model_spec
 
         paths.set_data_dir_option("add data_dir /path/to/benchmarks_data to the script's command line")
         args = nu.parse_args() if args is None else args
-        args.opts, data_dir = split_data_dir_option(list(args.opts or []))
+        args.opts, plugin = split_plugin_options(list(args.opts or []))
         config = original(args=args, config_type=config_type)
-        data_dir = data_dir or config.get("data_dir") or None
+        data_dir = plugin.get("data_dir") or config.get("data_dir") or None
         set_benchmark_data_dir(data_dir)
         if data_dir is not None:
             config.data_dir = str(data_dir)
+        model = plugin.get("tgnas_model") or config.get("tgnas_model") or None
+        if model is not None:
+            from .runconfig import check_model
+
+            check_model(model)
+        set_model_spec(model)
+        config.tgnas_model = model_spec_name()
         key, script, instead = _FIXED_TABLES.get(config_type, (None, None, None))
         value = str(getattr(config, key, "")) if key else ""
         if value.startswith(MEASURE_NAME):
@@ -189,7 +215,7 @@ class TGNASBananas(Bananas):
         scores = getattr(model, "zc_scores", None) or {}
         if MEASURE_NAME in scores:
             return float(scores[MEASURE_NAME])
-        return float(TGNASPredictor(model=pretrained_model()).query(model.arch))
+        return float(TGNASPredictor(model=configured_model()).query(model.arch))
 
 
 register()

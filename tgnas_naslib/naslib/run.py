@@ -37,7 +37,7 @@ import yaml
 import tgnas_naslib.naslib  # noqa: F401  (compat + registration)
 
 from .offline_api import OfflineDatasetAPI
-from .predictor import TGNASPredictor, naslib_scores, pretrained_model
+from .predictor import TGNASPredictor, configured_model, model_spec, naslib_scores
 from .provenance import record
 from .runconfig import ConfigError, choice, load_config
 
@@ -125,7 +125,7 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
     ytest = np.array([r.y for r in chosen], dtype=float)
     t0 = time.perf_counter()
     if predictor == "tgnas":
-        model = model or pretrained_model()
+        model = model or configured_model()
         pred = naslib_scores(model.score([r.arch for r in chosen], space=space))
     else:
         missing = [r.arch for r in chosen if predictor not in r.proxies]
@@ -143,10 +143,14 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
                   space=space)
     if "caution" in prov:
         results["caution"] = prov["caution"]
+    if "tgnas_model" in prov:  # which member scored, zero-shot or in-family: in the results as in the provenance
+        results["tgnas_model"] = {k: prov["tgnas_model"][k] for k in ("model", "member", "evaluation")}
     with open(save / "scores.json", "w") as f:
         json.dump(_jsonable([{**cfg, "save": str(save), "provenance": prov}, results]), f)
-    logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)%s", space,
+    scored = prov.get("tgnas_model")
+    logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)%s%s", space,
                 cfg["dataset"], name, predictor, results["spearman"], results["kendalltau"], n,
+                f"; scored by {scored['model']} member {scored['member']} ({scored['evaluation']})" if scored else "",
                 f" -- {results['caution']}" if "caution" in results else "")
     return {**results, "save": str(save)}
 
@@ -256,7 +260,7 @@ def run_search(cfg: dict) -> dict:
     out: dict[str, Any] = {"best_hash": tgnas_naslib.naslib.zc_key(best), "save": str(save)}
     score = getattr(opt, "best_score", None)
     if score is None:
-        score = TGNASPredictor(model=pretrained_model()).query(best)
+        score = TGNASPredictor(model=configured_model()).query(best)
     out["tgnas_score"] = float(score)
     if api is not None:
         out["val_accuracy"] = float(best.query(Metric.VAL_ACCURACY, cfg["dataset"], dataset_api=api))
@@ -275,7 +279,7 @@ def run(cfg: dict) -> Any:
     before = benchmark_data_dir()
     set_benchmark_data_dir(cfg["data_dir"])  # NASLib's loaders and apis inside the run read the same directory
     try:
-        with log_to(save_dir(cfg)):
+        with log_to(save_dir(cfg)), model_spec(cfg.get("tgnas_model")):  # every TG-NAS object of the run uses it
             return RUNNERS[cfg["experiment"]](cfg)
     finally:
         set_benchmark_data_dir(before)
@@ -298,6 +302,9 @@ def _report(cfg: dict, out: Any) -> None:
         print(f"{cfg['experiment']}: {cfg['search_space']}/{cfg['dataset']}{where} predictor={cfg['predictor']} "
               f"seed={cfg['seed']} {sizes}test_size={res.get('test_size', cfg['test_size'])}: "
               + ", ".join(f"{k} {v}" for k, v in shown.items()))
+    scored = (rows[0].get("tgnas_model") if rows else None) or prov.get("tgnas_model")
+    if scored:
+        print(f"  TG-NAS scored by {scored['model']} member {scored['member']} ({scored['evaluation']})")
     caution = (rows[0].get("caution") if rows else None) or prov.get("caution")
     if caution:
         print(f"  {caution}")

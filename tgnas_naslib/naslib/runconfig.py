@@ -54,14 +54,15 @@ EXPERIMENTS = ("zc", "predictor_evaluation", "search")
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "zc": {"config_type": "zc", "test_size": 1000, "seed": 9000, "out_dir": "run", "predictor": "tgnas",
-           "search_space": "nasbench201", "dataset": "cifar10", "benchmark": None, "data_dir": None},
+           "search_space": "nasbench201", "dataset": "cifar10", "benchmark": None, "data_dir": None,
+           "tgnas_model": None},
     "predictor_evaluation": {"test_size": 100, "train_size_single": 10, "train_size_list": [10],
                              "experiment_type": "single", "fidelity_single": 5, "fidelity_list": [5],
                              "max_hpo_time": 0, "uniform_random": 1, "seed": 0, "out_dir": "run",
                              "predictor": "tgnas", "search_space": "nasbench201", "dataset": "cifar10",
-                             "zero_shot": True, "finetune_epochs": 50, "data_dir": None},
+                             "zero_shot": True, "finetune_epochs": 50, "data_dir": None, "tgnas_model": None},
     "search": {"optimizer": "tgnas_evolution", "search_space": "nasbench201", "dataset": "cifar10", "seed": 0,
-               "out_dir": "run", "data_dir": None, "search": {}},
+               "out_dir": "run", "data_dir": None, "tgnas_model": None, "search": {}},
 }
 #: search spaces each experiment has ground truth (or a searcher) for
 SPACES: dict[str, tuple[str, ...]] = {
@@ -190,6 +191,7 @@ def validate(cfg: dict) -> dict:
     _int("seed", cfg["seed"])
     _text("out_dir", cfg["out_dir"])
     _text("data_dir", cfg["data_dir"], optional=True)
+    check_model(cfg["tgnas_model"])
     if experiment == "zc":
         _int("test_size", cfg["test_size"], 1)
         _text("config_type", cfg["config_type"])
@@ -211,6 +213,18 @@ def validate(cfg: dict) -> dict:
         choice("optimizer", cfg["optimizer"], OPTIMIZERS)
         _check_search(cfg)
     return cfg
+
+
+def check_model(spec: Any) -> None:
+    """``tgnas_model``: a shipped model name or an existing checkpoint / bundle path (None: the default bundle)."""
+    if spec is None:
+        return
+    _text("tgnas_model", spec)
+    from tgnas_naslib.api import PRETRAINED_MODELS
+
+    if str(spec) not in PRETRAINED_MODELS and not os.path.exists(os.path.expanduser(str(spec))):
+        raise ConfigError(f"tgnas_model: {spec!r} is neither a shipped model ({', '.join(PRETRAINED_MODELS)}) nor an "
+                          "existing checkpoint or bundle path")
 
 
 def _check_benchmark(cfg: dict) -> None:

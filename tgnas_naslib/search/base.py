@@ -46,7 +46,9 @@ class Scorer:
         self.model = model
         self.space = space
         self.budget = int(budget)
-        self.representation = model.config.representation
+        self.representation = model.scoring_model(space.name).config.representation
+        #: which model member scored and how its scores read here (every search result names it)
+        self.model_info = model.describe(space.name)
         self.arch_scores: dict[Any, float] = {}  # canonical arch -> score, in the order first scored
         self.graph_scores: dict[ArchGraph, float] = {}  # supernet graphs (pruning)
         self.calls = 0
@@ -106,6 +108,8 @@ class SearchResult:
     #: one entry per generation / pruning round: {"step", "best", "mean", "n_scored"}
     history: list[dict] = field(default_factory=list)
     details: dict = field(default_factory=dict)
+    #: the model that scored: {model, member, evaluation (zero-shot / in-family), trained_on}
+    model: dict = field(default_factory=dict)
 
     @property
     def arch_str(self) -> str:
@@ -118,8 +122,8 @@ class SearchResult:
         encoding = adapter.compact(self.arch) if hasattr(adapter, "compact") else self.arch
         return {"method": self.method, "space": self.space, "arch": self.arch_str, "encoding": encoding,
                 "score": finite_or_none(self.score), "n_scored": self.n_scored, "budget": self.budget,
-                "seed": self.seed, "seconds": round(self.seconds, 3), "history": self.history,
-                "details": self.details}
+                "seed": self.seed, "seconds": round(self.seconds, 3), "model": self.model,
+                "history": self.history, "details": self.details}
 
 
 def history_entry(step: int, scores: np.ndarray, best: float, n_scored: int) -> dict:

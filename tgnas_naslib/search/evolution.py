@@ -87,4 +87,4 @@ def evolution(model: "TGNAS", space: Any = "nasbench201", budget: int | None = N
     return SearchResult("evolution", space.name, arch, score, scorer.n_scored, budget, seed,
                         time.perf_counter() - t0, history,
                         {"population": population, "F": f, "CR": cr, "generations": len(history) - 1,
-                         "model_calls": scorer.calls})
+                         "model_calls": scorer.calls}, scorer.model_info)

