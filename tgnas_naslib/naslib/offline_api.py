@@ -23,6 +23,7 @@ from typing import Any
 from tgnas_naslib import paths
 from tgnas_naslib.datasets import CATALOG, load_benchmark
 from tgnas_naslib.datasets.records import to_arch
+from tgnas_naslib.fusion import default_batch, is_fused_name
 
 from .compat.hashes import canonical_zc_key, plain_hash, zc_key
 from .runconfig import DATASETS, DEFAULT_BENCHMARKS, default_benchmark
@@ -182,10 +183,12 @@ class ZcEntry(dict):
     def __missing__(self, name: str) -> Any:
         if name == TGNAS:
             return self._owner.tgnas_entry(self._key)
+        if is_fused_name(name):
+            return self._owner.fused_entry(self._key, name)
         raise MissingNASLibData(self._owner.missing_proxy_message(name))
 
     def __contains__(self, name: object) -> bool:
-        return name == TGNAS or super().__contains__(name)
+        return name == TGNAS or is_fused_name(name) or super().__contains__(name)
 
 
 class OfflineZcAPI(dict):
@@ -197,6 +200,8 @@ class OfflineZcAPI(dict):
         self.search_space, self.dataset = search_space, dataset
         self._tgnas: dict[str, dict] | None = None
         self._archs: dict[str, Any] = {}
+        self.benchmark: str | None = None  # the catalog benchmark of the stored values (None: NASLib's own file)
+        self._fused: dict[str, Any] = {}
         if base is not None:  # NASLib's own zc_<space>.json table: keep it, add tgnas
             for key, entry in base.items():
                 self[key] = ZcEntry(self, key, entry)
@@ -209,6 +214,7 @@ class OfflineZcAPI(dict):
         name = benchmark or default_benchmark(search_space, dataset)
         bench = _load(name, data_dir, f"NASLib needs naslib/data/zc_{search_space}.json ({_DRIVE}) or the "
                                       "offline zc data")
+        self.benchmark = name
         for rec in bench.records:
             if rec.y is None:
                 continue
@@ -265,6 +271,29 @@ class OfflineZcAPI(dict):
                         self.search_space, per_arch * len(keys), d["model"], d["member"], d["evaluation"],
                         d["trained_on"])
         return self._tgnas[key]
+
+    def fused_entry(self, key: str, name: str) -> dict:
+        """``{'score', 'time'}`` of a fused proxy (``tgnas_nwot`` ...) for one key: its proxies from the stored entry
+        where the benchmark file has them (referenced to that file), else live through NASLib (batch
+        :func:`tgnas_naslib.fusion.default_batch`); the TG-NAS part as :meth:`tgnas_entry`."""
+        from .fused import fused_proxy
+
+        t0 = time.perf_counter()
+        fp = self._fused.get(name)
+        if fp is None:
+            fp = self._fused[name] = fused_proxy(name)
+        entry = dict.__getitem__(self, key)
+        stored = {p: self.benchmark for p in fp.proxies if self.benchmark and dict.__contains__(entry, p)}
+        values = {p: [entry[p]["score"]] for p in stored}
+        live = [p for p in fp.proxies if p not in stored]
+        bs = default_batch(self.search_space, self.dataset)
+        if live:
+            from .fused import live_values
+
+            values.update(live_values(self.search_space, self.dataset, [self._archs[key]], live, bs))
+        tg = self.tgnas_entry(key)["score"]
+        score = float(fp.fuse(None, self.search_space, self.dataset, values, bs, tgnas=[tg], stored=stored)[0])
+        return {"score": score, "time": time.perf_counter() - t0 + self.tgnas_entry(key)["time"]}
 
 
 def is_offline(api: Any) -> bool:

@@ -1,5 +1,7 @@
 """Make TG-NAS a name NASLib resolves (applied on ``import tgnas_naslib.naslib``; idempotent).
 
+* the fused measures ``tgnas_<proxy>[_<proxy>]`` (``tgnas_nwot`` ...: :mod:`.fused`, the rule in
+  :mod:`tgnas_naslib.fusion`), every valid combination, in the same registry;
 * zero-cost measure ``tgnas`` in NASLib's measure registry (``copy_net=False``: the measure receives the
   NASLib graph itself, no network copy, and ignores the data batch) -> ``ZeroCost("tgnas").query(graph,
   dataloader)`` and Bananas ``zc_names: [tgnas]`` work unchanged;
@@ -29,6 +31,7 @@ from naslib.predictors.utils.pruners import measures
 from ..errors import TGNASError
 from . import provenance
 from .compat.hashes import zc_key
+from .fused import register_fused
 from .predictor import FAILED, TGNASPredictor, configured_model
 
 logger = logging.getLogger("naslib.tgnas")
@@ -89,6 +92,7 @@ def register() -> bool:
     _teach_ensemble_tgnas()
     _guard_fixed_tables()
     provenance.install()
+    register_fused()
     if MEASURE_NAME in measures._measure_impls:
         return False
     measures.measure(MEASURE_NAME, bn=False, copy_net=False, force_clean=False)(tgnas_measure)

@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import load_benchmark
-from ..datasets.catalog import TNB_MICRO_TASKS
+from ..datasets.catalog import TNB_MICRO_TASKS, ZC_PROXIES
 from ..datasets.records import FAILED, Benchmark, is_failed
 
 #: the 13 NAS-Bench-Suite-Zero proxies, in NASLib's alphabetical order
-PROXIES = ("epe_nas", "fisher", "flops", "grad_norm", "grasp", "jacov", "l2_norm", "nwot", "params", "plain",
-           "snip", "synflow", "zen")
+PROXIES = ZC_PROXIES
 TGNAS = "tgnas"
 #: data-free baselines computed exactly from each benchmark's network definition (tgnas_naslib.shapes): the same
 #: numbers as NASLib's flops / params measures, for every arch of every benchmark (no holes)

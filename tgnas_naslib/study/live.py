@@ -12,14 +12,13 @@ agreement rows where something is. Needs NASLib (``tgnas_naslib.naslib``) only w
 from __future__ import annotations
 
 import importlib
-import time
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from ..datasets.catalog import DATA_FREE_PROXIES
 from ..paths import require_file
 from .cache import LiveCache
 from .correlation import rank_last, spearman
@@ -28,13 +27,8 @@ from .engine import Task
 
 CIFAR_NPZ = "images/cifar10_test_1000.npz"
 
-#: proxies whose value does not depend on the input images: flops / params (input shape only), synflow (an
-#: all-ones input), zen (its own Gaussian input), l2_norm (the weights only)
-DATA_FREE = ("flops", "l2_norm", "params", "synflow", "zen")
-
-#: TNB101 task -> input shape of one sample (NASLib's Taskonomy loaders: 256x256 RGB; jigsaw: 9 tiles of 64x64)
-TNB_INPUT_SHAPE = {"jigsaw": (9, 3, 64, 64)}
-TNB_DEFAULT_SHAPE = (3, 256, 256)
+#: proxies whose value does not depend on the input images
+DATA_FREE = DATA_FREE_PROXIES
 
 #: study benchmark -> (NASLib search space, NASLib dataset / task); benchmarks not here have no live path
 _NASLIB = {"nb201_cifar10": ("nasbench201", "cifar10"), "nb301": ("nasbench301", "cifar10"),
@@ -158,39 +152,16 @@ def tasks_for(p: LivePlan, cache: LiveCache) -> list[Task]:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# worker side
+# worker side (the network and its proxies: tgnas_naslib.naslib.live)
 # ----------------------------------------------------------------------------------------------------------------
-@lru_cache(maxsize=16)
-def _search_space(space: str, dataset: str):
-    from naslib.search_spaces import get_search_space
-
-    import tgnas_naslib.naslib  # noqa: F401  (compatibility fixes before NASLib)
-
-    return get_search_space(space, dataset)
-
-
-def _synthetic_batch(dataset: str, batch_size: int, seed: int) -> list:
-    """One (x, y) batch of the TNB task's input shape; x ~ N(0, 1), y zeros (the data-free proxies read neither)."""
-    import torch
-
-    shape = TNB_INPUT_SHAPE.get(dataset, TNB_DEFAULT_SHAPE)
-    x = torch.randn((batch_size, *shape), generator=torch.Generator().manual_seed(seed))
-    return [(x, torch.zeros(batch_size, dtype=torch.long))]
-
-
-@lru_cache(maxsize=8)
 def _batch(inputs: str, dataset: str, data: str | None, batch_size: int, seed: int) -> list:
-    """The one input batch every proxy of a benchmark sees, fixed by the seed: ``[(x, y)]`` (NASLib's proxies take
-    the first batch of the loader they are given, so a list of one batch is a loader)."""
-    if inputs == "synthetic":
-        return _synthetic_batch(dataset, batch_size, seed)
-    if inputs == "cifar10":  # NASLib takes one batch of a shuffled train loader; here a seeded shuffle of test images
-        import tgnas_naslib.naslib as tn
+    """The one input batch every proxy of a benchmark sees (:func:`tgnas_naslib.naslib.live.input_batch`; Taskonomy
+    images: :func:`_taskonomy_loader`)."""
+    if inputs == "taskonomy":
+        return [next(iter(_taskonomy_loader(dataset, data, batch_size, seed)))]
+    from ..naslib.live import input_batch
 
-        loader = tn.cifar10_loader(data, batch_size=batch_size, shuffle=True, seed=seed)
-    else:
-        loader = _taskonomy_loader(dataset, data, batch_size, seed)
-    return [next(iter(loader))]
+    return input_batch(inputs, dataset, data, batch_size, seed)
 
 
 def _taskonomy_loader(task: str, root: str | None, batch_size: int, seed: int):
@@ -214,46 +185,20 @@ def check_taskonomy(task: str, root: str, batch_size: int, seed: int) -> None:
 
 
 def compute_task(task: Task) -> list[dict]:
-    """Every proxy of ``task`` on its arch through NASLib's ``ZeroCost.query``: one record each, with its time.
-
-    The network is built once per task after ``torch.manual_seed(seed)`` (every NASLib measure but l2_norm works on
-    a copy, and l2_norm only reads the weights) and the seed is set again before each proxy, so a value depends
-    neither on the engine or worker nor on which other proxies share the task. ``time``: that proxy's query;
-    ``build_time``: building the network (shared by the task's proxies). A proxy that raises gets NASLib's failure
-    value -1e8 and the error."""
+    """Every proxy of ``task`` on its arch through NASLib's ``ZeroCost.query``: one record each, with its time
+    (:func:`tgnas_naslib.naslib.live.compute`: one network per task, the seed set before each proxy, -1e8 and the
+    error for a proxy that raises); the records also carry the batch, seed, inputs, device and threads."""
     import torch
-    from naslib.predictors import ZeroCost
 
     import tgnas_naslib.naslib  # noqa: F401  (compatibility fixes before NASLib)
+
+    from ..naslib.live import compute
 
     s: LiveSpec = task.spec
     base = {"batch_size": s.batch_size, "seed": s.seed, "inputs": s.inputs, "device": s.device,
             "threads": torch.get_num_threads()}
     batch = _batch(s.inputs, s.dataset, s.data, s.batch_size, s.seed)  # no input: the task fails, nothing cached
-    t = time.perf_counter()
-    try:
-        torch.manual_seed(s.seed)
-        g = _search_space(s.space, s.dataset).clone()
-        g.set_spec(task.arch)
-        g.parse()
-    except Exception as exc:  # the arch cannot be built: every proxy fails, as in NASLib (-1e8)
-        err = f"building the network: {type(exc).__name__}: {exc}"[:300]
-        return [{"arch": task.arch, "proxy": p, "score": -1e8, "time": 0.0, "build_time": time.perf_counter() - t,
-                 **base, "error": err} for p in task.proxies]
-    build = time.perf_counter() - t
-    out = []
-    for proxy in task.proxies:
-        t = time.perf_counter()
-        try:
-            torch.manual_seed(s.seed)
-            zc = ZeroCost(method_type=proxy)
-            zc.device = torch.device(s.device)
-            score, err = float(zc.query(g, dataloader=batch)), None
-        except Exception as exc:  # one proxy failing on one net must not stop the study (NASLib: -1e8)
-            score, err = -1e8, f"{type(exc).__name__}: {exc}"[:300]
-        out.append({"arch": task.arch, "proxy": proxy, "score": score, "time": time.perf_counter() - t,
-                    "build_time": build, **base, "error": err})
-    return out
+    return [{**r, **base} for r in compute(s.space, s.dataset, task.arch, task.proxies, batch, s.seed, s.device)]
 
 
 # ----------------------------------------------------------------------------------------------------------------
