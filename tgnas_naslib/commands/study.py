@@ -45,6 +45,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                            "images are computed too")
     live.add_argument("--timing-live-archs", type=int, default=10, metavar="K",
                       help="archs of the side-by-side timing headline (proxies and TG-NAS, same run; default 10)")
+    live.add_argument("--live-names", default=None, metavar="P[,P...]",
+                      help="compute only these proxies live, and none that a benchmark stores for every arch "
+                           "(e.g. nwot,zen for the fusion table)")
+    live.add_argument("--fusion-cost-archs", type=int, default=3, metavar="K",
+                      help="archs per image benchmark on which the fusion table's cost per arch (passes, seconds) "
+                           "is measured through NASLib (default 3; 0: not measured)")
     live.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--heatmap-archs", type=int, default=1000, help="random NB201 archs per heatmap (default 1000)")
     p.add_argument("--benchmarks", nargs="+", default=None, metavar="NAME",
@@ -71,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--timing-archs must be positive")
     if args.heatmap_archs < 3:
         raise ValueError("--heatmap-archs must be at least 3 (a rank correlation needs 3 architectures)")
-    for name in ("bootstrap", "live_proxies", "timing_live_archs"):  # heatmap_archs: at least 3, checked above
+    # heatmap_archs: at least 3, checked above
+    for name in ("bootstrap", "live_proxies", "timing_live_archs", "fusion_cost_archs"):
         if getattr(args, name) < 0:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 0")
     for name in ("live_batch", "workers", "live_tnb"):
@@ -80,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     device = check_device(args.device)
     opts = LiveOptions(n=args.live_proxies, n_tnb=args.live_tnb, engine=args.engine, workers=args.workers,
                        address=args.ray_address, batch=args.live_batch, taskonomy_dir=args.taskonomy_dir,
-                       timing_archs=args.timing_live_archs, progress=not args.no_progress)
+                       timing_archs=args.timing_live_archs, progress=not args.no_progress,
+                       only=_live_names(args.live_names), fusion_cost_archs=args.fusion_cost_archs)
     if args.engine == "local" and (args.ray_address or args.workers):
         raise ValueError("--ray-address / --workers need --engine ray")
     try:
@@ -91,3 +99,17 @@ def run(args: argparse.Namespace) -> int:
               device=device, benchmarks=args.benchmarks, heatmap_n=args.heatmap_archs,
               timing_archs=args.timing_archs, checkpoint=args.checkpoint, in_family=args.in_family)
     return 0
+
+
+def _live_names(text: str | None) -> tuple[str, ...] | None:
+    """``--live-names nwot,zen`` -> ('nwot', 'zen'), each a NASLib proxy (ValueError names an unknown one)."""
+    if text is None:
+        return None
+    from ..study.data import PROXIES
+
+    names = tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
+    bad = [x for x in names if x not in PROXIES]
+    if bad or not names:
+        raise ValueError(f"--live-names {text!r}: unknown proxy {', '.join(bad) or '(none given)'}; choose from "
+                         f"{', '.join(PROXIES)}")
+    return names

@@ -35,6 +35,7 @@ import numpy as np
 import yaml
 
 import tgnas_naslib.naslib  # noqa: F401  (compat + registration)
+from tgnas_naslib.fusion import is_fused_name, parse_name
 
 from .offline_api import OfflineDatasetAPI
 from .predictor import TGNASPredictor, configured_model, model_spec, naslib_scores
@@ -117,16 +118,25 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
     space, name = cfg["search_space"], cfg["benchmark"]
     bench = load_benchmark(name, cfg["data_dir"])
     predictor = cfg["predictor"]
-    choice("predictor", predictor, ("tgnas", *bench.proxy_names), f"tgnas or a proxy stored in {name}")
+    fused = is_fused_name(predictor)
+    if fused:
+        parse_name(predictor)  # UnknownProxyError: one line
+    else:
+        choice("predictor", predictor, ("tgnas", *bench.proxy_names),
+               f"tgnas, a fused tgnas_<proxy>[_<proxy>] or a proxy stored in {name}")
     records = [r for r in bench.records if r.y is not None]
     n = min(int(cfg["test_size"]), len(records))
     rng = np.random.RandomState(int(cfg["seed"]))
     chosen = [records[i] for i in sorted(rng.choice(len(records), size=n, replace=False))]
     ytest = np.array([r.y for r in chosen], dtype=float)
     t0 = time.perf_counter()
+    fusion = None
     if predictor == "tgnas":
         model = model or configured_model()
         pred = naslib_scores(model.score([r.arch for r in chosen], space=space))
+    elif fused:
+        model = model or configured_model()
+        pred, fusion = _fused_scores(predictor, model, chosen, space, cfg["dataset"], name, cfg["data_dir"])
     else:
         missing = [r.arch for r in chosen if predictor not in r.proxies]
         if missing:
@@ -137,8 +147,10 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
     results = compute_scores(ytest=ytest, test_pred=pred)
     results.update({"train_size": 0, "test_size": n, "query_time": query_time, "benchmark": name,
                     "predictor": predictor, "ground_truth": "val_accuracy"})
+    if fusion is not None:
+        results["fusion"] = fusion
     save = save_dir(cfg)
-    prov = record(model=model if predictor == "tgnas" else None, benchmark=name,
+    prov = record(model=model if predictor == "tgnas" or fused else None, benchmark=name,
                   benchmark_files=list(CATALOG[name].files), data_dir=str(_data_dir(cfg)), task=cfg["dataset"],
                   space=space)
     if "caution" in prov:
@@ -153,6 +165,30 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
                 f"; scored by {scored['model']} member {scored['member']} ({scored['evaluation']})" if scored else "",
                 f" -- {results['caution']}" if "caution" in results else "")
     return {**results, "save": str(save)}
+
+
+def _fused_scores(predictor: str, model: Any, chosen: list, space: str, dataset: str, benchmark: str,
+                  data_dir: Any) -> tuple[np.ndarray, dict]:
+    """A fused proxy on the sampled records: each live proxy from the benchmark file where it stores it for every
+    sampled arch (referenced to that file), else computed live through NASLib; returns scores and what was done."""
+    from tgnas_naslib.fusion import default_batch
+
+    from .fused import fused_proxy, live_values
+
+    fp = fused_proxy(predictor, model, data_dir=data_dir)
+    stored = {p: benchmark for p in fp.proxies if all(p in r.proxies for r in chosen)}
+    values: dict[str, Any] = {p: [r.proxies[p] for r in chosen] for p in stored}
+    live = [p for p in fp.proxies if p not in stored]
+    bs = default_batch(space, dataset)
+    archs = [r.arch for r in chosen]
+    if live:
+        values.update(live_values(space, dataset, archs, live, bs, data_dir=data_dir))
+    pred = naslib_scores(fp.fuse(archs, space, dataset, values, bs, stored=stored))
+    refs = fp.references(space, dataset, bs, stored)
+    info = {"rule": fp.describe(space)["rule"], "proxies": list(fp.proxies), "stored": sorted(stored),
+            "live": live, "live_batch_size": bs if live else None,
+            "references": {k: r.origin for k, r in refs.items()}}
+    return pred, info
 
 
 def _data_dir(cfg: dict) -> Path:

@@ -110,6 +110,7 @@ class ProxyColumn:
     times: np.ndarray  # stored seconds per arch (NaN where none)
     kind: str = "stored"  # "stored" (a file) | "live" (this run, through NASLib) | "analytic" (network definition)
     batch: int | None = None  # batch size the values were computed with (None: not recorded by the source)
+    benchmark: str | None = None  # the catalog benchmark of stored values (their fusion reference)
 
     @property
     def n(self) -> int:
@@ -139,6 +140,7 @@ class StudyData:
     columns: dict[str, ProxyColumn] = field(default_factory=dict)
     tgnas: np.ndarray | None = None  # TG-NAS scores on ``archs`` (-inf = no input->output path)
     tgnas_source: str = "TG-NAS (shipped model)"  # which checkpoint produced ``tgnas``
+    fused: dict[str, ProxyColumn] = field(default_factory=dict)  # fused proxies (tgnas_nwot ...: study/fused.py)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -157,7 +159,8 @@ def _column(bench: Benchmark, index: dict, n: int, name: str) -> ProxyColumn | N
         mask[i] = True
         values[i] = r.proxies[name]
         times[i] = r.times.get(name, np.nan)
-    return ProxyColumn(values, mask, bench.source, times, batch=stored_batch(bench.source)) if mask.any() else None
+    return ProxyColumn(values, mask, bench.source, times, batch=stored_batch(bench.source),
+                       benchmark=bench.name) if mask.any() else None
 
 
 def stored_batch(source: str) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
 from scipy.spatial.distance import squareform
 
 from .correlation import rank_last
-from .data import ANALYTIC, PROXIES, TGNAS, StudyData
+from .data import ANALYTIC, PROXIES, TGNAS, ProxyColumn, StudyData
 
 #: proxies whose average-linkage Spearman to each other is at least this form one cluster
 CLUSTER_RHO = 0.7
@@ -44,20 +45,23 @@ class Independence:
     def nearest(self, name: str = TGNAS, k: int = 3) -> list[tuple[str, float]]:
         """The k proxies most correlated with ``name`` (highest Spearman first)."""
         i = self.names.index(name)
-        others = [(self.names[j], float(self.matrix[i, j])) for j in range(len(self.names)) if j != i]
+        others = [(self.names[j], float(self.matrix[i, j])) for j in range(len(self.names))
+                  if j != i and not self.names[j].startswith("tgnas_")]  # a fused proxy contains TG-NAS itself
         others = [o for o in others if np.isfinite(o[1])]
         return sorted(others, key=lambda o: -o[1])[:k]
 
 
 def independence(data: StudyData, n_sample: int = 1000, seed: int = 0,
-                 cluster_rho: float = CLUSTER_RHO) -> Independence:
-    """Spearman between every pair of {13 proxies, TG-NAS} on up to ``n_sample`` seeded random archs that have
-    every proxy (all of them when fewer are available). Failed values rank last (NASLib's -1e8)."""
-    names = [p for p in PROXIES + ANALYTIC if p in data.columns] + [TGNAS]
+                 cluster_rho: float = CLUSTER_RHO, extra: Mapping[str, ProxyColumn] | None = None) -> Independence:
+    """Spearman between every pair of {13 proxies, ``extra`` columns (fused proxies), TG-NAS} on up to ``n_sample``
+    seeded random archs that have every proxy (all of them when fewer are available). Failed values rank last
+    (NASLib's -1e8)."""
+    columns = {**data.columns, **(extra or {})}
+    names = [p for p in PROXIES + ANALYTIC if p in data.columns] + list(extra or {}) + [TGNAS]
     missing = [p for p in PROXIES if p not in data.columns]
     common = np.ones(data.n, dtype=bool)
     for p in names[:-1]:
-        common &= data.columns[p].mask
+        common &= columns[p].mask
     avail = np.flatnonzero(common)
     rng = np.random.default_rng([int(seed), zlib.crc32(b"independence"), zlib.crc32(data.spec.key.encode())])
     if len(avail) > n_sample:
@@ -69,13 +73,13 @@ def independence(data: StudyData, n_sample: int = 1000, seed: int = 0,
                 f"this is all the data there is)")
     if missing:
         note += f"; no data for {', '.join(missing)}"
-    cols = [rank_last(data.columns[p].values[pick]) for p in names[:-1]] + [rank_last(data.tgnas[pick])]
+    cols = [rank_last(columns[p].values[pick]) for p in names[:-1]] + [rank_last(data.tgnas[pick])]
     m = np.asarray(stats.spearmanr(np.column_stack(cols))[0], dtype=np.float64)
     m = (m + m.T) / 2  # exact symmetry
     np.fill_diagonal(m, 1.0)
     ind = Independence(data.spec.key, data.spec.label, names, m, len(pick), len(avail),
-                       " + ".join(sorted({data.columns[p].source for p in names[:-1]})), note,
-                       kinds=[data.columns[p].tag for p in names[:-1]] + ["L"])
+                       " + ".join(sorted({data.columns[p].source for p in names[:-1] if p in data.columns})), note,
+                       kinds=[columns[p].tag for p in names[:-1]] + ["L"])
     ind.clusters, ind.order = cluster(m, names, cluster_rho)
     return ind
 
@@ -140,7 +144,7 @@ def plot(ind: Independence, path: Path, order: list[str] | None = None) -> None:
     ax.set_xticks(range(len(names)), labels, rotation=45, ha="right", fontsize=10)
     ax.set_yticks(range(len(names)), labels, fontsize=10)
     for t in ax.get_xticklabels() + ax.get_yticklabels():
-        if t.get_text().startswith("TG-NAS"):
+        if t.get_text().startswith(("TG-NAS", "tgnas_")):
             t.set_fontweight("bold")
     for i in range(len(names)):
         for j in range(len(names)):

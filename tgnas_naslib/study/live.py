@@ -102,11 +102,12 @@ def sample_archs(data: StudyData, n: int, seed: int) -> list[tuple]:
 
 
 def plan(data: StudyData, n: int, seed: int = 0, batch_size: int | None = None, device: str = "cpu",
-         data_dir=None, taskonomy_dir=None) -> LivePlan | str:
+         data_dir=None, taskonomy_dir=None, only: tuple[str, ...] | None = None) -> LivePlan | str:
     """The live work for one benchmark, or one line saying why there is none.
 
     Image benchmarks (NB201 CIFAR-10, NB301, NB101): all 13 proxies. TNB101: the data-free proxies not stored for
-    every arch (all 13 minus the complete stored ones with ``taskonomy_dir``)."""
+    every arch (all 13 minus the complete stored ones with ``taskonomy_dir``). ``only``: just these proxies, and
+    none that is stored for every arch of the benchmark (``--live-names``)."""
     target = naslib_target(data.spec.key)
     if target is None:
         return (f"{data.spec.label}: no live path (no images of its dataset in the data directory; "
@@ -132,6 +133,14 @@ def plan(data: StudyData, n: int, seed: int = 0, batch_size: int | None = None, 
     else:
         proxies = PROXIES
         inputs, where = "cifar10", str(require_file(CIFAR_NPZ, data_dir))
+    if only is not None:
+        complete = {p for p, c in data.columns.items() if c.mask.all()}
+        if complete & set(only):
+            notes.append(f"{data.spec.label}: {', '.join(sorted(complete & set(only)))} stored for every arch, "
+                         "not recomputed (--live-names)")
+        proxies = tuple(p for p in proxies if p in only and p not in complete)
+        if not proxies:
+            return f"{data.spec.label}: none of {', '.join(only)} to compute live here (stored, or not live here)"
     spec = LiveSpec(data.spec.key, space, dataset, inputs, bs, seed, device, where)
     return LivePlan(data, spec, sample_archs(data, n, seed), proxies, notes)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import heatmap, live, plots, projection, table, timing
+from . import fused, heatmap, live, plots, projection, table, timing
 from .data import (
     IN_FAMILY,
     NOT_ZERO_SHOT,
@@ -112,7 +112,8 @@ def _spec_space(spec: StudySpec) -> str:
 class LiveOptions:
     """How to compute live proxies: ``n`` archs per image benchmark (0 = off), ``n_tnb`` per TNB101 benchmark
     (default ``n``), the engine ('ray' | 'local'), its workers / cluster address, batch size (default: per benchmark,
-    that of its stored values), a Taskonomy directory, and how many archs the headline timing uses."""
+    that of its stored values), a Taskonomy directory, how many archs the headline timing uses, which proxies only
+    (``only``) and how many archs the fusion cost uses."""
 
     n: int = 0
     n_tnb: int | None = None
@@ -123,6 +124,10 @@ class LiveOptions:
     taskonomy_dir: str | None = None
     timing_archs: int = 10
     progress: bool = True
+    #: compute only these proxies live (None: all that the benchmark's live path has); ``--live-names``
+    only: tuple[str, ...] | None = None
+    #: archs per image benchmark on which the fusion table's cost per arch is measured (0: not measured)
+    fusion_cost_archs: int = 3
 
 
 def _live(datasets: list[StudyData], opts: LiveOptions, out: Path, seed: int, device: str, data_dir,
@@ -139,7 +144,7 @@ def _live(datasets: list[StudyData], opts: LiveOptions, out: Path, seed: int, de
         n = opts.n_tnb if opts.n_tnb is not None and d.space.startswith("transbench101") else opts.n
         if n <= 0:
             continue
-        p = live.plan(d, n, seed, opts.batch, device, data_dir, opts.taskonomy_dir)
+        p = live.plan(d, n, seed, opts.batch, device, data_dir, opts.taskonomy_dir, opts.only)
         if isinstance(p, str):
             log(f"  {p}")
             continue
@@ -221,6 +226,7 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     live_seconds = time.time() - t_live
 
     corr = _correlations(datasets, model, header, n_boot, seed, out, log)  # 3. correlation table and Figure 3
+    fusion = _fusion(corr, model, header, plans, opts, n_boot, seed, out, log)  # 3b. the fusion table
     plots.rank_scatter(corr.labelled, {c.benchmark: c.spearman for c in corr.cells if c.method == TGNAS},
                        out / "rank_scatter_tgnas.png",  # 4. rank scatter
                        _scored_by_title(model, datasets))
@@ -235,7 +241,7 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
                               "columns": {p: {"kind": c.kind, "n": c.n, "batch": c.batch, "source": c.source}
                                           for p, c in d.columns.items()}} for d in datasets],
               "summary": {m: dict(s) for m, s in corr.summary.items()},
-              "heatmaps": heat, "timing": [r.as_row() for r in timed.rows],
+              "heatmaps": heat, "fusion": fusion, "timing": [r.as_row() for r in timed.rows],
               "timing_side_by_side": [r.as_row() for r in timed.headline],
               "tgnas_timing": {k: dict(v) for k, v in timed.tgnas.items()},
               "live": {**_live_summary(opts, engine, plans, live_rows, live_seconds),
@@ -327,6 +333,33 @@ def _correlations(datasets: list[StudyData], model, header: list[str], n_boot: i
     plots.figure3(cells, [TGNAS] + by_mean, bench_cols, out / "figure3_proxies_x_benchmarks.png")
     log(f"correlation table: {len(cells)} cells, bootstrap {n_boot} ({time.time() - t:.1f} s)")
     return _Correlations(labelled, cells, bench_cols, summ, md)
+
+
+def _fusion(corr: _Correlations, model, header: list[str], plans: list, opts: LiveOptions, n_boot: int, seed: int,
+            out: Path, log: _Log) -> dict:
+    """The fusion table (every proxy alone vs fused with TG-NAS, study/fused.py): fused columns on every labelled
+    benchmark, their rows with intervals, the cost per arch where live proxies ran; fusion.csv / .md, the arrows
+    figure, and the matrix in the report."""
+    t = time.time()
+    notes = [n for d in corr.labelled for n in fused.add_fused_columns(d, model)]
+    rows = [r for d in corr.labelled for r in fused.fusion_rows(d, model, n_boot, seed)]
+    costs = {}
+    if plans and opts.fusion_cost_archs > 0:
+        costs = fused.measure_costs(plans, opts.fusion_cost_archs, log)
+    fused.attach_costs(rows, {d.spec.key: d.space for d in corr.labelled}, costs)
+    fused.write_csv(rows, out / "fusion.csv")
+    (out / "fusion.md").write_text(fused.page(header, rows, corr.bench_cols, costs, notes, n_boot, seed))
+    fused.arrows_figure(rows, corr.bench_cols, out / "fusion_arrows.png")
+    log("")
+    log(f"Fused with TG-NAS ({fused.RULE}); each cell: the proxy alone -> fused, on the same archs:")
+    log(fused.matrix(rows, corr.bench_cols))
+    if costs:
+        log("Cost per architecture (forward / backward passes, seconds; this machine):")
+        log(fused.cost_table(costs))
+    for n in notes:
+        log(f"  {n}")
+    log(f"fusion table: {len(rows)} rows ({time.time() - t:.1f} s); fusion.md, fusion.csv, fusion_arrows.png")
+    return {"rule": fused.RULE, "rows": [r.as_row() for r in rows], "costs": costs, "notes": notes}
 
 
 @dataclass
@@ -423,7 +456,8 @@ def _heatmaps(datasets: list[StudyData], heatmap_n: int, seed: int, out: Path, l
     keys += [d.spec.key for d in datasets if d.spec.role == UNLABELLED and len(d.columns) >= 2]
     for key in keys:
         d = by_key[key]
-        ind = heatmap.independence(d, heatmap_n, seed)
+        extra = {name: d.fused[name] for name in fused.HEATMAP_FUSED if name in d.fused}
+        ind = heatmap.independence(d, heatmap_n, seed, extra=extra)
         if ind.n < MIN_HEATMAP_ARCHS:
             log(f"{d.spec.label}: only {ind.n} archs have every proxy (< {MIN_HEATMAP_ARCHS}); no heatmap")
             continue
