@@ -7,7 +7,8 @@
    the same dataset and batch size). The quantile is the mid-ECDF of the reference, linear between its distinct
    values; below every reference value it is the share of failed reference values, above every one it is 1. A
    failed value (NaN, +-inf, <= -1e8: NASLib's failure; TG-NAS's ``-inf`` for no input->output path) is below
-   every finite value.
+   every finite value; a value within 1e-6 (relative) of a reference value counts as equal to it (float32 scores
+   of the same network differ by that much between batchings).
 2. ``fused = 1/2 * q(TG-NAS) + 1/2 * mean_j q(proxy_j)``: TG-NAS (data-free, graph-learnt) and the live proxies
    (one mini-batch through the network) weigh half each; the live proxies share their half equally. With one live
    proxy this is the equal-weight mean of two quantile ranks (fusion 1:1 by rank).
@@ -100,8 +101,8 @@ def parse_name(name: str) -> tuple[str, ...]:
     by_length = sorted(PROXIES, key=len, reverse=True)  # epe_nas before a shorter name could cut it
     while rest:
         hit = next((p for p in by_length if rest == p or rest.startswith(p + "_")), None)
-        if hit is None:
-            bad = rest.split("_")[0]
+        if hit is None or rest == hit + "_":  # no proxy here, or a trailing underscore (an empty name)
+            bad = "" if hit is not None else rest.split("_")[0]
             raise UnknownProxyError(f"{name}: unknown proxy {bad!r}; a fused name is tgnas_<proxy>[_<proxy>...] "
                                     f"with proxies from {', '.join(PROXIES)}")
         if hit in out:
@@ -124,6 +125,21 @@ def fused_name(proxies: Sequence[str]) -> str:
 def _failed_mask(values: np.ndarray) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64)
     return ~np.isfinite(v) | (v <= -1e8)
+
+
+#: values this close (relative) to a reference value count as equal to it: the same architecture's score differs
+#: by up to 1e-6 relative between batchings and machines (float32 kernels), and must not fall off a tie's step
+SNAP_RTOL = 1e-6
+
+
+def _snap(v: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``v`` with every value within :data:`SNAP_RTOL` of a reference value ``u`` (sorted, distinct) set to it."""
+    i = np.clip(np.searchsorted(u, v), 1, max(len(u) - 1, 1))
+    out = v.copy()
+    for j in (i - 1, np.minimum(i, len(u) - 1)):
+        near = np.abs(v - u[j]) <= SNAP_RTOL * np.maximum(1.0, np.abs(u[j]))
+        out = np.where(near, u[j], out)
+    return out
 
 
 @dataclass(frozen=True)
@@ -155,9 +171,10 @@ class Reference:
         n_failed = n - len(finite)
         u, counts = np.unique(finite, return_counts=True)
         p = (n_failed + np.cumsum(counts) - counts / 2.0) / n
+        v = _snap(np.where(_failed_mask(v), np.nan, v), u)
         q = np.interp(v, u, p, left=n_failed / n, right=1.0) if len(u) > 1 else \
             np.where(v < u[0], n_failed / n, np.where(v > u[0], 1.0, p[0]))
-        return np.where(_failed_mask(v), n_failed / (2.0 * n), q)
+        return np.where(np.isnan(v), n_failed / (2.0 * n), q)
 
     def to_json(self) -> dict:
         return {"key": self.key, "origin": self.origin,

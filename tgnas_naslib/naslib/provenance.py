@@ -149,7 +149,8 @@ def _tgnas_model(obj: Any) -> Any:
     for part in (getattr(obj, "predictor", None), getattr(obj, "optimizer", None)):
         if isinstance(part, TGNASPredictor):
             return part.model
-        if getattr(part, "method_type", None) == "tgnas" or "tgnas" in list(getattr(part, "zc_names", None) or []):
+        names = [getattr(part, "method_type", None), *list(getattr(part, "zc_names", None) or [])]
+        if any(isinstance(n, str) and (n == "tgnas" or n.startswith("tgnas_")) for n in names):  # fused: tgnas_nwot
             return configured_model()
         if type(part).__name__.startswith("TGNAS") and hasattr(part, "model"):
             return part.model
