@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "TGNAS": "api",
     "DISCONNECTED_SCORE": "api",
+    "FusedProxy": "fusion",
     "ArchGraph": "graph",
     "ArchitectureError": "graph",
     "TGNASError": "errors",
@@ -31,4 +32,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["TGNAS", "ArchGraph", "ArchitectureError", "TGNASError", "SPACES", "get_space", "to_graph", "__version__"]
+__all__ = ["TGNAS", "FusedProxy", "ArchGraph", "ArchitectureError", "TGNASError", "SPACES", "get_space", "to_graph",
+           "__version__"]

@@ -54,8 +54,17 @@ def save_dir(cfg: dict) -> Path:
     if cfg["experiment"] == "zc":
         return out / cfg["config_type"] / space / dataset / cfg["predictor"] / seed
     if cfg["experiment"] == "predictor_evaluation":
-        return out / space / dataset / "predictors" / cfg["predictor"] / seed
+        return out / space / dataset / "predictors" / predictor_label(cfg) / seed
     return out / space / dataset / cfg["optimizer"] / seed
+
+
+def predictor_label(cfg: dict) -> str:
+    """The predictor's name in paths and tables: ``xgb``, ``xgb_zc`` (+ stored zero-cost features), ``xgb_zc_tgnas``
+    (+ the TG-NAS score too), ``xgb_tgnas``; ``tgnas`` (zero-shot) or ``tgnas_fewshot`` (fine-tuned)."""
+    name = cfg["predictor"]
+    if name == "tgnas":
+        return name if cfg.get("zero_shot", True) else "tgnas_fewshot"
+    return name + ("_zc" if cfg.get("zc_proxies") else "") + ("_tgnas" if cfg.get("zc_tgnas") else "")
 
 
 @contextlib.contextmanager
@@ -213,8 +222,9 @@ def build_predictor(cfg: dict, ss_type: str, config: Any = None):
     from naslib.predictors.ensemble import Ensemble
 
     config = config if config is not None else _naslib_config(cfg, save_dir(cfg))
+    zc = bool(cfg.get("zc_proxies")) or bool(cfg.get("zc_tgnas"))
     ens = Ensemble(num_ensemble=1, predictor_type=cfg["predictor"], ss_type=ss_type, hpo_wrapper=False,
-                   config=config)
+                   config=config, zc=zc, zc_only=False)
     return ens.get_ensemble()[0]
 
 
@@ -233,7 +243,20 @@ def run_predictor_evaluation(cfg: dict) -> list:
     ss = get_search_space(cfg["search_space"], cfg["dataset"])
     if cfg["predictor"] not in NEEDS_NETWORKS:
         ss = spec_only(ss)
-    evaluator = PredictorEvaluator(build_predictor(cfg, ss.get_type(), config), config=config)
+    predictor = build_predictor(cfg, ss.get_type(), config)
+    if cfg["split"] == "benchmark":  # fixed splits of one labelled file (split.py): same test archs for every predictor
+        from .split import BenchmarkSplitEvaluator
+
+        evaluator: Any = BenchmarkSplitEvaluator(predictor, config, cfg["benchmark"], cfg["data_dir"],
+                                                 cfg["zc_proxies"], cfg["zc_tgnas"])
+        evaluator.adapt_search_space(ss, load_labeled=False, dataset_api=api)
+        results = evaluator.evaluate()
+        scored = getattr(evaluator, "tgnas_scored_by", None)
+        if scored is not None:  # the zero-cost TG-NAS feature: which member scored it
+            for r in results[1:]:
+                r["tgnas_feature_model"] = {k: scored[k] for k in ("model", "member", "evaluation")}
+        return results
+    evaluator = PredictorEvaluator(predictor, config=config)
     evaluator.adapt_search_space(ss, load_labeled=cfg["search_space"] == "nasbench301", dataset_api=api)
     return evaluator.evaluate()
 
@@ -335,11 +358,14 @@ def _report(cfg: dict, out: Any) -> None:
         shown = {k: round(float(res[k]), 4) for k in METRICS if k in res and res[k] is not None}
         where = f" benchmark={res['benchmark']}" if "benchmark" in res else ""
         sizes = f"train_size={res['train_size']} " if cfg["experiment"] == "predictor_evaluation" else ""
-        print(f"{cfg['experiment']}: {cfg['search_space']}/{cfg['dataset']}{where} predictor={cfg['predictor']} "
+        print(f"{cfg['experiment']}: {cfg['search_space']}/{cfg['dataset']}{where} predictor={predictor_label(cfg)} "
               f"seed={cfg['seed']} {sizes}test_size={res.get('test_size', cfg['test_size'])}: "
               + ", ".join(f"{k} {v}" for k, v in shown.items()))
     scored = (rows[0].get("tgnas_model") if rows else None) or prov.get("tgnas_model")
-    if scored:
+    if scored and str(scored["model"]).endswith("+finetuned"):
+        print(f"  TG-NAS fine-tuned on each train_size's labels from member {scored['model'][:-len('+finetuned')]}, "
+              "which never saw this family before")
+    elif scored:
         print(f"  TG-NAS scored by {scored['model']} member {scored['member']} ({scored['evaluation']})")
     caution = (rows[0].get("caution") if rows else None) or prov.get("caution")
     if caution:

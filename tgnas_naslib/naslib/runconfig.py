@@ -60,7 +60,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                              "experiment_type": "single", "fidelity_single": 5, "fidelity_list": [5],
                              "max_hpo_time": 0, "uniform_random": 1, "seed": 0, "out_dir": "run",
                              "predictor": "tgnas", "search_space": "nasbench201", "dataset": "cifar10",
-                             "zero_shot": True, "finetune_epochs": 50, "data_dir": None, "tgnas_model": None},
+                             "zero_shot": True, "finetune_epochs": 50, "data_dir": None, "tgnas_model": None,
+                             "split": "naslib", "benchmark": None, "zc_proxies": None, "zc_tgnas": False},
     "search": {"optimizer": "tgnas_evolution", "search_space": "nasbench201", "dataset": "cifar10", "seed": 0,
                "out_dir": "run", "data_dir": None, "tgnas_model": None, "search": {}},
 }
@@ -214,10 +215,43 @@ def validate(cfg: dict) -> dict:
         _bool("zero_shot", cfg["zero_shot"])
         choice("predictor", cfg["predictor"], ensemble_predictors(), "tgnas or a NASLib Ensemble predictor")
         _runnable("predictor", cfg["predictor"])
+        _check_split(cfg)
     else:
         choice("optimizer", cfg["optimizer"], OPTIMIZERS)
         _check_search(cfg)
     return cfg
+
+
+#: NASLib predictors that take zero-cost features (``Ensemble(zc=True)``: the trees)
+ZC_PREDICTORS = ("xgb", "lgb", "rf", "ngb")
+
+
+def _check_split(cfg: dict) -> None:
+    """``split`` (naslib: NASLib's own sampling; benchmark: fixed splits of one labelled file), ``benchmark``,
+    ``zc_proxies`` (null, ``all`` or a list of proxies the file stores) and ``zc_tgnas``."""
+    from tgnas_naslib.datasets import load_benchmark
+
+    choice("split", cfg["split"], ("naslib", "benchmark"))
+    _bool("zc_tgnas", cfg["zc_tgnas"])
+    zc = cfg["zc_proxies"]
+    if cfg["split"] == "naslib":
+        if cfg["benchmark"] is not None or zc is not None or cfg["zc_tgnas"]:
+            raise ConfigError("benchmark / zc_proxies / zc_tgnas need split: benchmark (fixed splits of one labelled "
+                              "benchmark file)")
+        return
+    _check_benchmark(cfg)
+    if zc is not None or cfg["zc_tgnas"]:
+        choice("predictor", cfg["predictor"], ZC_PREDICTORS, "a NASLib predictor that takes zero-cost features")
+    if zc is None:
+        return
+    stored = sorted(load_benchmark(cfg["benchmark"], cfg["data_dir"]).proxy_names)
+    if zc == "all":
+        cfg["zc_proxies"] = stored
+        return
+    if not isinstance(zc, list) or not zc:
+        raise ConfigError(f"zc_proxies: {zc!r} is not null, 'all' or a list of proxies stored in {cfg['benchmark']}")
+    for name in zc:
+        choice("zc_proxies", name, tuple(stored), f"a proxy stored in {cfg['benchmark']}")
 
 
 def check_model(spec: Any) -> None:

@@ -11,6 +11,7 @@ correlation itself.
 from __future__ import annotations
 
 import csv
+import time
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -143,21 +144,25 @@ def fusion_rows(data: StudyData, model, n_boot: int, seed: int) -> list[FusionRo
 # ----------------------------------------------------------------------------------------------------------------
 # cost per architecture
 # ----------------------------------------------------------------------------------------------------------------
-def measure_costs(plans: list, k: int, log=print) -> dict[str, dict[str, dict]]:
+def measure_costs(datasets: list[StudyData], k: int, seed: int, batch: int | None, data_dir, log=print
+                  ) -> dict[str, dict[str, dict]]:
     """Forward / backward passes and seconds per arch of TG-NAS, every proxy and the headline fused proxies
-    (:data:`COST_FUSED`), measured through NASLib on the first ``k`` live archs of each image benchmark's plan;
-    ``{space: {method: {forward, backward, seconds, n_archs, batch_size}}}``."""
+    (:data:`COST_FUSED`), measured through NASLib on ``k`` seeded archs (the live sample's first) of each CIFAR-10
+    benchmark (NB201, NB301, NB101) at its live batch size; ``{space: {method: {forward, backward, seconds, ...}}}``."""
     from ..naslib.fused import measure_cost
+    from . import live
 
     out: dict[str, dict[str, dict]] = {}
-    for p in plans:
-        if p.spec.inputs != "cifar10" or p.data.space in out or k < 1:
+    for d in datasets:
+        target = live.naslib_target(d.spec.key)
+        if target is None or target[1] != "cifar10" or d.space in out or k < 1:
             continue
-        methods = ["tgnas", *PROXIES, *COST_FUSED]
-        rows = measure_cost(p.data.space, p.spec.dataset, p.archs[:k], methods, p.spec.batch_size, p.spec.seed,
-                            None if p.spec.data is None else Path(p.spec.data).parents[1])
-        out[p.data.space] = {r["method"]: r for r in rows}
-        log(f"  cost measured on {p.data.spec.label}: {min(k, len(p.archs))} archs, batch {p.spec.batch_size}")
+        bs = batch or live.DEFAULT_BATCH.get(d.spec.key, live.NASLIB_BATCH)
+        t = time.time()
+        rows = measure_cost(d.space, "cifar10", live.sample_archs(d, k, seed), ["tgnas", *PROXIES, *COST_FUSED],
+                            bs, seed, data_dir)
+        out[d.space] = {r["method"]: r for r in rows}
+        log(f"  cost measured on {d.spec.label}: {k} archs, batch {bs} ({time.time() - t:.0f} s)")
     return out
 
 

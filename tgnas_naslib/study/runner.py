@@ -226,7 +226,7 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     live_seconds = time.time() - t_live
 
     corr = _correlations(datasets, model, header, n_boot, seed, out, log)  # 3. correlation table and Figure 3
-    fusion = _fusion(corr, model, header, plans, opts, n_boot, seed, out, log)  # 3b. the fusion table
+    fusion = _fusion(corr, model, header, opts, n_boot, seed, data_dir, out, log)  # 3b. the fusion table
     plots.rank_scatter(corr.labelled, {c.benchmark: c.spearman for c in corr.cells if c.method == TGNAS},
                        out / "rank_scatter_tgnas.png",  # 4. rank scatter
                        _scored_by_title(model, datasets))
@@ -335,8 +335,8 @@ def _correlations(datasets: list[StudyData], model, header: list[str], n_boot: i
     return _Correlations(labelled, cells, bench_cols, summ, md)
 
 
-def _fusion(corr: _Correlations, model, header: list[str], plans: list, opts: LiveOptions, n_boot: int, seed: int,
-            out: Path, log: _Log) -> dict:
+def _fusion(corr: _Correlations, model, header: list[str], opts: LiveOptions, n_boot: int, seed: int,
+            data_dir, out: Path, log: _Log) -> dict:
     """The fusion table (every proxy alone vs fused with TG-NAS, study/fused.py): fused columns on every labelled
     benchmark, their rows with intervals, the cost per arch where live proxies ran; fusion.csv / .md, the arrows
     figure, and the matrix in the report."""
@@ -344,8 +344,8 @@ def _fusion(corr: _Correlations, model, header: list[str], plans: list, opts: Li
     notes = [n for d in corr.labelled for n in fused.add_fused_columns(d, model)]
     rows = [r for d in corr.labelled for r in fused.fusion_rows(d, model, n_boot, seed)]
     costs = {}
-    if plans and opts.fusion_cost_archs > 0:
-        costs = fused.measure_costs(plans, opts.fusion_cost_archs, log)
+    if (opts.n > 0 or (opts.n_tnb or 0) > 0) and opts.fusion_cost_archs > 0 and not live.naslib_status():
+        costs = fused.measure_costs(corr.labelled, opts.fusion_cost_archs, seed, opts.batch, data_dir, log)
     fused.attach_costs(rows, {d.spec.key: d.space for d in corr.labelled}, costs)
     fused.write_csv(rows, out / "fusion.csv")
     (out / "fusion.md").write_text(fused.page(header, rows, corr.bench_cols, costs, notes, n_boot, seed))
