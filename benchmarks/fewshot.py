@@ -125,7 +125,8 @@ def run_cell(bench: str, row: str, size: int, seed: int, fingerprint: dict | Non
     return cell
 
 
-def run_all(rows: list[str], benches: list[str], seeds: list[int], fresh: bool) -> None:
+def run_all(rows: list[str], benches: list[str], seeds: list[int], fresh: bool, only_sizes: list[int] | None = None
+            ) -> None:
     """Every missing (or stale TG-NAS) cell, cached as it finishes; a row that fails is reported and skipped."""
     import tgnas_naslib.naslib  # noqa: F401  (NASLib with the plugin)
 
@@ -137,7 +138,7 @@ def run_all(rows: list[str], benches: list[str], seeds: list[int], fresh: bool) 
             row_fp = fp if row in TGNAS_ROWS else None
             t_row, done = time.time(), 0
             for seed in seeds:
-                for size in sizes:
+                for size in [n for n in sizes if only_sizes is None or n in only_sizes]:
                     path = cell_path(bench, row, size, seed)
                     if path.is_file() and not fresh:
                         cached = json.loads(path.read_text())
@@ -275,6 +276,8 @@ def main() -> int:
     p.add_argument("--rows", nargs="+", default=list(ROWS), choices=list(ROWS))
     p.add_argument("--benchmarks", nargs="+", default=list(BENCHMARKS), choices=list(BENCHMARKS))
     p.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    p.add_argument("--sizes", nargs="+", type=int, default=None,
+                   help="only these train sizes (default: every size of each benchmark)")
     p.add_argument("--fresh", action="store_true", help="recompute the selected rows' cells even when cached")
     p.add_argument("--table", action="store_true", help="only print the tables from the cache")
     p.add_argument("--write-configs", action="store_true", help="write configs/fewshot/*.yaml and stop")
@@ -283,7 +286,7 @@ def main() -> int:
         write_configs()
         return 0
     if not args.table:
-        run_all(args.rows, args.benchmarks, args.seeds, args.fresh)
+        run_all(args.rows, args.benchmarks, args.seeds, args.fresh, args.sizes)
     cells = load_cells()
     print(tables(cells, "spearman"))
     print(tables(cells, "kendalltau"))

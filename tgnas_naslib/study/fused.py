@@ -291,9 +291,9 @@ def arrows_figure(rows: list[FusionRow], benchmarks: list[tuple[str, str, str]],
                         arrowprops=dict(arrowstyle="->", color="tab:green" if up else "tab:red", lw=1.6,
                                         shrinkA=0, shrinkB=0))
             ax.plot(i, r.alone, "o", color="grey", ms=3)
-        tg = [r.tgnas for r in rs if np.isfinite(r.tgnas)]
-        if tg:
-            ax.axhline(max(tg), color="tab:blue", ls="--", lw=1, label="TG-NAS alone")
+        widest = max(rs, key=lambda r: r.n, default=None)  # TG-NAS on the largest proxy set, as the matrix
+        if widest is not None and np.isfinite(widest.tgnas):
+            ax.axhline(widest.tgnas, color="tab:blue", ls="--", lw=1, label=f"TG-NAS alone (n={widest.n})")
         ax.set_xticks(range(len(rs)), [r.proxies + (f" ({r.mark})" if r.mark != "S" else "") for r in rs],
                       rotation=60, ha="right", fontsize=7)
         ax.set_ylim(-0.7, 1.0)
