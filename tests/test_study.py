@@ -189,6 +189,11 @@ def test_study_end_to_end(tmp_path, capsys, monkeypatch):
     assert "GPU" in text  # the stored times' hardware caveat
     doc = json.loads((out / "summary.json").read_text())
     assert doc["bootstrap"] == 50 and doc["timing"]
+    # the fusion table: every stored proxy alone vs fused with TG-NAS, on both benchmarks (11 proxies each)
+    fusion = list(csv.DictReader(open(out / "fusion.csv")))
+    assert len(fusion) == 2 * 11 and (out / "fusion.md").is_file() and (out / "fusion_arrows.png").is_file()
+    assert all(-1 <= float(r["fused_rho"]) <= 1 and float(r["fused_lo"]) <= float(r["fused_rho"]) for r in fusion)
+    assert "Fused with TG-NAS" in text and doc["fusion"]["rule"].startswith("fused = 1/2 q(TG-NAS)")
 
 
 def fake_compute(task):
@@ -208,7 +213,7 @@ def test_study_with_live_values_marks_cells_and_records_the_engine(tmp_path, cap
     out = tmp_path / "study"
     args = ["study", "--out", str(out), "--benchmarks", "nb301", "tnb101_macro_class_scene", "--bootstrap", "20",
             "--timing-archs", "100", "--live-proxies", "12", "--engine", "local", "--timing-live-archs", "3",
-            "--no-progress"]
+            "--no-progress", "--fusion-cost-archs", "0"]  # the fusion cost runs NASLib itself: not with fake values
     assert main(args) == 0
     text = capsys.readouterr().out
     doc = json.loads((out / "summary.json").read_text())
@@ -225,6 +230,9 @@ def test_study_with_live_values_marks_cells_and_records_the_engine(tmp_path, cap
     side = doc["timing_side_by_side"]
     assert side and side[0]["n_archs"] == 3 and side[0]["where"].startswith("live")
     assert "measured in this run on this machine" in text and "PROJECTION (not measured)" in text
+    fusion = {r["fused"]: r for r in csv.DictReader(open(out / "fusion.csv"))}
+    assert fusion["tgnas_nwot"]["mark"] == "L bs32" and fusion["tgnas_nwot"]["n"] == "12"  # as its proxy's cells
+    assert fusion["tgnas_flops"]["mark"] == "S" and fusion["tgnas_flops"]["n"] == "500"
     again = main(args)  # everything cached: nothing computed again
     assert again == 0 and json.loads((out / "summary.json").read_text())["live"]["run"]["values"] == 0
 
