@@ -131,8 +131,7 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
     if fused:
         parse_name(predictor)  # UnknownProxyError: one line
     else:
-        choice("predictor", predictor, ("tgnas", *bench.proxy_names),
-               f"tgnas, a fused tgnas_<proxy>[_<proxy>] or a proxy stored in {name}")
+        choice("predictor", predictor, ("tgnas", *bench.proxy_names), f"tgnas or a proxy stored in {name}")
     records = [r for r in bench.records if r.y is not None]
     n = min(int(cfg["test_size"]), len(records))
     rng = np.random.RandomState(int(cfg["seed"]))
