@@ -19,7 +19,7 @@ ROOT = "tgnas_naslib"
 #: the layers, lowest first: a module may import its own layer and the layers below, never one above.
 #: A name is a top-level module or subpackage of tgnas_naslib (a subpackage's modules share its layer).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "extras", "seeding", "threads", "paths", "device"),  # the ground floor: no feature package
+    ("errors", "extras", "seeding", "threads", "paths", "device", "convert"),  # the ground floor: no feature package
     ("shapes", "graph"),
     ("network",),
     ("embedding",),

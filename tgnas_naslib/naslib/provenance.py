@@ -12,6 +12,8 @@ import functools
 import platform
 from typing import Any
 
+from tgnas_naslib.convert import plain
+
 from .offline_api import is_offline
 
 #: (module, class) whose ``_log_to_json`` (the writer of scores.json / errors.json) :func:`install` hooks
@@ -94,7 +96,7 @@ def record(*apis: Any, model: Any = None, **extra: Any) -> dict:
     if sources:
         out["data"] = sources
     if model is not None:
-        out["tgnas_model"] = {"trained_on": model.training_summary(), "meta": _plain(model.meta)}
+        out["tgnas_model"] = {"trained_on": model.training_summary(), "meta": plain(model.meta, "list", json_safe=True)}
         files = [f for src in sources for f in src.get("files", [])] + list(extra.get("benchmark_files") or [])
         tasks = [getattr(api, "dataset", None) for api in apis if is_offline(api)]
         spaces = [getattr(api, "search_space", None) for api in apis if is_offline(api)]
@@ -104,14 +106,6 @@ def record(*apis: Any, model: Any = None, **extra: Any) -> dict:
             out["caution"] = caution
     out["versions"] = versions()
     return out
-
-
-def _plain(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    return x if isinstance(x, (str, int, float, bool, type(None))) else str(x)
 
 
 def attach(config: Any, prov: dict) -> None:
@@ -132,7 +126,7 @@ def attach(config: Any, prov: dict) -> None:
 
 def _cfg_safe(x: Any) -> Any:
     """Plain values only (CfgNode refuses others); lists of dicts become dicts numbered from 0."""
-    x = _plain(x)
+    x = plain(x, "list", json_safe=True)
     if isinstance(x, dict):
         return {k: _cfg_safe(v) for k, v in x.items()}
     if isinstance(x, list) and any(isinstance(v, dict) for v in x):
