@@ -14,14 +14,18 @@ from typing import Any
 
 from tgnas_naslib.convert import plain
 
-from .offline_api import is_offline
-
 #: (module, class) whose ``_log_to_json`` (the writer of scores.json / errors.json) :func:`install` hooks
 _HOOKS = (
     ("naslib.evaluators.zc_evaluator", "ZeroCostPredictorEvaluator"),
     ("naslib.defaults.predictor_evaluator", "PredictorEvaluator"),
     ("naslib.defaults.trainer", "Trainer"),
 )
+
+
+def is_offline(api: Any) -> bool:
+    """True for an api that carries its ``provenance`` (offline_api's; NASLib's own carry none). Duck-typed: offline_api
+    imports this module, so this module does not import it back."""
+    return isinstance(getattr(api, "provenance", None), dict)
 
 
 def versions() -> dict[str, str]:
