@@ -13,6 +13,7 @@ import platform
 from typing import Any
 
 from tgnas_naslib.convert import plain
+from tgnas_naslib.extras import optional
 
 #: (module, class) whose ``_log_to_json`` (the writer of scores.json / errors.json) :func:`install` hooks
 _HOOKS = (
@@ -37,12 +38,9 @@ def versions() -> dict[str, str]:
 
     out = {"python": platform.python_version(), "tgnas_naslib": __version__, "torch": str(torch.__version__),
            "numpy": str(numpy.__version__)}
-    try:
-        import naslib.__version__ as nv
-
+    nv = optional("naslib.__version__")
+    if nv is not None:
         out["naslib"] = str(getattr(nv, "__version__", "unknown"))
-    except ImportError:  # pragma: no cover
-        pass
     return out
 
 
@@ -115,13 +113,9 @@ def record(*apis: Any, model: Any = None, **extra: Any) -> dict:
 def attach(config: Any, prov: dict) -> None:
     """Set ``config.provenance`` (a CfgNode-compatible value for fvcore configs)."""
     value: Any = prov
-    try:
-        from fvcore.common.config import CfgNode
-
-        if isinstance(config, CfgNode):
-            value = CfgNode(_cfg_safe(prov))
-    except ImportError:  # pragma: no cover
-        pass
+    CfgNode = getattr(optional("fvcore.common.config"), "CfgNode", None)
+    if CfgNode is not None and isinstance(config, CfgNode):
+        value = CfgNode(_cfg_safe(prov))
     try:
         config.provenance = value
     except (AttributeError, TypeError):
