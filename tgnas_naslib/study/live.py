@@ -20,13 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..datasets.files import CIFAR10_NPZ as CIFAR_NPZ
 from ..paths import require_file
 from .cache import LiveCache
 from .correlation import rank_last, spearman
 from .data import PROXIES, ProxyColumn, StudyData
 from .engine import Task
-
-CIFAR_NPZ = "images/cifar10_test_1000.npz"
 
 #: proxies whose value does not depend on the input images: flops / params (input shape only), synflow (an
 #: all-ones input), zen (its own Gaussian input), l2_norm (the weights only)
