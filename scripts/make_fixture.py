@@ -14,10 +14,11 @@ entry.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -80,13 +81,19 @@ def load_fixture(path: Path = FIXTURE) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def shipped_models() -> dict[str, Path]:
-    """Every checkpoint the package ships, by name, read from the API now: ``PRETRAINED_MODELS`` and the
-    leave-family-out models (``lfo/<file stem>``)."""
-    from tgnas_naslib import api
+def shipped_models() -> dict[str, Callable[[], Any]]:
+    """Every model the package ships, name -> loader, read from the package now: each name of the API's
+    ``PRETRAINED_MODELS``, and each checkpoint of the ``pretrained`` folder that no name reaches (by its path there,
+    e.g. ``lfo/lfo_nb101.pt``), so that no shipped model goes unpinned."""
+    from tgnas_naslib import TGNAS, api
 
-    models = {name: Path(path) for name, path in api.PRETRAINED_MODELS.items()}
-    models.update({f"lfo/{p.stem}": p for p in sorted(Path(api.SHIPPED_LFO_DIR).glob("*.pt"))})
+    models: dict[str, Callable[[], Any]] = {name: functools.partial(TGNAS.pretrained, name)
+                                           for name in api.PRETRAINED_MODELS}
+    folder = Path(api.__file__).with_name("pretrained")
+    named = {Path(p).resolve() for p in api.PRETRAINED_MODELS.values()}
+    for path in sorted(folder.rglob("*.pt")):
+        if path.resolve() not in named:
+            models[path.relative_to(folder).as_posix()] = functools.partial(TGNAS.load, path)
     return models
 
 
@@ -111,11 +118,9 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def model_rhos(path: Path, fixture: dict[str, Any]) -> dict[str, float]:
-    """One model's Spearman rho per ``<space>/<task>`` of the fixture."""
-    from tgnas_naslib import TGNAS
-
-    model = TGNAS.load(path)
+def model_rhos(load: Callable[[], Any], fixture: dict[str, Any]) -> dict[str, float]:
+    """One model's Spearman rho per ``<space>/<task>`` of the fixture (``load`` gives the model)."""
+    model = load()
     out = {}
     for space, bench in fixture["benchmarks"].items():
         scores = model.score([tuple(a) for a in bench["archs"]], space=space)
@@ -128,8 +133,8 @@ def make_golden(fixture: dict[str, Any]) -> dict[str, Any]:
     """Every shipped model's rhos on the fixture, rounded to 4 decimals."""
     return {"about": {"what": "Spearman rho of each shipped model's scores with the labels of labelled.json",
                       "made_by": REGENERATE, "tolerance": TOLERANCE},
-            "models": {name: {k: round(v, 4) for k, v in model_rhos(path, fixture).items()}
-                       for name, path in shipped_models().items()}}
+            "models": {name: {k: round(v, 4) for k, v in model_rhos(load, fixture).items()}
+                       for name, load in shipped_models().items()}}
 
 
 def _dump(value: Any, indent: int = 0) -> str:
