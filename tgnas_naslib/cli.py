@@ -15,6 +15,7 @@ COMMANDS = {
     "train": "tgnas_naslib.commands.train",
     "study": "tgnas_naslib.commands.study",
     "search": "tgnas_naslib.commands.search",
+    "data": "tgnas_naslib.commands.data",
 }
 
 

@@ -40,9 +40,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                       help="CPUs of the embedded Ray (default: all cores); ignored with --ray-address")
     live.add_argument("--live-batch", type=int, default=None, help="batch size of the live proxies (default: that of "
                       "the stored values they are compared with: 64 on NB201 CIFAR-10, 32 elsewhere)")
-    live.add_argument("--taskonomy-dir", default=None, metavar="DIR",
-                      help="a Taskonomy data directory (NASLib's taskonomydata_mini layout): TNB101 proxies that need "
-                           "images are computed too")
     live.add_argument("--timing-live-archs", type=int, default=10, metavar="K",
                       help="archs of the side-by-side timing headline (proxies and TG-NAS, same run; default 10)")
     live.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -79,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--{name.replace('_', '-')} must be positive")
     device = check_device(args.device)
     opts = LiveOptions(n=args.live_proxies, n_tnb=args.live_tnb, engine=args.engine, workers=args.workers,
-                       address=args.ray_address, batch=args.live_batch, taskonomy_dir=args.taskonomy_dir,
+                       address=args.ray_address, batch=args.live_batch,
                        timing_archs=args.timing_live_archs, progress=not args.no_progress)
     if args.engine == "local" and (args.ray_address or args.workers):
         raise ValueError("--ray-address / --workers need --engine ray")

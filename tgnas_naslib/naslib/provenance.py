@@ -13,7 +13,8 @@ import logging
 import platform
 from typing import Any
 
-from .offline_api import is_offline
+from tgnas_naslib.convert import plain
+from tgnas_naslib.extras import optional
 
 #: (module, class) whose ``_log_to_json`` (the writer of scores.json / errors.json) :func:`install` hooks
 _HOOKS = (
@@ -21,6 +22,12 @@ _HOOKS = (
     ("naslib.defaults.predictor_evaluator", "PredictorEvaluator"),
     ("naslib.defaults.trainer", "Trainer"),
 )
+
+
+def is_offline(api: Any) -> bool:
+    """True for an api that carries its ``provenance`` (offline_api's; NASLib's own carry none). Duck-typed: offline_api
+    imports this module, so this module does not import it back."""
+    return isinstance(getattr(api, "provenance", None), dict)
 
 
 def versions() -> dict[str, str]:
@@ -32,12 +39,9 @@ def versions() -> dict[str, str]:
 
     out = {"python": platform.python_version(), "tgnas_naslib": __version__, "torch": str(torch.__version__),
            "numpy": str(numpy.__version__)}
-    try:
-        import naslib.__version__ as nv
-
+    nv = optional("naslib.__version__")
+    if nv is not None:
         out["naslib"] = str(getattr(nv, "__version__", "unknown"))
-    except ImportError:  # pragma: no cover
-        pass
     return out
 
 
@@ -108,24 +112,12 @@ def record(*apis: Any, model: Any = None, **extra: Any) -> dict:
     return out
 
 
-def _plain(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    return x if isinstance(x, (str, int, float, bool, type(None))) else str(x)
-
-
 def attach(config: Any, prov: dict) -> None:
     """Set ``config.provenance`` (a CfgNode-compatible value for fvcore configs)."""
     value: Any = prov
-    try:
-        from fvcore.common.config import CfgNode
-
-        if isinstance(config, CfgNode):
-            value = CfgNode(_cfg_safe(prov))
-    except ImportError:  # pragma: no cover
-        pass
+    CfgNode = getattr(optional("fvcore.common.config"), "CfgNode", None)
+    if CfgNode is not None and isinstance(config, CfgNode):
+        value = CfgNode(_cfg_safe(prov))
     try:
         config.provenance = value
     except (AttributeError, TypeError):
@@ -134,7 +126,7 @@ def attach(config: Any, prov: dict) -> None:
 
 def _cfg_safe(x: Any) -> Any:
     """Plain values only (CfgNode refuses others); lists of dicts become dicts numbered from 0."""
-    x = _plain(x)
+    x = plain(x, "list", json_safe=True)
     if isinstance(x, dict):
         return {k: _cfg_safe(v) for k, v in x.items()}
     if isinstance(x, list) and any(isinstance(v, dict) for v in x):

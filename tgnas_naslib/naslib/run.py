@@ -35,6 +35,7 @@ import numpy as np
 import yaml
 
 import tgnas_naslib.naslib  # noqa: F401  (compat + registration)
+from tgnas_naslib.convert import plain
 
 from .offline_api import OfflineDatasetAPI
 from .predictor import TGNASPredictor, configured_model, model_spec, naslib_scores
@@ -76,20 +77,6 @@ def log_to(save: Path):
             lg.removeHandler(handler)
             lg.setLevel(level)
         handler.close()
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
 
 
 def _cfgnode(d: dict):
@@ -146,7 +133,7 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
     if "tgnas_model" in prov:  # which member scored, zero-shot or in-family: in the results as in the provenance
         results["tgnas_model"] = {k: prov["tgnas_model"][k] for k in ("model", "member", "evaluation")}
     with open(save / "scores.json", "w") as f:
-        json.dump(_jsonable([{**cfg, "save": str(save), "provenance": prov}, results]), f)
+        json.dump(plain([{**cfg, "save": str(save), "provenance": prov}, results], "list", json_safe=True), f)
     scored = prov.get("tgnas_model")
     logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)%s%s", space,
                 cfg["dataset"], name, predictor, results["spearman"], results["kendalltau"], n,
@@ -291,7 +278,7 @@ METRICS = ("mae", "rmse", "pearson", "spearman", "kendalltau", "kt_2dec", "kt_1d
 
 def _report(cfg: dict, out: Any) -> None:
     if cfg["experiment"] == "search":
-        print(json.dumps(_jsonable(out)))
+        print(json.dumps(plain(out, "list", json_safe=True)))
         return
     rows = [out] if isinstance(out, dict) else list(out[1:])
     prov = {} if isinstance(out, dict) else (out[0].get("provenance") or {})

@@ -29,10 +29,11 @@ _WEIGHTED = ("conv", "linear")
 REPRESENTATIONS = ("network", "prune")
 
 
-def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "network"
+def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "network", repeats: bool = True
            ) -> tuple[ArchGraph, tuple[str, ...]]:
     """Fold, prune (and in the ``network`` representation collapse repeats of) a raw graph; returns the graph and,
-    per node, the name of the raw node it came from (the first folded one; repeats: the first copy's)."""
+    per node, the name of the raw node it came from (the first folded one; repeats: the first copy's).
+    ``repeats=False``: fold and prune, but keep every copy of a repeated block (the skeleton finds blocks itself)."""
     if representation not in REPRESENTATIONS:
         raise ValueError(f"unknown representation {representation!r}; choose from {REPRESENTATIONS}")
     n = len(raw.infos)
@@ -144,7 +145,7 @@ def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "n
     # (fwd & back above), edges run forward in execution order (no cycle), inputs have no predecessors and the
     # output no successors
     graph = ArchGraph._trusted(ops, edges, space, shapes, cost)
-    if representation == "network" and collapse:
+    if representation == "network" and collapse and repeats:
         return collapse_repeats(graph, names)
     return graph, names
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
+from ..convert import plain
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError, edge_op_graph
 from ..shapes import Cost, NodeShape
 
@@ -30,21 +31,6 @@ def check_representation(representation: str) -> str:
     if representation not in REPRESENTATIONS:
         raise ValueError(f"unknown graph representation {representation!r}; choose from {REPRESENTATIONS}")
     return representation
-
-
-def plain(value: Any, keep_lists: bool = False) -> Any:
-    """Recursively turn numpy scalars into plain Python ones (``.item()``) and arrays into nested tuples; lists
-    become tuples too (hashable, an architecture's canonical form) unless ``keep_lists`` (a NASLib hash, whose
-    lists must print as lists: ``naslib.compat.hashes.plain_hash``)."""
-    if isinstance(value, np.ndarray):
-        return plain(value.tolist())
-    if isinstance(value, tuple):
-        return tuple(plain(v, keep_lists) for v in value)
-    if isinstance(value, list):
-        return [plain(v, True) for v in value] if keep_lists else tuple(plain(v) for v in value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def literal(text: str, what: str) -> Any:

@@ -10,10 +10,11 @@ from typing import Any, Mapping, NamedTuple, Sequence
 import numpy as np
 
 from .. import shapes as sh
+from ..convert import plain
 from ..graph import ArchGraph, ArchitectureError, edge_op_graph
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
-from .base import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, SearchSpace, plain
+from .base import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, SearchSpace
 
 #: NASLib's COMPACT_OPS order for NB301 compact encodings
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",

@@ -40,10 +40,11 @@ from typing import Any, Iterator, NamedTuple
 import numpy as np
 
 from .. import shapes as sh
+from ..convert import plain
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
-from .base import DEFAULT_REPRESENTATION, TABLE, SearchSpace, check_representation, plain
+from .base import DEFAULT_REPRESENTATION, TABLE, SearchSpace, check_representation
 
 #: the authors' operator names by code (``candidate_OP`` in train/model.py)
 OPS = ("id", "ir_3x3_t3", "ir_5x5_t6")

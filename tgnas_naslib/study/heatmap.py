@@ -9,12 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
-from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
-from scipy.spatial.distance import squareform
 
+from ..extras import require
 from .correlation import rank_last
 from .data import ANALYTIC, PROXIES, TGNAS, StudyData
+from .plots import pyplot
+
+require("scipy", "the study")
+from scipy import stats  # noqa: E402
+from scipy.cluster.hierarchy import fcluster, leaves_list, linkage  # noqa: E402
+from scipy.spatial.distance import squareform  # noqa: E402
 
 #: proxies whose average-linkage Spearman to each other is at least this form one cluster
 CLUSTER_RHO = 0.7
@@ -126,11 +130,7 @@ def write_csv(ind: Independence, path: Path) -> None:
 
 def plot(ind: Independence, path: Path, order: list[str] | None = None) -> None:
     """An annotated heatmap PNG (rows/columns in ``order``, default: the dendrogram order)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     names = [n for n in (order or [ind.names[i] for i in ind.order]) if n in ind.names]
     idx = [ind.names.index(n) for n in names]
     m = ind.matrix[np.ix_(idx, idx)]

@@ -112,7 +112,7 @@ def _spec_space(spec: StudySpec) -> str:
 class LiveOptions:
     """How to compute live proxies: ``n`` archs per image benchmark (0 = off), ``n_tnb`` per TNB101 benchmark
     (default ``n``), the engine ('ray' | 'local'), its workers / cluster address, batch size (default: per benchmark,
-    that of its stored values), a Taskonomy directory, and how many archs the headline timing uses."""
+    that of its stored values), and how many archs the headline timing uses."""
 
     n: int = 0
     n_tnb: int | None = None
@@ -120,7 +120,6 @@ class LiveOptions:
     workers: int | None = None
     address: str | None = None
     batch: int | None = None
-    taskonomy_dir: str | None = None
     timing_archs: int = 10
     progress: bool = True
 
@@ -139,7 +138,7 @@ def _live(datasets: list[StudyData], opts: LiveOptions, out: Path, seed: int, de
         n = opts.n_tnb if opts.n_tnb is not None and d.space.startswith("transbench101") else opts.n
         if n <= 0:
             continue
-        p = live.plan(d, n, seed, opts.batch, device, data_dir, opts.taskonomy_dir)
+        p = live.plan(d, n, seed, opts.batch, device, data_dir)
         if isinstance(p, str):
             log(f"  {p}")
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..extras import require
 from ..model.checkpoint import sha256
 from ..model.config import TrainConfig
 from ..model.train import cross_validate
@@ -37,7 +38,7 @@ def load_nb101(data_dir: str | Path | None = None, representation: str = "prune"
 def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainConfig = DEFAULT_CONFIG,
              ensemble: int = DEFAULT_ENSEMBLE, cv_folds: int = 5, progress: bool = True):
     """Train a seed ensemble on NB101 (after grouped CV for the card), save it to ``out``; returns the TGNAS."""
-    import torch_geometric
+    torch_geometric = require("torch_geometric", "training")
 
     t0 = time.time()
     graphs, y, groups, _, path = load_nb101(data_dir, config.representation)

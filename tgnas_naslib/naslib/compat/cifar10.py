@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from tgnas_naslib import paths
+from tgnas_naslib.datasets.files import CIFAR10_NPZ
 from tgnas_naslib.errors import TGNASError
 
 from ._marker import is_ours
@@ -41,7 +42,7 @@ logger = logging.getLogger("naslib.tgnas")
 CIFAR10_MEAN = (0.49139968, 0.48215827, 0.44653124)
 CIFAR10_STD = (0.24703233, 0.24348505, 0.26158768)
 #: The npz file with real CIFAR-10 test images, relative to the benchmark data directory.
-CIFAR10_NPZ_RELPATH = "images/cifar10_test_1000.npz"
+CIFAR10_NPZ_RELPATH = CIFAR10_NPZ
 
 _warned: set[str] = set()
 

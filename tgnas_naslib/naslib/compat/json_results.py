@@ -17,7 +17,7 @@ import functools
 import importlib
 from typing import Any
 
-import numpy as np
+from tgnas_naslib.convert import plain
 
 from ._marker import MARK, is_ours
 
@@ -28,21 +28,8 @@ NASLIB_EVALUATORS = (("naslib.defaults.predictor_evaluator", "PredictorEvaluator
 
 def plain_json(x: Any) -> Any:
     """``x`` with numpy scalars and arrays nested in dicts / lists / tuples turned into Python values (dict and
-    list types kept, so NASLib's CfgNode configs stay CfgNodes)."""
-    if isinstance(x, dict):
-        for key, value in x.items():
-            x[key] = plain_json(value)
-        return x
-    if isinstance(x, list):
-        x[:] = [plain_json(v) for v in x]
-        return x
-    if isinstance(x, tuple):
-        return [plain_json(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return plain_json(x.tolist())
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
+    list types kept, so NASLib's CfgNode configs stay CfgNodes): :func:`tgnas_naslib.convert.plain` in place."""
+    return plain(x, "list", in_place=True)
 
 
 def _writer(original):
