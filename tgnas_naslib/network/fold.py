@@ -132,8 +132,10 @@ def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "n
             back.update(pred[v])
     keep = [v for v in range(n) if alive[v] and v in fwd and v in back]
     cost = network_cost(raw.stats + raw.extra)
+    kind = "network" if representation == "network" else "cell"
     if out not in keep:
-        return ArchGraph.disconnected(space, cost=cost), (raw.names[inputs[0]] if inputs else "x", "output")
+        return (ArchGraph.disconnected(space, cost=cost, kind=kind),
+                (raw.names[inputs[0]] if inputs else "x", "output"))
     index = {v: i for i, v in enumerate(keep)}
     ops = tuple(text(groups[v]) for v in keep)
     if any(not op.strip() for op in ops):
@@ -144,7 +146,7 @@ def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "n
     # what ArchGraph.build would return, without its second pass: every kept node lies on an input->output path
     # (fwd & back above), edges run forward in execution order (no cycle), inputs have no predecessors and the
     # output no successors
-    graph = ArchGraph._trusted(ops, edges, space, shapes, cost)
+    graph = ArchGraph._trusted(ops, edges, space, shapes, cost, kind=kind)
     if representation == "network" and collapse and repeats:
         return collapse_repeats(graph, names)
     return graph, names

@@ -73,9 +73,12 @@ class GraphMemo:
         self._lock = threading.Lock()
 
     @staticmethod
-    def size_of(graph: ArchGraph) -> int:
+    def size_of(graph: Any) -> int:
         """Estimated bytes a memoised graph keeps alive: the object, its node and edge tuples (edge pairs are
-        counted in full, though the fast adapters share them) and the key (an upper bound; tested)."""
+        counted in full, though the fast adapters share them) and the key (an upper bound; tested). A skeleton:
+        every block graph counted as if it were not shared with other skeletons."""
+        if hasattr(graph, "blocks"):
+            return 1024 + sum(GraphMemo.size_of(b.graph) + 200 + 80 * len(b.feats) for b in graph.blocks)
         return 1024 + 24 * len(graph.ops) + 72 * len(graph.edges)
 
     def __call__(self, space: str, canonical: Any, representation: str) -> ArchGraph:
@@ -120,6 +123,8 @@ class GraphMemo:
 def _build_graph(space: str, canonical: Any, representation: str) -> ArchGraph:
     if representation == "network":
         return SPACES[space].network_graph(canonical)
+    if representation == "skeleton":
+        return SPACES[space].skeleton(canonical)
     return SPACES[space].graph(canonical, representation)
 
 

@@ -184,8 +184,9 @@ def build_network(arch: tuple[int, ...], dataset: str = "cifar10", space: str = 
     x = net.relu(net.bn(net.conv(x, INIT_CHANNELS, 3, name="stem"), name="stem"), name="stem")
     for i, layer in enumerate(layers(arch, dataset)):
         x = _layer(net, layer, x, f"features.{i}")
-    x = net.relu(net.bn(net.conv(x, HEAD_CHANNELS, 1, name="out"), name="out"), name="out")
-    x = net.flatten(net.global_pool(x, name="out.pool"))
+    # layer names follow the module's (out.0 conv ... out.3 pool): the skeleton finds blocks by module scope
+    x = net.relu(net.bn(net.conv(x, HEAD_CHANNELS, 1, name="out.0"), name="out.1"), name="out.2")
+    x = net.flatten(net.global_pool(x, name="out.3"))
     net.output(net.linear(x, classes, name="classifier"))
     return net
 

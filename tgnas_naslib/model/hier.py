@@ -1,0 +1,317 @@
+"""Where the hierarchical model lives: block graphs embedded once, summed over the skeleton, plus a size prior.
+
+A network is its skeleton (:mod:`tgnas_naslib.network.skeleton`): blocks in execution order, each a small width-free
+graph. The model scores it as
+
+    score = sum over blocks b of phi(embedding(b), level(b))  +  w * log10(network FLOPs)
+
+* ``embedding(b)``: a graph network over the block graph (operator-text embeddings and width-free node features:
+  kernel, stride, depthwise), mean and sum readout; computed once per distinct block graph, however many blocks or
+  architectures share it (a stage of identical cells, the reduction blocks every NB201 network has);
+* ``phi >= 0`` (softplus): a block's structure contribution, from its embedding and how far the network has
+  downsampled its input. No channel count reaches it, so the *structure term* is width-invariant: on networks that
+  differ only in layer widths it is constant and the ranking is the size term's. Because every ``phi`` is
+  non-negative, adding a repeat of a block never lowers the score;
+* ``w >= 0`` (softplus): the *size term*, monotone in every layer's width and in depth (cost as a prior, not a
+  feature to overrule).
+
+Everything is plain torch (no torch-geometric): the same module trains, fine-tunes and scores.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..network.skeleton import Block, Skeleton
+
+#: the network-size features the size term can read
+SIZE_TERMS = ("flops", "params")
+
+
+class HierModel(nn.Module):
+    """The hierarchical TG-NAS network (see the module docstring)."""
+
+    def __init__(self, in_dim: int, feat_dim: int, hidden: int = 64, layers: int = 3,
+                 size_terms: Sequence[str] = ("flops",)) -> None:
+        super().__init__()
+        unknown = [t for t in size_terms if t not in SIZE_TERMS]
+        if unknown:
+            raise ValueError(f"unknown size term(s) {unknown}; choose from {', '.join(SIZE_TERMS)}")
+        self.hparams = dict(in_dim=in_dim, feat_dim=feat_dim, hidden=hidden, layers=layers,
+                            size_terms=tuple(size_terms))
+        self.inp = nn.Linear(in_dim + feat_dim, hidden)
+        self.convs = nn.ModuleList(nn.Linear(hidden, hidden) for _ in range(layers))
+        self.norms = nn.ModuleList(nn.LayerNorm(hidden) for _ in range(layers))
+        self.block = nn.Sequential(nn.Linear(2 * hidden + 1, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.size_w = nn.Parameter(torch.zeros(len(size_terms)))
+
+    def embed(self, x: torch.Tensor, adj: torch.Tensor, seg: torch.Tensor, n_graphs: int) -> torch.Tensor:
+        """Block-graph embeddings [n_graphs, 2 * hidden] (mean | sum readout) of a batch of block graphs."""
+        h = torch.relu(self.inp(x))
+        for conv, norm in zip(self.convs, self.norms):
+            h = torch.relu(norm(torch.sparse.mm(adj, conv(h))))
+        sums = h.new_zeros((n_graphs, h.shape[1])).index_add_(0, seg, h)
+        counts = h.new_zeros(n_graphs).index_add_(0, seg, torch.ones_like(seg, dtype=h.dtype))
+        return torch.cat([sums / counts[:, None], sums], 1)
+
+    def phi(self, emb: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
+        """The non-negative structure contribution of blocks (embeddings [B, 2H], levels [B])."""
+        return nn.functional.softplus(self.block(torch.cat([emb, level[:, None]], 1))[:, 0])
+
+    def size_weights(self) -> torch.Tensor:
+        """The size term's non-negative weights, one per size term."""
+        return nn.functional.softplus(self.size_w - 2.0)
+
+    def forward(self, batch: "HierBatch") -> torch.Tensor:
+        """One score per architecture of the batch."""
+        emb = self.embed(batch.x, batch.adj, batch.seg, batch.n_graphs)
+        phi = self.phi(emb[batch.pair_graph], batch.pair_level)
+        per_arch = phi.new_zeros(batch.n_archs).index_add_(0, batch.arch_of, phi[batch.pair_of])
+        return per_arch + batch.size @ self.size_weights()
+
+
+class HierBatch(NamedTuple):
+    """What one forward pass reads: distinct block graphs (node inputs, propagation matrix, graph of each node),
+    distinct (block graph, level) pairs, per architecture block its pair and architecture, and size features."""
+
+    x: torch.Tensor
+    adj: torch.Tensor
+    seg: torch.Tensor
+    n_graphs: int
+    pair_graph: torch.Tensor
+    pair_level: torch.Tensor
+    pair_of: torch.Tensor
+    arch_of: torch.Tensor
+    n_archs: int
+    size: torch.Tensor
+
+
+def collapse_chains(ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], feats: tuple[tuple[float, ...], ...]
+                    ) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...], tuple[tuple[float, ...], ...]]:
+    """A block graph with every maximal chain of layers (each the only successor of the one before) merged into one
+    node (texts joined, features: their maximum); additions, concatenations, inputs and the output stay."""
+    n = len(ops)
+    pred: list[list[int]] = [[] for _ in range(n)]
+    succ: list[list[int]] = [[] for _ in range(n)]
+    for a, b in edges:
+        succ[a].append(b)
+        pred[b].append(a)
+
+    def fixed(i: int) -> bool:
+        return ops[i] in ("input", "output") or ops[i].startswith(("addition", "concatenation"))
+
+    head = list(range(n))
+    for v in range(n):  # nodes are in topological order
+        if not fixed(v) and len(pred[v]) == 1 and not fixed(pred[v][0]) and len(succ[pred[v][0]]) == 1:
+            head[v] = head[pred[v][0]]
+    groups: dict[int, list[int]] = {}
+    for v in range(n):
+        groups.setdefault(head[v], []).append(v)
+    keep = sorted(groups)
+    index = {h: k for k, h in enumerate(keep)}
+    new_ops = tuple(", ".join(ops[m] for m in groups[h]) for h in keep)
+    new_feats = tuple(tuple(max(feats[m][j] for m in groups[h]) for j in range(len(feats[0]))) for h in keep)
+    new_edges = tuple(sorted({(index[head[a]], index[head[b]]) for a, b in edges if head[a] != head[b]}))
+    return new_ops, new_edges, new_feats
+
+
+class Featurizer:
+    """Skeletons -> :class:`HierBatch`: block graphs interned once (operator ids, features, propagation entries) in a
+    bounded table, so a chunk of architectures costs a few dictionary lookups per block."""
+
+    #: distinct block graphs kept between batches (beyond it the table restarts: memory stays bounded)
+    MAX_GRAPHS = 200_000
+
+    def __init__(self, embedder: Any, chain: bool = False) -> None:
+        self.embedder = embedder
+        self.chain = chain
+        self._ids: dict[tuple, int] = {}
+        self._graphs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._vocab: dict[str, int] = {}
+        self._table = torch.zeros((0, embedder.dim))
+        self._by_object: dict[int, tuple[Block, int]] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def n_feats(self) -> int:
+        """Width-free features per node."""
+        from ..network.skeleton import BLOCK_FEATURES
+
+        return len(BLOCK_FEATURES)
+
+    def _intern(self, block: Block) -> int:
+        hit = self._by_object.get(id(block.graph))
+        if hit is not None and hit[0].graph is block.graph and hit[0].feats is block.feats:
+            return hit[1]
+        ops, edges, feats = block.graph.ops, block.graph.edges, block.feats
+        if self.chain:
+            ops, edges, feats = collapse_chains(ops, edges, feats)
+        key = (ops, edges, feats)
+        gid = self._ids.get(key)
+        if gid is None:
+            if len(self._graphs) >= self.MAX_GRAPHS:
+                self._ids.clear()
+                self._graphs.clear()
+                self._by_object.clear()
+            gid = self._ids[key] = len(self._graphs)
+            op_ids = np.fromiter((self._vocab.setdefault(o, len(self._vocab)) for o in ops), dtype=np.int64)
+            n = len(ops)
+            src = np.fromiter((a for a, _ in edges), dtype=np.int64, count=len(edges))
+            dst = np.fromiter((b for _, b in edges), dtype=np.int64, count=len(edges))
+            loops = np.arange(n, dtype=np.int64)
+            s, d = np.concatenate([src, dst, loops]), np.concatenate([dst, src, loops])
+            deg = np.bincount(d, minlength=n).astype(np.float32)
+            w = (deg[s] ** np.float32(-0.5)) * (deg[d] ** np.float32(-0.5))
+            self._graphs.append((op_ids, np.asarray(feats, dtype=np.float32).reshape(n, -1), s, d, w))
+        self._by_object[id(block.graph)] = (block, gid)
+        return gid
+
+    def _op_table(self) -> torch.Tensor:
+        if self._table.shape[0] < len(self._vocab):
+            names = list(self._vocab)[self._table.shape[0]:]
+            self._table = torch.cat([self._table, torch.from_numpy(self.embedder.embed(names)).float()])
+        return self._table
+
+    def batch(self, skeletons: Sequence[Skeleton], size_terms: Sequence[str]) -> HierBatch:
+        """The batch of connected skeletons (callers drop disconnected ones first)."""
+        with self._lock:
+            gids_per_arch = [[self._intern(b) for b in s.blocks] for s in skeletons]
+            table = self._op_table()
+            graphs = sorted({g for gs in gids_per_arch for g in gs})
+            local = {g: k for k, g in enumerate(graphs)}
+            parts = [self._graphs[g] for g in graphs]
+        sizes = np.fromiter((len(p[0]) for p in parts), dtype=np.int64, count=len(parts))
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        ops = np.concatenate([p[0] for p in parts])
+        feats = np.concatenate([p[1] for p in parts])
+        src = np.concatenate([p[2] + o for p, o in zip(parts, offsets)])
+        dst = np.concatenate([p[3] + o for p, o in zip(parts, offsets)])
+        w = np.concatenate([p[4] for p in parts])
+        n = int(sizes.sum())
+        x = torch.cat([table[torch.from_numpy(ops)], torch.from_numpy(feats)], 1)
+        adj = torch.sparse_coo_tensor(torch.from_numpy(np.stack([dst, src])), torch.from_numpy(w), (n, n),
+                                      check_invariants=False).coalesce()
+        seg = torch.from_numpy(np.repeat(np.arange(len(parts)), sizes))
+        pairs: dict[tuple[int, float], int] = {}
+        pair_of, arch_of = [], []
+        for a, (s, gs) in enumerate(zip(skeletons, gids_per_arch)):
+            for b, g in zip(s.blocks, gs):
+                pair_of.append(pairs.setdefault((local[g], b.level), len(pairs)))
+                arch_of.append(a)
+        keys = list(pairs)
+        size = np.array([[_log10(s.cost.flops if t == "flops" else s.cost.params) for t in size_terms]
+                         for s in skeletons], dtype=np.float32).reshape(len(skeletons), len(size_terms))
+        return HierBatch(x, adj, seg, len(parts), torch.tensor([k[0] for k in keys], dtype=torch.int64),
+                         torch.tensor([k[1] for k in keys], dtype=torch.float32),
+                         torch.tensor(pair_of, dtype=torch.int64), torch.tensor(arch_of, dtype=torch.int64),
+                         len(skeletons), torch.from_numpy(size))
+
+
+def _log10(v: float) -> float:
+    return math.log10(max(float(v), 1.0))
+
+
+#: skeletons scored per forward pass (their distinct blocks are embedded once per pass)
+PIECE = 4096
+
+
+class HierEngine:
+    """A trained ensemble of hierarchical models ready to score skeletons (the mean of its members' scores)."""
+
+    def __init__(self, states: Sequence[dict], config: Any, embedder: Any, device: str | torch.device = "cpu"
+                 ) -> None:
+        self.config = config
+        self.size_terms = config.size_terms.split(",")
+        self.featurizer = Featurizer(embedder, chain=config.chain)
+        self.device = torch.device(device)
+        self.members = []
+        for state in states:
+            model = config.build_model(embedder.dim)
+            model.load_state_dict(state)  # raises on a weight of the wrong shape (the checkpoint check)
+            self.members.append(model.to(self.device).eval())
+
+    @torch.no_grad()
+    def score(self, skeletons: Sequence[Skeleton]) -> np.ndarray:
+        """Mean score of the ensemble for each (connected) skeleton, float64, piece by piece."""
+        out = np.empty(len(skeletons), dtype=np.float64)
+        for start in range(0, len(skeletons), PIECE):
+            piece = skeletons[start:start + PIECE]
+            batch = _to(self.featurizer.batch(piece, self.size_terms), self.device)
+            total = torch.zeros(len(piece), dtype=torch.float64, device=self.device)
+            for model in self.members:  # the ensemble mean, added in member order
+                total += model(batch).double()
+            out[start:start + len(piece)] = (total / len(self.members)).cpu().numpy()
+        return out
+
+
+def _to(batch: HierBatch, device: torch.device) -> HierBatch:
+    if device.type == "cpu":
+        return batch
+    return HierBatch(*(v.to(device) if isinstance(v, torch.Tensor) else v for v in batch))
+
+
+def pairwise_rank_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """RankNet-style logistic loss over all ordered pairs of the batch."""
+    diff = target[:, None] - target[None, :]
+    mask = diff > 0
+    if not mask.any():
+        return pred.sum() * 0.0
+    return nn.functional.softplus(-(pred[:, None] - pred[None, :])[mask]).mean()
+
+
+def train_hier(skeletons: Sequence[Skeleton], y: Sequence[float], config: Any, model: HierModel | None = None,
+               tasks: Sequence[str] | None = None, per_task: dict[str, int] | None = None,
+               progress: bool = False) -> HierModel:
+    """Train (or fine-tune ``model``) on connected skeletons with labels ``y``: pairwise ranking loss, every
+    mini-batch drawn from one task (labels z-scored per task), ``per_task`` samples of each task per epoch (all when
+    not given), AdamW with a cosine schedule; deterministic for ``config.seed``."""
+    from ..seeding import seed_everything
+    from ..threads import torch_threads
+
+    with torch_threads(1):
+        seed_everything(config.seed)
+        embedder = config.embedder()
+        model = model if model is not None else config.build_model(embedder.dim)
+        featurizer = Featurizer(embedder, chain=config.chain)
+        size_terms = config.size_terms.split(",")
+        y = np.asarray(y, dtype=np.float64)
+        task_of = np.asarray([str(t) for t in tasks]) if tasks is not None else np.zeros(len(y), dtype="<U1")
+        if len(task_of) != len(skeletons) or len(y) != len(skeletons):
+            raise ValueError(f"got {len(skeletons)} skeletons, {len(y)} labels and {len(task_of)} task names")
+        target = np.empty_like(y)
+        for t in set(task_of.tolist()):
+            m = task_of == t
+            target[m] = (y[m] - y[m].mean()) / (y[m].std() or 1.0)
+        by_task = {t: np.flatnonzero(task_of == t) for t in sorted(set(task_of.tolist()))}
+        rng = np.random.default_rng(config.seed)
+        opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, config.epochs))
+        epochs = range(config.epochs)
+        if progress:
+            from tqdm import tqdm
+
+            epochs = tqdm(epochs, desc="training", unit="epoch")
+        model.train()
+        for _ in epochs:
+            batches = []
+            for t, idx in by_task.items():
+                take = rng.permutation(idx)[:(per_task or {}).get(t, len(idx))]
+                batches += [take[s:s + config.batch_size] for s in range(0, len(take), config.batch_size)]
+            for k in rng.permutation(len(batches)):
+                take = batches[k]
+                if len(take) < 2:
+                    continue
+                pred = model(featurizer.batch([skeletons[i] for i in take], size_terms))
+                loss = pairwise_rank_loss(pred, torch.tensor(target[take], dtype=torch.float32))
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            sched.step()
+        model.eval()
+    return model
