@@ -16,10 +16,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "standardised per benchmark task); deterministic for a seed; writes the "
                                    "checkpoint and its model card.")
     add_data_dir(p)
-    p.add_argument("--recipe", default="nb101", choices=("nb101", "universal"),
+    p.add_argument("--recipe", default="nb101", choices=("nb101", "universal", "hier"),
                    help="nb101: the paper's setting, 500 labelled NB101 cells (default); universal: whole-network "
                         "graphs of every labelled family (nb101, nb201 = NB201 + TNB101-micro, nb301, nbmacro), "
-                        "see docs/universal.md")
+                        "see docs/universal.md; hier: the hierarchical model (skeletons of block graphs + a monotone "
+                        "size term) on every labelled family, see docs/hierarchical.md")
     p.add_argument("--hold-out", default=None, metavar="BENCH:N",
                    help="with --recipe universal: keep a fixed seeded draw of N architectures of a benchmark out of "
                         "training (e.g. nb101_500:100, to measure fresh in-family archs); the card lists them")
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         if args.embedder not in MODELS:
             raise ValueError(f"unknown --embedder {args.embedder!r}; choose from {', '.join(MODELS)}")
         overrides["embedder_model"] = args.embedder
-    if args.recipe == "universal":
+    if args.recipe in ("universal", "hier"):
         return _run_universal(args, overrides)
     if args.hold_out is not None:
         raise ValueError("--hold-out belongs to --recipe universal")
@@ -90,19 +91,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_universal(args: argparse.Namespace, overrides: dict) -> int:
-    """``tgnas train --recipe universal [--leave-out FAMILY]``."""
-    from ..model.train import TrainConfig
-    from ..training.universal import UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE, parse_hold_out, train_universal
+    """``tgnas train --recipe universal|hier [--leave-out FAMILY]``."""
+    from ..model.config import TrainConfig
+    from ..training.universal import RECIPES, parse_hold_out, train_universal
 
     if args.sources or args.leave_out_for or args.shape_features or args.embedder:
-        raise ValueError("--recipe universal fixes its graphs, features and embedder: drop --sources, "
+        raise ValueError(f"--recipe {args.recipe} fixes its graphs, features and embedder: drop --sources, "
                          "--leave-out-for, --shape-features and --embedder (use --leave-out FAMILY)")
-    config = TrainConfig.from_dict({**UNIVERSAL_CONFIG.to_dict(), **overrides})
+    base, ensemble = RECIPES[args.recipe]
+    config = TrainConfig.from_dict({**base.to_dict(), **overrides})
     model, card = train_universal(args.leave_out, args.data_dir, config,
-                                  ensemble=args.ensemble if args.ensemble is not None else UNIVERSAL_ENSEMBLE,
-                                  progress=True, hold_out=parse_hold_out(args.hold_out))
+                                  ensemble=args.ensemble if args.ensemble is not None else ensemble,
+                                  progress=True, hold_out=parse_hold_out(args.hold_out), recipe=args.recipe)
     model.save(args.out, card)
-    print(json.dumps({"checkpoint": args.out, "recipe": "universal", "trained_on": card["training_families"],
+    print(json.dumps({"checkpoint": args.out, "recipe": args.recipe, "trained_on": card["training_families"],
                       "never_trained_on": card["never_trained_on"], "train_seconds": card["train_seconds"],
                       "samples": {s["benchmark"]: s["n_samples"] for s in card["training_data"]["sources"]}},
                      indent=1))

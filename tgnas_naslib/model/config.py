@@ -42,7 +42,6 @@ class TrainConfig:
     # the hierarchical model (representation "skeleton", model/hier.py)
     chain: bool = False             # block graphs with chains of layers merged into one node
     size_terms: str = "flops"       # the monotone size term's features (comma list: flops, params)
-    family_epoch_size: int = 500    # samples each training family contributes per epoch (multi-family recipes)
 
     def __post_init__(self) -> None:
         if self.shape_features not in FEATURE_SETS:

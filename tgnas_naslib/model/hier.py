@@ -132,7 +132,7 @@ class Featurizer:
         self.embedder = embedder
         self.chain = chain
         self._ids: dict[tuple, int] = {}
-        self._graphs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._graphs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._vocab: dict[str, int] = {}
         self._table = torch.zeros((0, embedder.dim))
         self._by_object: dict[int, tuple[Block, int]] = {}
@@ -161,14 +161,9 @@ class Featurizer:
                 self._by_object.clear()
             gid = self._ids[key] = len(self._graphs)
             op_ids = np.fromiter((self._vocab.setdefault(o, len(self._vocab)) for o in ops), dtype=np.int64)
-            n = len(ops)
             src = np.fromiter((a for a, _ in edges), dtype=np.int64, count=len(edges))
             dst = np.fromiter((b for _, b in edges), dtype=np.int64, count=len(edges))
-            loops = np.arange(n, dtype=np.int64)
-            s, d = np.concatenate([src, dst, loops]), np.concatenate([dst, src, loops])
-            deg = np.bincount(d, minlength=n).astype(np.float32)
-            w = (deg[s] ** np.float32(-0.5)) * (deg[d] ** np.float32(-0.5))
-            self._graphs.append((op_ids, np.asarray(feats, dtype=np.float32).reshape(n, -1), s, d, w))
+            self._graphs.append((op_ids, np.asarray(feats, dtype=np.float32).reshape(len(ops), -1), src, dst))
         self._by_object[id(block.graph)] = (block, gid)
         return gid
 
@@ -177,6 +172,53 @@ class Featurizer:
             names = list(self._vocab)[self._table.shape[0]:]
             self._table = torch.cat([self._table, torch.from_numpy(self.embedder.embed(names)).float()])
         return self._table
+
+    def _table_arrays(self, table: Any) -> dict[str, np.ndarray]:
+        """A skeleton table's block graphs in this featurizer's terms (operator ids into its vocabulary; chains
+        collapsed when the model does): computed once per table."""
+        cache = self.__dict__.setdefault("_tables", {})
+        hit = cache.get(id(table))
+        if hit is not None and hit[0] is table:
+            return hit[1]
+        if self.chain:  # collapse every distinct block graph once, then lay them out like the table
+            graphs = [collapse_chains(*(lambda g, f: (g.ops, g.edges, f))(*table.graph(k)))
+                      for k in range(len(table.graph_nodes) - 1)]
+        else:
+            graphs = None
+        with self._lock:
+            if graphs is None:
+                vocab = np.array([self._vocab.setdefault(o, len(self._vocab)) for o in table.ops], dtype=np.int64)
+                arrays = {"graph_nodes": table.graph_nodes, "graph_edges": table.graph_edges,
+                          "node_op": vocab[table.node_op], "node_feats": table.node_feats.astype(np.float32),
+                          "edge_src": table.edge_src, "edge_dst": table.edge_dst}
+            else:
+                ops = [self._vocab.setdefault(o, len(self._vocab)) for g in graphs for o in g[0]]
+                arrays = {"graph_nodes": np.concatenate([[0], np.cumsum([len(g[0]) for g in graphs])]).astype(np.int64),
+                          "graph_edges": np.concatenate([[0], np.cumsum([len(g[1]) for g in graphs])]).astype(np.int64),
+                          "node_op": np.array(ops, dtype=np.int64),
+                          "node_feats": np.array([f for g in graphs for f in g[2]], dtype=np.float32),
+                          "edge_src": np.array([a for g in graphs for a, _ in g[1]], dtype=np.int64),
+                          "edge_dst": np.array([b for g in graphs for _, b in g[1]], dtype=np.int64)}
+            cache[id(table)] = (table, arrays)
+        return arrays
+
+    def table_graphs(self, table: Any, graphs: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Node inputs, propagation matrix and graph of each node for block graphs ``graphs`` of a packaged skeleton
+        table (the same inputs :meth:`batch` builds from block objects; tested)."""
+        arrays = self._table_arrays(table)
+        nlo = arrays["graph_nodes"][graphs]
+        ncount = arrays["graph_nodes"][graphs + 1] - nlo
+        nodes = _ranges(nlo, ncount)
+        elo = arrays["graph_edges"][graphs]
+        ecount = arrays["graph_edges"][graphs + 1] - elo
+        eidx = _ranges(elo, ecount)
+        shift = np.repeat(np.cumsum(ncount) - ncount, ecount)
+        with self._lock:
+            table_ops = self._op_table()
+        x = torch.cat([table_ops[torch.from_numpy(arrays["node_op"][nodes])],
+                       torch.from_numpy(arrays["node_feats"][nodes])], 1)
+        adj = _propagation(arrays["edge_src"][eidx] + shift, arrays["edge_dst"][eidx] + shift, int(ncount.sum()))
+        return x, adj, torch.from_numpy(np.repeat(np.arange(len(graphs)), ncount))
 
     def batch(self, skeletons: Sequence[Skeleton], size_terms: Sequence[str]) -> HierBatch:
         """The batch of connected skeletons (callers drop disconnected ones first)."""
@@ -192,11 +234,9 @@ class Featurizer:
         feats = np.concatenate([p[1] for p in parts])
         src = np.concatenate([p[2] + o for p, o in zip(parts, offsets)])
         dst = np.concatenate([p[3] + o for p, o in zip(parts, offsets)])
-        w = np.concatenate([p[4] for p in parts])
         n = int(sizes.sum())
         x = torch.cat([table[torch.from_numpy(ops)], torch.from_numpy(feats)], 1)
-        adj = torch.sparse_coo_tensor(torch.from_numpy(np.stack([dst, src])), torch.from_numpy(w), (n, n),
-                                      check_invariants=False).coalesce()
+        adj = _propagation(src, dst, n)
         seg = torch.from_numpy(np.repeat(np.arange(len(parts)), sizes))
         pairs: dict[tuple[int, float], int] = {}
         pair_of, arch_of = [], []
@@ -215,6 +255,33 @@ class Featurizer:
 
 def _log10(v: float) -> float:
     return math.log10(max(float(v), 1.0))
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + c)`` for every (start, count)."""
+    total = int(counts.sum())
+    if not total:
+        return np.empty(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    return np.arange(total, dtype=np.int64) + np.repeat(starts.astype(np.int64) - (ends - counts), counts)
+
+
+def _propagation(src: np.ndarray, dst: np.ndarray, n: int) -> torch.Tensor:
+    """The symmetric-normalised propagation matrix (undirected edges plus self-loops) of ``n`` nodes, as CSR (row =
+    target node; block graphs are DAGs, so no pair comes both ways)."""
+    loops = np.arange(n, dtype=np.int64)
+    s, d = np.concatenate([src, dst, loops]), np.concatenate([dst, src, loops])
+    deg = np.bincount(d, minlength=n).astype(np.float32)
+    w = (deg[s] ** np.float32(-0.5)) * (deg[d] ** np.float32(-0.5))
+    order = np.lexsort((s, d))
+    crow = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(d, minlength=n), out=crow[1:])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
+        return torch.sparse_csr_tensor(torch.from_numpy(crow), torch.from_numpy(s[order]),
+                                       torch.from_numpy(w[order]), (n, n))
 
 
 #: skeletons scored per forward pass (their distinct blocks are embedded once per pass)
@@ -238,16 +305,74 @@ class HierEngine:
 
     @torch.no_grad()
     def score(self, skeletons: Sequence[Skeleton]) -> np.ndarray:
-        """Mean score of the ensemble for each (connected) skeleton, float64, piece by piece."""
+        """Mean score of the ensemble for each (connected) skeleton, float64. Skeletons read from a packaged table are
+        scored from its arrays: every (block graph, level) of the table gets its structure contribution once per
+        member, on first use, and an architecture's score is the sum of its blocks' (so it never depends on which
+        other architectures share the call); other skeletons go through the model piece by piece."""
         out = np.empty(len(skeletons), dtype=np.float64)
-        for start in range(0, len(skeletons), PIECE):
-            piece = skeletons[start:start + PIECE]
-            batch = _to(self.featurizer.batch(piece, self.size_terms), self.device)
-            total = torch.zeros(len(piece), dtype=torch.float64, device=self.device)
-            for model in self.members:  # the ensemble mean, added in member order
-                total += model(batch).double()
-            out[start:start + len(piece)] = (total / len(self.members)).cpu().numpy()
+        tables: dict[int, tuple[Any, list[int]]] = {}
+        loose: list[int] = []
+        for i, s in enumerate(skeletons):
+            src = s.source
+            if src is None:
+                loose.append(i)
+            else:
+                tables.setdefault(id(src[0]), (src[0], []))[1].append(i)
+        for table, idx in tables.values():
+            rows = np.fromiter((skeletons[i].source[1] for i in idx), dtype=np.int64, count=len(idx))
+            out[idx] = self._score_rows(table, rows)
+        for start in range(0, len(loose), PIECE):
+            part = loose[start:start + PIECE]
+            out[part] = self._forward(self.featurizer.batch([skeletons[i] for i in part], self.size_terms))
         return out
+
+    def _table_phi(self, table: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Per table entry its (block graph, level) pair, and per member the structure contribution of every pair
+        [members, pairs] (computed once per table)."""
+        cache = self.__dict__.setdefault("_tables", {})
+        hit = cache.get(id(table))
+        if hit is not None and hit[0] is table:
+            return hit[1], hit[2]
+        levels, level_of = np.unique(table.entry_level, return_inverse=True)
+        keys, pair_of = np.unique(table.entry_graph * len(levels) + level_of.reshape(-1), return_inverse=True)
+        pair_graph, pair_level = keys // len(levels), levels[keys % len(levels)]
+        graphs, graph_local = np.unique(pair_graph, return_inverse=True)
+        phi = np.empty((len(self.members), len(keys)), dtype=np.float64)
+        embs: list[list[torch.Tensor]] = [[] for _ in self.members]
+        for start in range(0, len(graphs), PIECE):
+            part = graphs[start:start + PIECE]
+            x, adj, seg = self.featurizer.table_graphs(table, part)
+            x, adj, seg = x.to(self.device), adj.to(self.device), seg.to(self.device)
+            for m, model in enumerate(self.members):
+                embs[m].append(model.embed(x, adj, seg, len(part)))
+        level_t = torch.from_numpy(pair_level.astype(np.float32)).to(self.device)
+        index = torch.from_numpy(graph_local.reshape(-1)).to(self.device)
+        for m, model in enumerate(self.members):
+            emb = torch.cat(embs[m])
+            phi[m] = model.phi(emb[index], level_t).double().cpu().numpy()
+        cache[id(table)] = (table, pair_of.reshape(-1), phi)
+        return pair_of.reshape(-1), phi
+
+    def _score_rows(self, table: Any, rows: np.ndarray) -> np.ndarray:
+        pair_of, phi = self._table_phi(table)
+        lo = table.arch_blocks[rows]
+        counts = table.arch_blocks[rows + 1] - lo
+        entries = _ranges(lo, counts)
+        starts = np.cumsum(counts) - counts
+        size = np.stack([np.log10(np.maximum(table.arch_cost[rows, 0 if t == "flops" else 1], 1.0))
+                         for t in self.size_terms], 1)
+        total = np.zeros(len(rows), dtype=np.float64)
+        for m, model in enumerate(self.members):  # the ensemble mean, added in member order
+            structure = np.add.reduceat(phi[m][pair_of[entries]], starts) if len(entries) else np.zeros(len(rows))
+            total += structure + size @ model.size_weights().detach().double().cpu().numpy()
+        return total / len(self.members)
+
+    def _forward(self, batch: HierBatch) -> np.ndarray:
+        batch = _to(batch, self.device)
+        total = torch.zeros(batch.n_archs, dtype=torch.float64, device=self.device)
+        for model in self.members:  # the ensemble mean, added in member order
+            total += model(batch).double()
+        return (total / len(self.members)).cpu().numpy()
 
 
 def _to(batch: HierBatch, device: torch.device) -> HierBatch:

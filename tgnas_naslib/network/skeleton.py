@@ -21,7 +21,7 @@ term reads the costs.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from ..graph import INPUT, OUTPUT, ArchGraph
 from ..shapes import Cost, NodeShape
@@ -50,22 +50,55 @@ class Block(NamedTuple):
         return self.graph.ops, self.graph.edges, self.feats
 
 
-class Skeleton(NamedTuple):
-    """A network as its blocks in execution order, with the whole network's cost (dead layers included)."""
+class Skeleton:
+    """A network as its blocks in execution order, with the whole network's cost (dead layers included).
 
-    blocks: tuple[Block, ...]
-    cost: Cost
-    space: str
+    ``source``: the packaged skeleton table and row it was read from (:mod:`tgnas_naslib.spaces.skeletons`); its
+    blocks are then read from the table on first use, and the scorer reads the table's arrays directly."""
+
+    __slots__ = ("_blocks", "cost", "space", "source")
+
+    def __init__(self, blocks: "tuple[Block, ...] | None", cost: Cost, space: str, source: Any = None) -> None:
+        self._blocks = blocks
+        self.cost = cost
+        self.space = space
+        self.source = source
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        """The blocks in execution order (empty: no input->output path)."""
+        if self._blocks is None:
+            table, row = self.source
+            self._blocks = table.blocks_of(row)
+        return self._blocks
 
     @property
     def is_connected(self) -> bool:
         """False for a network with no input->output path (it scores lowest)."""
+        if self._blocks is None and self.source is not None:
+            return self.source[0].connected(self.source[1])
         return bool(self.blocks)
 
     @property
     def kind(self) -> str:
         """The input kind this is (models check the kind they read in one place)."""
         return "skeleton"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Skeleton) and (self.blocks, self.cost) == (other.blocks, other.cost)
+
+    def __hash__(self) -> int:
+        return hash((self.blocks, self.cost))
+
+    def __repr__(self) -> str:
+        return f"Skeleton({self.space!r}, {len(self.blocks)} blocks, {self.cost})"
+
+    def __getstate__(self) -> tuple:
+        return (self.blocks, self.cost, self.space)  # a table row travels as its blocks (tables do not pickle)
+
+    def __setstate__(self, state: tuple) -> None:
+        self._blocks, self.cost, self.space = state
+        self.source = None
 
 
 def scope_key(name: str, depth: int = 1) -> str | None:
@@ -169,14 +202,14 @@ def skeleton(graph: ArchGraph, names: Sequence[str]) -> Skeleton:
         feats = (_ZERO,) * len(sources) + tuple(_width_free(graph.shapes[v]) for v in nodes) + (_ZERO,)
         first = graph.shapes[nodes[0]]
         level = math.log2(max(input_h / max(first.h_in, 1e-9), 1.0))
-        block_graph, feats = _intern(ops, tuple(sorted(edges)), feats)
+        block_graph, feats = intern_block(ops, tuple(sorted(edges)), feats)
         blocks.append(Block(block_graph, feats, round(level, 6), sum(graph.shapes[v].flops for v in nodes),
                             sum(graph.shapes[v].params for v in nodes)))
     return Skeleton(tuple(blocks), graph.cost, graph.space)
 
 
-def _intern(ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], feats: tuple[tuple[float, ...], ...]
-            ) -> tuple[ArchGraph, tuple[tuple[float, ...], ...]]:
+def intern_block(ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], feats: tuple[tuple[float, ...], ...]
+                 ) -> tuple[ArchGraph, tuple[tuple[float, ...], ...]]:
     """The one shared (graph, features) object of a block signature (a bounded table: memory stays flat)."""
     key = (ops, edges, feats)
     hit = _INTERNED.get(key)

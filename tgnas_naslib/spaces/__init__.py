@@ -124,7 +124,11 @@ def _build_graph(space: str, canonical: Any, representation: str) -> ArchGraph:
     if representation == "network":
         return SPACES[space].network_graph(canonical)
     if representation == "skeleton":
-        return SPACES[space].skeleton(canonical)
+        from .skeletons import load_skeletons
+
+        table = load_skeletons(space)
+        hit = table.skeleton(canonical) if table is not None else None
+        return hit if hit is not None else SPACES[space].skeleton(canonical)
     return SPACES[space].graph(canonical, representation)
 
 
@@ -155,11 +159,17 @@ def to_graphs(archs: Iterable[Any], space: str | None = None,
     name, canonical = adapter.name, adapter.canonical
     from .tables import load_table  # imported here: `python -m tgnas_naslib.spaces.tables` runs it as a script
 
-    table = load_table(name) if representation == "network" else None
-    if table is not None:  # the table is the memo: one lookup per architecture
-        graph = table.graph
-        return [a if isinstance(a, ArchGraph) else graph(c := canonical(a)) or _cached_graph(name, c, representation)
-                for a in archs]
+    if representation == "skeleton":
+        from .skeletons import load_skeletons
+
+        table = load_skeletons(name)
+        lookup = table.skeleton if table is not None else None
+    else:
+        table = load_table(name) if representation == "network" else None
+        lookup = table.graph if table is not None else None
+    if lookup is not None:  # the table is the memo: one lookup per architecture
+        return [a if isinstance(a, ArchGraph) or getattr(a, "kind", None) == "skeleton"
+                else lookup(c := canonical(a)) or _cached_graph(name, c, representation) for a in archs]
     return [a if isinstance(a, ArchGraph) else _cached_graph(name, canonical(a), representation) for a in archs]
 
 

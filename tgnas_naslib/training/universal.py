@@ -51,6 +51,16 @@ UNIVERSAL_CONFIG = TrainConfig(representation="network", loss="rank", shape_feat
 #: seeds per model: the selection rounds judged 2-seed ensembles, so the shipped and table models are exactly that
 UNIVERSAL_ENSEMBLE = 2
 
+#: The hierarchical recipe (issue 26; docs/hierarchical.md, benchmarks/hier.py): skeletons of blocks, each block graph
+#: embedded once, a non-negative structure term per block plus a monotone size term, pairwise ranking loss per task,
+#: balanced families. Its hyperparameters are the ones the declared selection rounds chose.
+HIER_CONFIG = TrainConfig(representation="skeleton", loss="rank", epochs=40, lr=1e-3, weight_decay=1e-4,
+                          hidden=64, layers=3, batch_size=32, size_terms="flops", chain=False)
+#: members per hierarchical model (each family number is judged on independent draws of ensembles of this size)
+HIER_ENSEMBLE = 3
+#: the multi-family recipes by name: (config, ensemble size)
+RECIPES = {"universal": (UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE), "hier": (HIER_CONFIG, HIER_ENSEMBLE)}
+
 
 def family_name(text: str) -> str:
     """A family by its name or by one of its spaces' names or aliases (``nb201``, ``transbench101_micro``,
