@@ -30,7 +30,16 @@ DRAWS = 3
 
 #: Selection rounds: candidate -> overrides of HIER_CONFIG (TrainConfig fields, plus "ensemble"). Written before each
 #: round ran; never edited after.
-ROUNDS: dict[int, dict[str, dict]] = {}
+ROUNDS: dict[int, dict[str, dict]] = {
+    # Round 1 (declared 2026-12-05 19:31, before any of its cells ran). Development runs of the research harness
+    # (docs/hierarchical.md, "Development runs": single-member draws, every run reported) pointed at merging chains
+    # of layers inside block graphs (NAS-Bench-Macro .94 vs .82, NB201 C10 .80 vs .75; NB301 .45 vs .50); this round
+    # judges both block-graph granularities with the shipped code path, 2-member ensembles, 3 draws each.
+    1: {
+        "chain": {"chain": True, "ensemble": 2},
+        "layers": {"chain": False, "ensemble": 2},
+    },
+}
 
 
 def _family_scores(model, family: str, data_dir) -> list[dict]:

@@ -57,7 +57,7 @@ UNIVERSAL_ENSEMBLE = 2
 HIER_CONFIG = TrainConfig(representation="skeleton", loss="rank", epochs=40, lr=1e-3, weight_decay=1e-4,
                           hidden=64, layers=3, batch_size=32, size_terms="flops", chain=False)
 #: members per hierarchical model (each family number is judged on independent draws of ensembles of this size)
-HIER_ENSEMBLE = 3
+HIER_ENSEMBLE = 2
 #: the multi-family recipes by name: (config, ensemble size)
 RECIPES = {"universal": (UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE), "hier": (HIER_CONFIG, HIER_ENSEMBLE)}
 
