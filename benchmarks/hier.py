@@ -70,9 +70,10 @@ def lfo_cell(candidate: str, overrides: dict, family: str, draw: int, data_dir) 
 
     cfg = {**HIER_CONFIG.to_dict(), **{k: v for k, v in overrides.items() if k != "ensemble"}, "seed": 100 * draw}
     t0 = time.time()
-    model, _ = train_universal(family, data_dir, TrainConfig.from_dict(cfg),
+    model, card = train_universal(family, data_dir, TrainConfig.from_dict(cfg),
                                ensemble=overrides.get("ensemble", HIER_ENSEMBLE), recipe="hier")
     rows = _family_scores(model, family, data_dir)
+    model.save(OUT / "models" / f"{candidate}_{family}_{draw}.pt", card)  # the shipped members are draw 0's
     cell = {"candidate": candidate, "family": family, "draw": draw, "overrides": overrides, "rows": rows,
             "mean": float(np.mean([r["rho"] for r in rows])), "seconds": round(time.time() - t0, 1)}
     OUT.mkdir(parents=True, exist_ok=True)
@@ -82,12 +83,21 @@ def lfo_cell(candidate: str, overrides: dict, family: str, draw: int, data_dir) 
     return cell
 
 
-def run_round(number: int, data_dir) -> dict:
-    """Every cell of a round; prints per candidate the family numbers (mean +- sd over draws) and the criterion."""
+def run_round(number: int, data_dir, candidates: list[str] | None = None, families: list[str] | None = None
+              ) -> dict:
+    """Every cell of a round (or of some candidates / families: several processes can share a round); prints per
+    candidate the family numbers (mean +- sd over draws) and the criterion."""
     from tgnas_naslib.training.universal import FAMILIES
 
     summary = {}
     for candidate, overrides in ROUNDS[number].items():
+        if candidates and candidate not in candidates:
+            continue
+        for f in families or FAMILIES:
+            for d in range(DRAWS):
+                lfo_cell(candidate, overrides, f, d, data_dir)
+        if families and set(families) != set(FAMILIES):
+            continue
         fam = {f: [lfo_cell(candidate, overrides, f, d, data_dir)["mean"] for d in range(DRAWS)] for f in FAMILIES}
         crit = np.mean([fam[f] for f in FAMILIES], 0)
         summary[candidate] = {"families": fam, "criterion_draws": crit.tolist()}
@@ -101,10 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--round", type=int, required=True, help=f"a declared round: {sorted(ROUNDS)}")
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--candidates", nargs="+", default=None, help="only these candidates of the round")
+    ap.add_argument("--families", nargs="+", default=None, help="only these families (no summary printed)")
     args = ap.parse_args(argv)
     if args.round not in ROUNDS:
         ap.error(f"round {args.round} is not declared; declared: {sorted(ROUNDS)}")
-    run_round(args.round, args.data_dir)
+    run_round(args.round, args.data_dir, args.candidates, args.families)
     return 0
 
 

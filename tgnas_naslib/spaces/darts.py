@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from functools import lru_cache
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from ..shapes import Cost, Instance, NodeShape
 from .base import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, SearchSpace
 
 #: NASLib's COMPACT_OPS order for NB301 compact encodings
+if TYPE_CHECKING:
+    from ..network.skeleton import Skeleton
+
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
        "dil_conv_5x5")
 NUM_INTERMEDIATE = 4
@@ -332,6 +335,20 @@ class Darts(SearchSpace):
     def build_network(self, arch: tuple, dataset: str) -> NetworkBuilder:
         """The NB301 training network (C=32, 8 cells, no auxiliary head) for the genotype, layer by layer."""
         return build_network(arch, dataset, self.name)
+
+    def skeleton(self, arch: tuple, dataset: str | None = None) -> "Skeleton":
+        """The skeleton of a canonical genotype, assembled from per-operator templates (:mod:`.darts_skeleton`,
+        tested equal to :meth:`generic_skeleton`); a genotype with an operator outside NASLib's seven (``none``) is
+        built layer by layer."""
+        if all(op in _KNOWN for cell in arch for _, op in cell):
+            from .darts_skeleton import fast_skeleton
+
+            return fast_skeleton(arch, self.name, self.check_dataset(dataset))
+        return self.generic_skeleton(arch, dataset)
+
+    def generic_skeleton(self, arch: tuple, dataset: str | None = None) -> "Skeleton":
+        """The skeleton from the network built layer by layer (what the fast path is tested against)."""
+        return super().skeleton(arch, dataset)
 
     def compact(self, arch: Any) -> tuple:
         """NASLib's compact form ((input, op_idx) x 8, x 8); raises for ops outside COMPACT_OPS."""
