@@ -313,6 +313,7 @@ def test_zerocost_tgnas_equals_core_score(cifar_npz, tg_model):
 
 
 def test_predictor_evaluator_with_tgnas(tmp_path, tg_model):
+    requires_benchmark("nb201_cifar10_15625")
     from tgnas_naslib.naslib import run
 
     cfg = run.load_config("configs/nb201_cifar10_predictor_tgnas.yaml",
@@ -402,6 +403,7 @@ def test_evolution_under_trainer_darts(tmp_path, tg_model):
 
 
 def test_runner_writes_zc_scores(tmp_path, tg_model):
+    requires_benchmark("nb201_cifar10_15625")
     from tgnas_naslib.naslib import run
 
     rc = run.main(["--config", "configs/correlation_nasbench201_cifar10_tgnas.yaml", f"out_dir={tmp_path}",

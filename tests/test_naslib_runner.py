@@ -46,14 +46,17 @@ def test_dataset_override_scores_that_dataset(run, tmp_path, capsys):
     assert "nasbench201/cifar100 benchmark nb201_cifar100_15625" in (path.parent / "log.log").read_text()
 
 
-@pytest.mark.parametrize("overrides,match", [
-    (["dataset=cifar1000"], "dataset: 'cifar1000' is not a nasbench201 dataset; choose from cifar10, cifar100"),
-    (["test_sze=10"], "unknown key 'test_sze' for experiment zc; valid keys:"),
-    (["experiment=foo"], "experiment: 'foo' is not valid; choose from zc, predictor_evaluation, search"),
+@pytest.mark.parametrize("overrides,match,needs", [
+    (["dataset=cifar1000"], "dataset: 'cifar1000' is not a nasbench201 dataset; choose from cifar10, cifar100", None),
+    (["test_sze=10"], "unknown key 'test_sze' for experiment zc; valid keys:", None),
+    (["experiment=foo"], "experiment: 'foo' is not valid; choose from zc, predictor_evaluation, search", None),
+    # the stored proxies are read from the benchmark file: this one needs the data
     (["predictor=synflow"], "predictor: 'synflow' is not tgnas or a proxy stored in nb201_cifar10_15625; choose "
-                            "from tgnas, zen"),
+                            "from tgnas, zen", "nb201_cifar10_15625"),
 ])
-def test_bad_configs_end_in_one_line(run, overrides, match, tmp_path, capsys):
+def test_bad_configs_end_in_one_line(run, overrides, match, needs, tmp_path, capsys):
+    if needs:
+        requires_benchmark(needs)
     assert run.main(["--config", NB201_C10, f"out_dir={tmp_path}", *overrides]) == 2
     err = capsys.readouterr().err
     assert match in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
