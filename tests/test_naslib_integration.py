@@ -350,6 +350,25 @@ def test_tgnas_predictor_few_shot_and_deepcopy(tg_model):
     assert zs.fit(graphs, y) is None and zs._tuned is None
 
 
+@pytest.mark.parametrize("call,match", [
+    (lambda p, g: p.query(None), "xtest must be a list of architectures"),  # a raw TypeError before
+    (lambda p, g: p.fit(None, [1.0, 2.0]), "xtrain must be a list of architectures"),
+    (lambda p, g: p.fit(g, [1.0, float("nan"), 2.0]), r"ytrain has 1 label\(s\) that are not finite"),
+    (lambda p, g: p.fit(g, [1.0, 2.0, 3.0, 4.0]), "got 3 architectures but 4 labels in ytrain"),  # 4th was dropped
+    (lambda p, g: p.fit(g, [1.0, 2.0]), "got 3 architectures but 2 labels in ytrain"),  # a raw IndexError before
+    (lambda p, g: tn.TGNASPredictor(epochs=0), "epochs must be an integer >= 1, got 0"),
+    (lambda p, g: tn.TGNASPredictor(lr=float("inf")), "lr must be a finite number > 0, got inf"),
+])
+def test_tgnas_predictor_refuses_bad_arguments_in_one_line(tg_model, call, match):
+    from tgnas_naslib.errors import TGNASError
+
+    pred = tn.TGNASPredictor(zero_shot=False, epochs=1)
+    graphs = [_FakeNB201(BEST_NB201), _FakeNB201((1, 2, 3, 4, 0, 1)), _FakeNB201((3, 3, 3, 3, 3, 3))]
+    with pytest.raises(TGNASError, match=match):
+        call(pred, graphs)
+    assert pred._tuned is None  # nothing was fitted
+
+
 class _FakeNB201:
     def __init__(self, h):
         self.h = h

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
-from .bundle import as_list
+from . import checks
 from .embedding import OperatorEmbedder
 from .errors import TGNASError
 from .graph import ArchGraph
@@ -158,11 +158,12 @@ class TGNAS:
             name = DEFAULT_MODEL
         if isinstance(name, torch.device) or (isinstance(name, str) and name not in PRETRAINED_MODELS
                                                and _is_device_name(name)):
-            raise ValueError(f"unknown pretrained model {str(name)!r} ({str(name)!r} is a device: pass it as "
-                             f"device={str(name)!r}); choose from {', '.join(PRETRAINED_MODELS)} or a checkpoint path")
+            raise UnknownModelError(f"unknown pretrained model {str(name)!r} ({str(name)!r} is a device: pass it as "
+                                    f"device={str(name)!r}); choose from {', '.join(PRETRAINED_MODELS)} or a "
+                                    "checkpoint path")
         if not isinstance(name, (str, Path)):
-            raise TypeError(f"a model is named by a string or a path, not {type(name).__name__}: choose from "
-                            f"{', '.join(PRETRAINED_MODELS)} or a checkpoint path")
+            raise checks.ArgumentTypeError(f"a model is named by a string or a path, not {type(name).__name__}: "
+                                           f"choose from {', '.join(PRETRAINED_MODELS)} or a checkpoint path")
         shipped = str(name) in PRETRAINED_MODELS
         path = PRETRAINED_MODELS[str(name)] if shipped else Path(name).expanduser()
         label = str(name)
@@ -178,8 +179,8 @@ class TGNAS:
             raise CheckpointError(f"{path} is a folder, not a checkpoint: a bundle folder holds bundle.json (none "
                                   "here); give a checkpoint file (.pt) instead")
         if in_family:
-            raise ValueError(f"in_family chooses a member of a model bundle (such as universal); {label} is one "
-                             "model, whose scores are in-family wherever its training families are")
+            raise checks.ArgumentError(f"in_family chooses a member of a model bundle (such as universal); {label} "
+                                       "is one model, whose scores are in-family wherever its training families are")
         model = cls.load(path, device=device)
         model.name = label
         return model
@@ -264,7 +265,8 @@ class TGNAS:
     # scoring --------------------------------------------------------------------------------------------------
     def graphs(self, archs: Any, space: str | Sequence[str] | None = None) -> list[ArchGraph]:
         """Turn architectures (any supported encodings; ``space`` one name or one per arch) into ArchGraphs."""
-        archs = as_list(archs)
+        archs = checks.arch_list(archs)
+        space = checks.space_arg(space, len(archs))
         rep = self.config.representation
         if rep == "network":
             for a in archs:
@@ -272,16 +274,14 @@ class TGNAS:
                     _check_network_graph(a)
         if space is None or isinstance(space, str):
             return to_graphs(archs, space, rep)
-        spaces = list(space)
-        if len(spaces) != len(archs):
-            raise ValueError(f"got {len(archs)} architectures but {len(spaces)} space names")
-        return [to_graph(a, s, rep) for a, s in zip(archs, spaces)]
+        return [to_graph(a, s, rep) for a, s in zip(archs, space)]
 
     def score_graphs(self, graphs: Iterable[ArchGraph], batch_size: int = CHUNK, progress: bool = False) -> np.ndarray:
         """Score ready ArchGraphs; disconnected ones get DISCONNECTED_SCORE without touching the GCN. ``network``
         graphs go to the engine all at once (it scores them in pieces of bounded size); ``batch_size`` then only
         paces the progress bar."""
-        graphs = list(graphs)
+        graphs = checks.graph_list(graphs)
+        batch_size = checks.integer("batch_size", batch_size, 1)
         if self.config.representation == "network" and not (progress and len(graphs) > batch_size) \
                 and self._engine_scores():
             # one graph object per distinct network (the adapters' memo and tables hand out one each): each scored
@@ -337,7 +337,10 @@ class TGNAS:
     def score_iter(self, archs: Iterable[Any], space: str | None = None, chunk: int = CHUNK) -> Iterator[np.ndarray]:
         """Score a stream of architectures chunk by chunk (one array of scores per chunk): graphs are built, scored
         and dropped a chunk at a time, so memory stays flat for any number of architectures."""
-        it = iter(archs)
+        it, space, chunk = checks.stream_args(archs, space, chunk)  # checked now, not at the first chunk
+        return self._score_chunks(it, space, chunk)
+
+    def _score_chunks(self, it: Iterator[Any], space: str | None, chunk: int) -> Iterator[np.ndarray]:
         rep = self.config.representation
         while True:
             block = list(itertools.islice(it, chunk))
@@ -351,14 +354,14 @@ class TGNAS:
 
         Cell graphs are built, scored and dropped ``batch_size`` architectures at a time (memory stays flat: 300k
         DARTS archs no longer hold 300k graphs at once); ``network`` graphs all go to the engine together."""
+        batch_size = checks.integer("batch_size", batch_size, 1)
         if self.config.representation == "network":
             return self.score_graphs(self.graphs(archs, space), batch_size=batch_size, progress=progress)
-        archs = as_list(archs)
-        spaces = None if space is None or isinstance(space, str) else list(space)
-        if spaces is not None and len(spaces) != len(archs):
-            raise ValueError(f"got {len(archs)} architectures but {len(spaces)} space names")
+        archs = checks.arch_list(archs)
+        space = checks.space_arg(space, len(archs))
+        spaces = None if space is None or isinstance(space, str) else space
         out = np.empty(len(archs), dtype=np.float64)
-        step = max(1, int(batch_size))
+        step = batch_size
         starts: Iterable[int] = range(0, len(archs), step)
         if progress and len(archs) > step:
             from tqdm import tqdm
@@ -395,14 +398,17 @@ class TGNAS:
     # few-shot -------------------------------------------------------------------------------------------------
     def finetune(self, archs: Any, y: Sequence[float], space: str | Sequence[str] | None = None,
                  epochs: int = 50, lr: float = 3e-4, seed: int = 0) -> "TGNAS":
-        """A copy of this model with every ensemble member fine-tuned on target-space labels (few-shot mode)."""
+        """A copy of this model with every ensemble member fine-tuned on target-space labels (few-shot mode): ``y``
+        one finite label per architecture, ``epochs`` >= 1, ``lr`` > 0."""
         graphs = self.graphs(archs, space)
+        y = checks.labels(y, len(graphs))
+        epochs, lr, seed = checks.integer("epochs", epochs, 1), checks.positive_number("lr", lr), \
+            checks.seed("seed", seed)
         keep = [i for i, g in enumerate(graphs) if g.is_connected]
         if len(keep) < 2:
-            raise ValueError("fine-tuning needs at least two connected labelled architectures")
+            raise checks.ArgumentError("fine-tuning needs at least two connected labelled architectures")
         from .model.train import train_gcn
 
-        y = np.asarray(y, dtype=np.float64)
         cfg = TrainConfig.from_dict({**self.config.to_dict(), "epochs": epochs, "lr": lr,
                                      "lr_step": max(1, epochs), "batch_size": min(32, len(keep))})
         tuned = []
