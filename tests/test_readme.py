@@ -30,7 +30,7 @@ from conftest import data_root, naslib_importable, requires_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-#: the ground truth of the README's NASLib runner (configs/naslib_zc_tgnas.yaml: NB201 CIFAR-10, from the data directory)
+#: the ground truth of the README's NASLib runner (configs/naslib_zc_tgnas.yaml: NB201 CIFAR-10, data directory)
 NASLIB_RUNNER_BENCHMARK = "nb201_cifar10_15625"
 FENCE = re.compile(r"^( *)```(\w+)([^\n]*)\n(.*?)^\1```", re.S | re.M)
 

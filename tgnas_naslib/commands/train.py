@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import add_data_dir, int_at_least
+from . import add_data_dir, int_at_least, seed_type
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="with --recipe universal: train without this family (comma list allowed), e.g. nb201 for "
                         "the leave-family-out model that is zero-shot on NB201 and TNB101-micro")
     p.add_argument("--out", default="tgnas_nb101.pt", help="checkpoint path (a .card.json is written beside it)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the first ensemble member (default 0; deterministic)")
+    p.add_argument("--seed", type=seed_type, default=0,
+                   help="seed of the first ensemble member (default 0; deterministic)")
     p.add_argument("--ensemble", type=int_at_least(1), default=None, help="number of seeds in the ensemble")
     p.add_argument("--epochs", type=int_at_least(1), default=None, help="training epochs (default: the recipe's)")
     p.add_argument("--cv-folds", type=int_at_least(2, zero_means="skip CV"), default=5,
@@ -50,8 +51,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train and save."""
     from ..model.train import TrainConfig
+    from ..outputs import output_file
     from ..training.pretrain import DEFAULT_CONFIG, DEFAULT_ENSEMBLE, pretrain
 
+    output_file(args.out, "--out", "model.pt")  # a folder, a read-only place: refused before training, not after
     overrides = {"seed": args.seed}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs

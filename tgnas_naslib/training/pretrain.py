@@ -9,6 +9,7 @@ from ..extras import require
 from ..model.checkpoint import sha256
 from ..model.config import TrainConfig
 from ..model.train import cross_validate
+from ..outputs import output_file
 from ..paths import require_file
 from ..spaces import to_graph
 from .ensemble import finish, train_ensemble
@@ -39,6 +40,7 @@ def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainC
              ensemble: int = DEFAULT_ENSEMBLE, cv_folds: int = 5, progress: bool = True):
     """Train a seed ensemble on NB101 (after grouped CV for the card), save it to ``out``; returns the TGNAS."""
     torch_geometric = require("torch_geometric", "training")
+    output_file(out, "out", "model.pt")  # checked before the training, not after it
 
     t0 = time.time()
     graphs, y, groups, _, path = load_nb101(data_dir, config.representation)
