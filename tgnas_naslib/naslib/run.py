@@ -36,6 +36,7 @@ import yaml
 
 import tgnas_naslib.naslib  # noqa: F401  (compat + registration)
 from tgnas_naslib.convert import plain
+from tgnas_naslib.outputs import write_text
 
 from .offline_api import OfflineDatasetAPI
 from .predictor import TGNASPredictor, configured_model, model_spec, naslib_scores
@@ -132,8 +133,8 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
         results["caution"] = prov["caution"]
     if "tgnas_model" in prov:  # which member scored, zero-shot or in-family: in the results as in the provenance
         results["tgnas_model"] = {k: prov["tgnas_model"][k] for k in ("model", "member", "evaluation")}
-    with open(save / "scores.json", "w") as f:
-        json.dump(plain([{**cfg, "save": str(save), "provenance": prov}, results], "list", json_safe=True), f)
+    write_text(save / "scores.json",  # whole or absent: an interrupt while writing leaves no half file
+               json.dumps(plain([{**cfg, "save": str(save), "provenance": prov}, results], "list", json_safe=True)))
     scored = prov.get("tgnas_model")
     logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)%s%s", space,
                 cfg["dataset"], name, predictor, results["spearman"], results["kendalltau"], n,
@@ -260,8 +261,14 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {"zc": run_zc, "predictor_evaluation
 
 
 def run(cfg: dict) -> Any:
-    """Run a validated config, logging to ``{save}/log.log``."""
+    """Run a validated config, logging to ``{save}/log.log``; ``out_dir`` is checked, and created or refused,
+    before the run starts."""
+    from tgnas_naslib.outputs import output_dir
+
     from .compat.offline_apis import benchmark_data_dir, set_benchmark_data_dir
+
+    output_dir(cfg["out_dir"], "out_dir")  # a file, a read-only folder: one line, before anything runs
+    output_dir(save_dir(cfg), "out_dir")
 
     before = benchmark_data_dir()
     set_benchmark_data_dir(cfg["data_dir"])  # NASLib's loaders and apis inside the run read the same directory
@@ -308,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None, report_user_error: Callable) -> int:
+    from tgnas_naslib.errors import report_interrupt
+
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     parser.add_argument("--config", required=True, help="YAML config (see configs/)")
     parser.add_argument("overrides", nargs="*",
@@ -321,6 +330,8 @@ def _main(argv: list[str] | None, report_user_error: Callable) -> int:
     except yaml.YAMLError as exc:
         print(f"{PROG}: error: {args.config} is not valid YAML: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # exit status 130; no result file was written (scores.json comes last)
+        return report_interrupt(PROG, exc)
     except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
         return report_user_error(PROG, exc)
     _report(cfg, out)
