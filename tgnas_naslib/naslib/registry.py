@@ -158,7 +158,7 @@ def _plugin_config_from_args(original):
 
         from tgnas_naslib import paths
 
-        from .compat.offline_apis import set_benchmark_data_dir, split_plugin_options
+        from .compat.offline_apis import split_plugin_options
         from .predictor import model_spec_name, set_model_spec
 
         paths.set_data_dir_option("add data_dir /path/to/benchmarks_data to the script's command line")
@@ -166,7 +166,7 @@ def _plugin_config_from_args(original):
         args.opts, plugin = split_plugin_options(list(args.opts or []))
         config = original(args=args, config_type=config_type)
         data_dir = plugin.get("data_dir") or config.get("data_dir") or None
-        set_benchmark_data_dir(data_dir)
+        paths.set_data_dir(data_dir)  # NASLib's loaders and apis, called by NASLib, read it (tgnas_naslib.paths)
         if data_dir is not None:
             config.data_dir = str(data_dir)
         model = plugin.get("tgnas_model") or config.get("tgnas_model") or None

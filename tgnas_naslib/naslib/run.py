@@ -263,20 +263,15 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {"zc": run_zc, "predictor_evaluation
 def run(cfg: dict) -> Any:
     """Run a validated config, logging to ``{save}/log.log``; ``out_dir`` is checked, and created or refused,
     before the run starts."""
+    from tgnas_naslib import paths
     from tgnas_naslib.outputs import output_dir
-
-    from .compat.offline_apis import benchmark_data_dir, set_benchmark_data_dir
 
     output_dir(cfg["out_dir"], "out_dir")  # a file, a read-only folder: one line, before anything runs
     output_dir(save_dir(cfg), "out_dir")
-
-    before = benchmark_data_dir()
-    set_benchmark_data_dir(cfg["data_dir"])  # NASLib's loaders and apis inside the run read the same directory
-    try:
-        with log_to(save_dir(cfg)), model_spec(cfg.get("tgnas_model")):  # every TG-NAS object of the run uses it
-            return RUNNERS[cfg["experiment"]](cfg)
-    finally:
-        set_benchmark_data_dir(before)
+    # NASLib's loaders and apis inside the run read the same data directory (tgnas_naslib.paths, scoped); every
+    # TG-NAS object of the run uses the same model
+    with paths.using_data_dir(cfg["data_dir"]), log_to(save_dir(cfg)), model_spec(cfg.get("tgnas_model")):
+        return RUNNERS[cfg["experiment"]](cfg)
 
 
 METRICS = ("mae", "rmse", "pearson", "spearman", "kendalltau", "kt_2dec", "kt_1dec", "precision_10",
