@@ -213,7 +213,11 @@ def test_project_runner_takes_tgnas_model(run, tmp_path, capsys):
     _, results = json.loads((tmp_path / "zc" / "nasbench201" / "cifar10" / "tgnas" / "9000" / "scores.json")
                             .read_text())
     assert results["tgnas_model"] == {"model": "universal-all", "member": "universal-all", "evaluation": "in-family"}
-    assert results["caution"].startswith("IN-SAMPLE") and "IN-SAMPLE" in printed
+    config_out, _ = json.loads((tmp_path / "zc" / "nasbench201" / "cifar10" / "tgnas" / "9000" / "scores.json")
+                               .read_text())
+    # the caution is computed once and written once, in the provenance (it was also copied into the results)
+    assert config_out["provenance"]["caution"].startswith("IN-SAMPLE") and "caution" not in results
+    assert printed.count("IN-SAMPLE") == 1
     assert run.main(["--config", config, f"out_dir={tmp_path}", "tgnas_model=nb999"]) == 2
     assert "tgnas_model: 'nb999' is neither a shipped model" in capsys.readouterr().err
 

@@ -97,7 +97,8 @@ def _naslib_config(cfg: dict, save: Path):
 # zero-cost correlation
 # ------------------------------------------------------------------------------------------------------
 def run_zc(cfg: dict, model: Any = None) -> dict:
-    """The zero-cost correlation experiment (see module doc); returns NASLib's metrics and writes scores.json."""
+    """The zero-cost correlation experiment (see module doc); returns NASLib's metrics (with ``save`` and the
+    ``provenance``, caution included) and writes scores.json."""
     from naslib.utils import compute_scores
 
     from tgnas_naslib.datasets import CATALOG, load_benchmark
@@ -129,8 +130,6 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
     prov = record(model=model if predictor == "tgnas" else None, benchmark=name,
                   benchmark_files=list(CATALOG[name].files), data_dir=str(_data_dir(cfg)), task=cfg["dataset"],
                   space=space)
-    if "caution" in prov:
-        results["caution"] = prov["caution"]
     if "tgnas_model" in prov:  # which member scored, zero-shot or in-family: in the results as in the provenance
         results["tgnas_model"] = {k: prov["tgnas_model"][k] for k in ("model", "member", "evaluation")}
     write_text(save / "scores.json",  # whole or absent: an interrupt while writing leaves no half file
@@ -139,8 +138,8 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
     logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)%s%s", space,
                 cfg["dataset"], name, predictor, results["spearman"], results["kendalltau"], n,
                 f"; scored by {scored['model']} member {scored['member']} ({scored['evaluation']})" if scored else "",
-                f" -- {results['caution']}" if "caution" in results else "")
-    return {**results, "save": str(save)}
+                f" -- {prov['caution']}" if "caution" in prov else "")  # the caution: once, in the provenance
+    return {**results, "save": str(save), "provenance": prov}
 
 
 def _data_dir(cfg: dict) -> Path:
@@ -283,7 +282,7 @@ def _report(cfg: dict, out: Any) -> None:
         print(json.dumps(plain(out, "list", json_safe=True)))
         return
     rows = [out] if isinstance(out, dict) else list(out[1:])
-    prov = {} if isinstance(out, dict) else (out[0].get("provenance") or {})
+    prov = (out if isinstance(out, dict) else out[0]).get("provenance") or {}
     for res in rows:
         shown = {k: round(float(res[k]), 4) for k in METRICS if k in res and res[k] is not None}
         where = f" benchmark={res['benchmark']}" if "benchmark" in res else ""
@@ -294,7 +293,7 @@ def _report(cfg: dict, out: Any) -> None:
     scored = (rows[0].get("tgnas_model") if rows else None) or prov.get("tgnas_model")
     if scored:
         print(f"  TG-NAS scored by {scored['model']} member {scored['member']} ({scored['evaluation']})")
-    caution = (rows[0].get("caution") if rows else None) or prov.get("caution")
+    caution = prov.get("caution")
     if caution:
         print(f"  {caution}")
     print(f"results and log.log written under {save_dir(cfg)}")
