@@ -87,3 +87,51 @@ def test_valid_arguments_still_score(model):
     np.testing.assert_allclose(model.score([BEST, OTHER], NB201, batch_size=np.int64(1)), a, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(np.concatenate(list(model.score_iter([BEST, OTHER], NB201, chunk=np.int32(1)))), a,
                                rtol=1e-6, atol=1e-9)
+
+
+# --- the second sweep: every public function with None, wrong types and NaN -----------------------------------------
+def _net():
+    import torch
+
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU())
+
+
+@pytest.mark.parametrize("call,kind,match", [
+    (lambda: TGNAS.load(None), ArgumentTypeError, "path must be a path .*not NoneType"),
+    (lambda: TGNAS.load(5), ArgumentTypeError, "path must be a path .*not int"),
+    (lambda: TGNAS.pretrained(device=None), ValueError, "device='None' is not a torch device"),
+    (lambda: TGNAS.pretrained(device=5), ValueError, "device='5' is not a torch device"),
+    (lambda: TGNAS.pretrained("nb101").score_module(_net(), space=5), ArgumentTypeError, "space must be one search"),
+    (lambda: TGNAS.pretrained().score_module(_net(), space=5), ArgumentTypeError, "space must be one search"),
+    (lambda: TGNAS.pretrained().describe(5), ArgumentTypeError, "space must be one search space name"),
+])
+def test_loading_and_modules_refuse_bad_arguments(call, kind, match):
+    _refused(call, kind, match)
+
+
+@pytest.mark.parametrize("kwargs,kind,match", [
+    ({"model": None}, ArgumentTypeError, "model must be a TG-NAS model .*not NoneType"),
+    ({"budget": math.nan}, ArgumentTypeError, "budget must be an integer, not float"),
+    ({"budget": 2.5}, ArgumentTypeError, "budget must be an integer, not float"),
+    ({"budget": 0}, ArgumentError, "budget must be an integer >= 1, got 0"),
+    ({"seed": -1}, ArgumentError, "seed must be an integer from 0 to"),
+    ({"seed": 2**32}, ArgumentError, "seed must be an integer from 0 to"),
+])
+def test_search_refuses_bad_arguments(kwargs, kind, match):
+    from tgnas_naslib.search import search
+
+    args = {"model": TGNAS.pretrained("nb101-text"), "budget": 8, "seed": 0, **kwargs}
+    _refused(lambda: search("random", args["model"], "nasbench201", budget=args["budget"], seed=args["seed"]), kind,
+             match)
+
+
+def test_train_refuses_more_cv_folds_than_distinct_graphs(capsys, tmp_path):
+    from tgnas_naslib.cli import main
+
+    from conftest import requires_benchmark
+
+    requires_benchmark("nb101_500")
+    assert main(["train", "--cv-folds", "1000000000", "--out", str(tmp_path / "m.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "--cv-folds 1000000000: NB101 has" in err and "distinct graphs" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "m.pt").exists()

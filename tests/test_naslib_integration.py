@@ -358,6 +358,7 @@ def test_tgnas_predictor_few_shot_and_deepcopy(tg_model):
     (lambda p, g: p.fit(g, [1.0, 2.0]), "got 3 architectures but 2 labels in ytrain"),  # a raw IndexError before
     (lambda p, g: tn.TGNASPredictor(epochs=0), "epochs must be an integer >= 1, got 0"),
     (lambda p, g: tn.TGNASPredictor(lr=float("inf")), "lr must be a finite number > 0, got inf"),
+    (lambda p, g: tn.TGNASPredictor(model=5), "model must be a TG-NAS model, a shipped model name or a checkpoint"),
 ])
 def test_tgnas_predictor_refuses_bad_arguments_in_one_line(tg_model, call, match):
     from tgnas_naslib.errors import TGNASError

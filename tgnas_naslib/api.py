@@ -192,7 +192,7 @@ class TGNAS:
         from .device import check_device
 
         check_device(str(device), option="device=")
-        states, meta, card = load_checkpoint(path)
+        states, meta, card = load_checkpoint(checks.path_arg("path", path))
         config = TrainConfig.from_dict(meta.get("config", {}))
         embedder_cfg = meta.get("embedder")
         built = config.embedder().config
@@ -393,6 +393,7 @@ class TGNAS:
         it)."""
         from .modules import module_graph
 
+        checks.one_space(space)  # one model scores every space alike, but a wrong value is not ignored
         return float(self.score_graphs([module_graph(model, input_shape, collapse, self.module_representation)])[0])
 
     # few-shot -------------------------------------------------------------------------------------------------

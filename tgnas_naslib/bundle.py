@@ -51,7 +51,7 @@ class Member:
 
 def space_family(space: str | None) -> str | None:
     """The design family of a space name (None for no space: a traced module or a hand-made graph)."""
-    if space is None:
+    if checks.one_space(space) is None:
         return None
     from .graph import ArchitectureError
     from .spaces import get_space

@@ -129,13 +129,28 @@ def graph_list(graphs: Any) -> list[ArchGraph]:
     return out
 
 
+def one_space(space: Any, what: str = "") -> str | None:
+    """One search space name, or None (no space: a traced module, a hand-made graph)."""
+    if space is not None and not isinstance(space, str):
+        raise ArgumentTypeError(f"space must be one search space name (such as 'nasbench201') or None{what}, not "
+                                f"{type(space).__name__} ({space!r})")
+    return space
+
+
+def path_arg(name: str, value: Any) -> str:
+    """A file path: a string or an ``os.PathLike``."""
+    import os
+
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and value):
+        return os.fspath(value)
+    raise ArgumentTypeError(f"{name} must be a path (a string or pathlib.Path), not {type(value).__name__} "
+                            f"({value!r})")
+
+
 def stream_args(archs: Any, space: Any, chunk: Any) -> tuple[Any, str | None, int]:
     """``score_iter``'s arguments: an iterable of architectures (iterated lazily), one space name or None, and a
     chunk size >= 1."""
     if archs is None or isinstance(archs, (str, bytes, dict, ArchGraph, numbers.Number)) \
             or not isinstance(archs, Iterable):
         raise ArgumentTypeError(f"archs must be an iterable of architectures, not {type(archs).__name__}")
-    if space is not None and not isinstance(space, str):
-        raise ArgumentTypeError(f"space must be one search space name (such as 'nasbench201') or None for a stream, "
-                                f"not {type(space).__name__} ({space!r})")
-    return iter(archs), space, integer("chunk", chunk, 1)
+    return iter(archs), one_space(space, " for a stream"), integer("chunk", chunk, 1)

@@ -112,6 +112,9 @@ class TGNASPredictor(Predictor):
         self.seed = int(seed)
         self.device = device
         # None: the run's configured model; a name or path: that model (both loaded once per process)
+        if model is not None and not isinstance(model, (str, Path)) and not hasattr(model, "score_graphs"):
+            raise checks.ArgumentTypeError(f"model must be a TG-NAS model, a shipped model name or a checkpoint path, "
+                                           f"not {type(model).__name__}")
         self._base_model = model_for(model, device) if isinstance(model, (str, Path)) else model
         self._tuned = None
         self.hyperparams = {"zero_shot": bool(zero_shot), "epochs": int(epochs), "lr": float(lr)}

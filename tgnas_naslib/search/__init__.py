@@ -35,6 +35,9 @@ def search(method: str, model: "TGNAS", space: Any = "nasbench201", budget: int 
     if method not in SEARCHERS:
         raise ValueError(f"unknown search method {method!r}; choose from {', '.join(SEARCHERS)}")
     seed = checks.seed("seed", seed)  # numpy's generators refuse a negative or huge seed in words naming no option
+    if not callable(getattr(model, "scoring_model", None)):
+        raise checks.ArgumentTypeError(f"model must be a TG-NAS model (TGNAS.pretrained()), not "
+                                       f"{type(model).__name__}")
     return SEARCHERS[method](model, space, budget=budget, seed=seed)
 
 

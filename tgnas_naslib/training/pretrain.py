@@ -44,6 +44,9 @@ def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainC
 
     t0 = time.time()
     graphs, y, groups, _, path = load_nb101(data_dir, config.representation)
+    if cv_folds > len(set(groups)):  # more folds than distinct graphs: empty folds (and no end for a huge number)
+        raise ValueError(f"--cv-folds {cv_folds}: NB101 has {len(set(groups))} distinct graphs, so at most that many "
+                         "folds (0 skips CV)")
     cv = cross_validate(graphs, y, groups, config, k=cv_folds) if cv_folds > 1 else None
     members = train_ensemble(graphs, y, config, ensemble, progress=progress)
     meta = {
