@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NEEDS_NASLIB, naslib_importable, requires_benchmark
 from tgnas_naslib.cli import COMMANDS, main
+
+from conftest import NEEDS_NASLIB, naslib_importable, requires_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the least each sub-command needs on its command line to start

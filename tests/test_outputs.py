@@ -95,7 +95,15 @@ def test_checkpoint_save_refuses_a_folder_and_leaves_no_temp_file(tmp_path):
 
 
 # --- tgnas study ----------------------------------------------------------------------------------------------------
-def test_study_refuses_a_read_only_out_before_the_study(read_only_dir, capsys, monkeypatch):
+@pytest.fixture
+def no_benchmarks(monkeypatch):
+    """The study with no benchmark chosen: its checks run without the data directory."""
+    from tgnas_naslib.study import runner
+
+    monkeypatch.setattr(runner, "select_specs", lambda benchmarks: [])
+
+
+def test_study_refuses_a_read_only_out_before_the_study(read_only_dir, capsys, monkeypatch, no_benchmarks):
     from tgnas_naslib.study import runner
 
     monkeypatch.setattr(runner, "_run", lambda *a, **k: pytest.fail("the study ran before checking --out"))
@@ -115,7 +123,6 @@ def test_study_refuses_a_read_only_out_before_the_study(read_only_dir, capsys, m
     (["--workers", "100000"], "--workers must be an integer from 1 to"),
     (["--engine", "local", "--workers", "2"], "--ray-address / --workers need --engine ray"),
     (["--benchmarks", "nb999"], "nb999"),
-    (["--checkpoint", "nb999"], "no shipped model or checkpoint named 'nb999'"),
 ])
 def test_study_refuses_bad_arguments_before_creating_out(tmp_path, capsys, argv, needle):
     out = tmp_path / "study"
@@ -133,6 +140,13 @@ class _no_raise:
         return False
 
 
+def test_study_with_an_unknown_model_is_refused_before_creating_out(tmp_path, capsys, no_benchmarks):
+    out = tmp_path / "study"
+    assert main(["study", "--out", str(out), "--checkpoint", "nb999"]) == 2
+    _one_line(capsys, "no shipped model or checkpoint named 'nb999'")
+    assert not out.exists()
+
+
 def test_study_without_data_is_refused_before_creating_out(tmp_path, capsys):
     out = tmp_path / "study"
     assert main(["study", "--out", str(out), "--data-dir", str(tmp_path / "none"), "--benchmarks", "nb301"]) == 2
@@ -140,7 +154,7 @@ def test_study_without_data_is_refused_before_creating_out(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_run_study_is_checked_in_the_library(tmp_path):
+def test_run_study_is_checked_in_the_library(tmp_path, no_benchmarks):
     """A Python caller gets the same TGNASError lines as the CLI (no raw FileExistsError / numpy message)."""
     from tgnas_naslib.study import run_study
 
@@ -212,3 +226,28 @@ def test_summary_files_are_json(tmp_path):
     """write_text is what the study uses for summary.json / report.txt: UTF-8, whole."""
     path = outputs.write_text(tmp_path / "summary.json", json.dumps({"rho": 0.5}))
     assert json.loads(path.read_text()) == {"rho": 0.5}
+
+
+# --- the embedder-tuning runner (python -m tgnas_naslib.embedding.finetune) ---------------------------------------
+@pytest.mark.parametrize("argv,needle", [
+    (["--out", "{file}"], "--out {file} is a file"),
+    (["--out", "{new}", "--n-train", "0"], "--n-train must be an integer >= 1, got 0"),
+    (["--out", "{new}", "--epochs", "-1"], "--epochs must be an integer >= 1, got -1"),
+    (["--out", "{new}", "--seed", "-1"], "--seed must be an integer from 0 to"),
+    (["--out", "{new}", "--options", "full", "--ship"], "--ship needs the 'projection' option"),
+])
+def test_embedder_tuning_checks_before_training(argv, needle, tmp_path, capsys, monkeypatch):
+    from tgnas_naslib.embedding import finetune
+
+    monkeypatch.setattr(finetune, "train_eval_pairs", lambda *a, **k: pytest.fail("trained before checking"))
+    afile = tmp_path / "f.txt"
+    afile.write_text("keep")
+    fill = {"file": str(afile), "new": str(tmp_path / "new")}
+    argv = [a.format(**fill) for a in argv]
+    try:
+        rc = finetune.main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        rc = exc.code
+    assert rc == 2
+    _one_line(capsys, needle.format(**fill))
+    assert not (tmp_path / "new").exists() and afile.read_text() == "keep"
