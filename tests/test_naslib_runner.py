@@ -100,6 +100,15 @@ def test_out_dir_that_cannot_take_results_is_one_line_before_the_run(run, tmp_pa
     assert afile.read_text() == "keep"
 
 
+def test_config_that_is_a_folder_or_not_utf8_is_one_line(run, tmp_path, capsys):
+    (tmp_path / "bad.yaml").write_bytes(b"experiment: zc\ntest_size: \xe9\n")
+    for config, needle in ((tmp_path, f"config file {tmp_path} is a folder"),
+                           (tmp_path / "bad.yaml", "bad.yaml is not UTF-8 text (byte 0xe9 at offset 26)")):
+        assert run.main(["--config", str(config)]) == 2
+        err = capsys.readouterr().err
+        assert needle in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_empty_config_is_refused_not_a_default_experiment(run, tmp_path, capsys):
     for text in ("", "# only a comment\n"):
         (tmp_path / "empty.yaml").write_text(text)

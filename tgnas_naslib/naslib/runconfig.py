@@ -256,10 +256,16 @@ def load_config(path: str | os.PathLike | None, overrides: list[str] | None = No
     """The validated config: the YAML file, ``key=value`` overrides, then the experiment's defaults."""
     raw: dict = {}
     if path is not None:
+        if Path(path).is_dir():
+            raise ConfigError(f"config file {path} is a folder: give a YAML file (see configs/)")
         if not Path(path).is_file():
             raise ConfigError(f"config file not found: {path}")
-        with open(path) as f:
-            raw = yaml.safe_load(f)
+        try:
+            with open(path, encoding="utf-8") as f:
+                raw = yaml.safe_load(f)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                              f"{exc.start})") from None
         if raw is None:  # empty, or comments only: never a default experiment that nobody asked for
             raise ConfigError(f"{path} is empty: a config names at least its experiment ({', '.join(EXPERIMENTS)}); "
                               "see configs/ for examples")
