@@ -7,6 +7,7 @@ is the one it will be paired with; every failure is a :class:`CheckpointError` t
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,10 @@ def save_checkpoint(path: str | Path, states: list[dict], meta: dict, card: dict
     path = output_file(path, "checkpoint path", "model.pt")  # a folder or read-only place: one line, nothing written
     import torch
 
+    buffer = io.BytesIO()  # torch names the archive inside after the file: a buffer keeps the bytes reproducible
+    torch.save({"format": FORMAT, "version": VERSION, "meta": meta, "members": states}, buffer)
     with atomic_path(path) as tmp:  # never a half-written checkpoint where a good one was, nor a leftover temp file
-        torch.save({"format": FORMAT, "version": VERSION, "meta": meta, "members": states}, tmp)
+        tmp.write_bytes(buffer.getvalue())
         digest = sha256(tmp)
     full_card = {**(card or {}), "checkpoint": path.name, "sha256": digest, "meta": meta}
     write_text(card_path(path), json.dumps(full_card, indent=2, sort_keys=False) + "\n")
