@@ -161,6 +161,7 @@ def test_naslib_scripts_refuse_a_file_out_dir_and_exit_130_on_ctrl_c(tmp_path, c
     import importlib.util
     import sys
 
+    from tgnas_naslib import paths
     from tgnas_naslib.naslib import exec as naslib_exec
 
     monkeypatch.setattr(sys, "argv", list(sys.argv))
@@ -171,7 +172,11 @@ def test_naslib_scripts_refuse_a_file_out_dir_and_exit_130_on_ctrl_c(tmp_path, c
     config = tmp_path / "zc.yaml"
     config.write_text(f"config_type: zc\nsearch_space: nasbench201\ndataset: cifar10\npredictor: tgnas\n"
                       f"out_dir: {afile}\nseed: 0\ntest_size: 5\n")
-    assert naslib_exec.main([str(runner), "--config-file", str(config)]) == 2
+    try:
+        assert naslib_exec.main([str(runner), "--config-file", str(config)]) == 2
+    finally:  # a NASLib script's settings hold for the rest of its process: not for the next test
+        paths.set_data_dir_option("pass --data-dir")
+        paths.set_data_dir(None)
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("runner.py: error: out_dir ") and f"under {afile}, which is a file" in err[-1]
     assert "Traceback" not in "\n".join(err) and afile.read_text() == "keep"

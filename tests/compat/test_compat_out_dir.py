@@ -27,6 +27,7 @@ def test_naslib_config_with_a_file_out_dir_is_one_line(tmp_path):
     import naslib.utils as nu
 
     import tgnas_naslib.naslib  # noqa: F401  (applies the fix)
+    from tgnas_naslib import paths
     from tgnas_naslib.errors import one_line_error
 
     assert getattr(nu.create_exp_dir, "__tgnas_compat__", False)  # the compat layer's one marker
@@ -36,6 +37,10 @@ def test_naslib_config_with_a_file_out_dir_is_one_line(tmp_path):
     config.write_text(f"config_type: zc\nsearch_space: nasbench201\ndataset: cifar10\npredictor: tgnas\n"
                       f"out_dir: {afile}\nseed: 0\n")
     args = nu.parse_args(args=["--config-file", str(config)])
-    with pytest.raises(Exception) as info:  # noqa: PT011 -- any error, as long as it is one user line
-        nu.get_config_from_args(args, config_type="zc")
+    try:
+        with pytest.raises(Exception) as info:  # noqa: PT011 -- any error, as long as it is one user line
+            nu.get_config_from_args(args, config_type="zc")
+    finally:  # a NASLib script's settings hold for the rest of its process: not for the next test
+        paths.set_data_dir_option("pass --data-dir")
+        paths.set_data_dir(None)
     assert "which is a file" in one_line_error(info.value) and afile.read_text() == "keep"
