@@ -148,7 +148,8 @@ def test_features_name_what_their_code_reads():
     assert all(set(wanted) <= known for wanted in df.FEATURES.values())
     assert pretrain.NB101_FILE in CATALOG["nb101_500"].files
     assert _benchmarks("tgnas train (nb101 recipe)") == {"nb101_500"}
-    for feature, families in (("tgnas train --sources (multi-source)", multisource.FAMILIES),
+    assert multisource.FAMILIES is universal.FAMILIES  # one family vocabulary for every recipe
+    for feature, families in (("tgnas train --families / --leave-out (nb101 recipe, pooled)", multisource.FAMILIES),
                               ("tgnas train --recipe universal", universal.FAMILIES)):
         assert _benchmarks(feature) == {b for bs in families.values() for b in bs}, feature
     assert _benchmarks("tgnas study") == {b for s in SPECS for b in (s.primary, *s.extras) if b}

@@ -19,8 +19,9 @@ ROOT = "tgnas_naslib"
 #: the layers, lowest first: a module may import its own layer and the layers below, never one above.
 #: A name is a top-level module or subpackage of tgnas_naslib (a subpackage's modules share its layer).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "extras", "seeding", "threads", "paths", "device", "convert"),  # the ground floor: no feature package
-    ("shapes", "graph"),
+    # the ground floor: no feature package
+    ("errors", "extras", "seeding", "threads", "paths", "device", "convert", "outputs"),
+    ("shapes", "graph", "checks"),                       # checks: the public functions' argument checks
     ("network",),
     ("embedding",),
     ("model",),                                          # the GCN, its scoring engine, training one model

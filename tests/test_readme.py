@@ -26,10 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import data_root, naslib_importable
+from conftest import data_root, naslib_importable, requires_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+#: the ground truth of the README's NASLib runner (configs/naslib_zc_tgnas.yaml: NB201 CIFAR-10, data directory)
+NASLIB_RUNNER_BENCHMARK = "nb201_cifar10_15625"
 FENCE = re.compile(r"^( *)```(\w+)([^\n]*)\n(.*?)^\1```", re.S | re.M)
 
 
@@ -97,9 +99,11 @@ def run_bash_command(cmd: str, tmp_path: Path, capsys) -> str:
     cwd = tmp_path  # NASLib and the runner write run/ into the current directory: not into the repository
     if argv[:3] == ["python", "-m", "pytest"]:
         argv, cwd = [*argv, "--collect-only", "-q", "-p", "no:cacheprovider", "tests/test_graph.py"], ROOT
-    elif "/naslib/runners/" in cmd and not _autoload_installed():
-        pytest.skip("the README runs NASLib's runner through the autoload hook, which is not installed here "
-                    "(scripts/setup_naslib.sh without --no-autoload installs it)")
+    elif "/naslib/runners/" in cmd:
+        if not _autoload_installed():
+            pytest.skip("the README runs NASLib's runner through the autoload hook, which is not installed here "
+                        "(scripts/setup_naslib.sh without --no-autoload installs it)")
+        requires_benchmark(NASLIB_RUNNER_BENCHMARK)
     if argv[0] == "python":
         argv[0] = sys.executable
     if not (tmp_path / "configs").exists():

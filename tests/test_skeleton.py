@@ -110,3 +110,11 @@ def test_skeletons_pickle_and_compare_by_value():
     sk = get_space("nasbench_macro").skeleton(get_space("nasbench_macro").canonical("02012100"))
     back = pickle.loads(pickle.dumps(sk))
     assert back == sk and hash(back) == hash(sk) and back.kind == "skeleton"
+
+
+def test_darts_skeletons_from_templates_equal_the_layer_by_layer_build():
+    darts = get_space("darts")
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        arch = darts.random(rng)
+        assert darts.skeleton(arch) == darts.generic_skeleton(arch), darts.format(arch)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
-from .bundle import as_list
+from . import checks
 from .embedding import OperatorEmbedder
 from .errors import TGNASError
 from .graph import ArchGraph
@@ -166,11 +166,12 @@ class TGNAS:
             name = DEFAULT_MODEL
         if isinstance(name, torch.device) or (isinstance(name, str) and name not in PRETRAINED_MODELS
                                                and _is_device_name(name)):
-            raise ValueError(f"unknown pretrained model {str(name)!r} ({str(name)!r} is a device: pass it as "
-                             f"device={str(name)!r}); choose from {', '.join(PRETRAINED_MODELS)} or a checkpoint path")
+            raise UnknownModelError(f"unknown pretrained model {str(name)!r} ({str(name)!r} is a device: pass it as "
+                                    f"device={str(name)!r}); choose from {', '.join(PRETRAINED_MODELS)} or a "
+                                    "checkpoint path")
         if not isinstance(name, (str, Path)):
-            raise TypeError(f"a model is named by a string or a path, not {type(name).__name__}: choose from "
-                            f"{', '.join(PRETRAINED_MODELS)} or a checkpoint path")
+            raise checks.ArgumentTypeError(f"a model is named by a string or a path, not {type(name).__name__}: "
+                                           f"choose from {', '.join(PRETRAINED_MODELS)} or a checkpoint path")
         shipped = str(name) in PRETRAINED_MODELS
         path = PRETRAINED_MODELS[str(name)] if shipped else Path(name).expanduser()
         label = str(name)
@@ -186,8 +187,8 @@ class TGNAS:
             raise CheckpointError(f"{path} is a folder, not a checkpoint: a bundle folder holds bundle.json (none "
                                   "here); give a checkpoint file (.pt) instead")
         if in_family:
-            raise ValueError(f"in_family chooses a member of a model bundle (such as universal); {label} is one "
-                             "model, whose scores are in-family wherever its training families are")
+            raise checks.ArgumentError(f"in_family chooses a member of a model bundle (such as universal); {label} "
+                                       "is one model, whose scores are in-family wherever its training families are")
         model = cls.load(path, device=device)
         model.name = label
         return model
@@ -199,7 +200,7 @@ class TGNAS:
         from .device import check_device
 
         check_device(str(device), option="device=")
-        states, meta, card = load_checkpoint(path)
+        states, meta, card = load_checkpoint(checks.path_arg("path", path))
         config = TrainConfig.from_dict(meta.get("config", {}))
         embedder_cfg = meta.get("embedder")
         built = config.embedder().config
@@ -273,18 +274,8 @@ class TGNAS:
     def graphs(self, archs: Any, space: str | Sequence[str] | None = None) -> list:
         """Turn architectures (any supported encodings; ``space`` one name or one per arch) into this model's input
         (cell or network ArchGraphs, or skeletons); ready inputs are checked to be of the kind the model reads."""
-        archs = as_list(archs)
-        spaces = self._spaces(space, len(archs))
-        return self._inputs(archs, spaces if spaces is not None else space)
-
-    @staticmethod
-    def _spaces(space: str | Sequence[str] | None, n: int) -> list | None:
-        if space is None or isinstance(space, str):
-            return None
-        spaces = list(space)
-        if len(spaces) != n:
-            raise ValueError(f"got {n} architectures but {len(spaces)} space names")
-        return spaces
+        archs = checks.arch_list(archs)
+        return self._inputs(archs, checks.space_arg(space, len(archs)))
 
     def _inputs(self, archs: Sequence[Any], spaces: Sequence[str | None] | str | None) -> list:
         """This model's inputs for a block of architectures (``spaces``: one name, one per architecture, or None)."""
@@ -300,8 +291,6 @@ class TGNAS:
                 ) -> Iterator[np.ndarray]:
         """Scores of a stream, ``chunk`` architectures at a time: inputs built (or, ``ready``, checked), scored and
         dropped per chunk, so memory is bounded by the chunk for every model."""
-        if int(chunk) < 1:
-            raise ValueError(f"the chunk size must be a positive number of architectures, got {chunk}")
         it = iter(archs)
         space_it = None if spaces is None or isinstance(spaces, str) else iter(spaces)
         while True:
@@ -316,10 +305,10 @@ class TGNAS:
             else:
                 yield self._score_chunk(self._inputs(block, names))
 
-    def _chunk_size(self, requested: int | None) -> int:
+    def _chunk_size(self, requested: int | None, name: str = "batch_size") -> int:
         """The default chunk: whole-network graphs from the packaged tables score fastest in larger pieces."""
         if requested is not None:
-            return requested
+            return checks.integer(name, requested, 1)
         return NETWORK_CHUNK if self.config.representation == "network" else CHUNK
 
     def _collect(self, chunks: Iterator[np.ndarray], n: int, step: int, progress: bool) -> np.ndarray:
@@ -338,7 +327,7 @@ class TGNAS:
                      ) -> np.ndarray:
         """Score ready inputs (ArchGraphs / skeletons of the kind this model reads); disconnected ones get
         DISCONNECTED_SCORE without touching the model."""
-        graphs = list(graphs)
+        graphs = checks.graph_list(graphs)
         step = self._chunk_size(batch_size)
         return self._collect(self._chunks(graphs, None, step, ready=True), len(graphs), step, progress)
 
@@ -346,17 +335,17 @@ class TGNAS:
                    ) -> Iterator[np.ndarray]:
         """Score a stream of architectures chunk by chunk (one array of scores per chunk): inputs are built, scored
         and dropped a chunk at a time, so memory stays flat for any number of architectures."""
-        return self._chunks(archs, space, self._chunk_size(chunk))
+        it, space, _ = checks.stream_args(archs, space, 1 if chunk is None else chunk)  # checked now, not later
+        return self._chunks(it, space, self._chunk_size(chunk, "chunk"))
 
     def score(self, archs: Any, space: str | Sequence[str] | None = None, batch_size: int | None = None,
               progress: bool = False) -> np.ndarray:
         """Score a sequence of architectures (encodings of ``space``, or ready inputs); higher is better. Inputs are
         built, scored and dropped ``batch_size`` architectures at a time (memory stays flat however many come)."""
-        archs = as_list(archs)
-        spaces = self._spaces(space, len(archs))
+        archs = checks.arch_list(archs)
+        spaces = checks.space_arg(space, len(archs))
         step = self._chunk_size(batch_size)
-        chunks = self._chunks(archs, spaces if spaces is not None else space, step)
-        return self._collect(chunks, len(archs), step, progress)
+        return self._collect(self._chunks(archs, spaces, step), len(archs), step, progress)
 
     def score_one(self, arch: Any, space: str | None = None) -> float:
         """Score one architecture."""
@@ -407,22 +396,26 @@ class TGNAS:
         it)."""
         from .modules import module_graph
 
+        checks.one_space(space)  # one model scores every space alike, but a wrong value is not ignored
         return float(self.score_graphs([module_graph(model, input_shape, collapse, self.module_representation)])[0])
 
     # few-shot -------------------------------------------------------------------------------------------------
     def finetune(self, archs: Any, y: Sequence[float], space: str | Sequence[str] | None = None,
                  epochs: int = 50, lr: float = 3e-4, seed: int = 0) -> "TGNAS":
-        """A copy of this model with every ensemble member fine-tuned on target-space labels (few-shot mode)."""
+        """A copy of this model with every ensemble member fine-tuned on target-space labels (few-shot mode): ``y``
+        one finite label per architecture, ``epochs`` >= 1, ``lr`` > 0."""
         graphs = self.graphs(archs, space)
+        y = checks.labels(y, len(graphs))
+        epochs, lr, seed = checks.integer("epochs", epochs, 1), checks.positive_number("lr", lr), \
+            checks.seed("seed", seed)
         keep = [i for i, g in enumerate(graphs) if g.is_connected]
         if len(keep) < 2:
-            raise ValueError("fine-tuning needs at least two connected labelled architectures")
+            raise checks.ArgumentError("fine-tuning needs at least two connected labelled architectures")
         if self.config.hierarchical:
             from .model.hier import train_hier as train_member
         else:
             from .model.train import train_gcn as train_member
 
-        y = np.asarray(y, dtype=np.float64)
         cfg = TrainConfig.from_dict({**self.config.to_dict(), "epochs": epochs, "lr": lr,
                                      "lr_step": max(1, epochs), "batch_size": min(32, len(keep))})
         tuned = []

@@ -125,11 +125,11 @@ def import_failure(module: str, message: str) -> Iterator[None]:
         raise MissingExtraError(f"{message}. Importing it failed with: {exc!r}", "", module) from exc
 
 
-def require_extra(extra: str, feature: str | None = None) -> None:
-    """Check, without importing them, that every module of ``extra`` (MODULES) is installed; else MissingExtraError
-    naming the first one missing."""
+def require_extra(extra: str, feature: str | None = None, skip: tuple[str, ...] = ()) -> None:
+    """Check, without importing them, that every module of ``extra`` (MODULES) but those in ``skip`` is installed;
+    else MissingExtraError naming the first one missing."""
     for module, (_, its_extras) in MODULES.items():
-        if extra in its_extras and importlib.util.find_spec(module) is None:
+        if extra in its_extras and module not in skip and importlib.util.find_spec(module) is None:
             raise missing(module, feature, extra)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import add_data_dir, add_device, add_model, check_device
+from . import add_data_dir, add_device, add_model, seed_type
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_data_dir(p)
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the rho intervals "
                    "(0 = none; default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap, the heatmap sample and the live sample")
+    p.add_argument("--seed", type=seed_type, default=0,
+                   help="seed of the bootstrap, the heatmap sample and the live sample")
     live = p.add_argument_group("live proxies (need NASLib: scripts/setup_naslib.sh)")
     live.add_argument("--live-proxies", type=int, default=0, metavar="N",
                       help="compute NASLib's proxies live on N seeded archs per benchmark: all 13 on NB201 CIFAR-10, "
@@ -54,37 +55,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the study."""
-    from pathlib import Path
-
+    """Run the study (``run_study`` checks every argument, and the output folder, before any work)."""
     from ..study import run_study
     from ..study.runner import LiveOptions
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {args.out} is a file: the study writes a folder of files (give a new or existing "
-                         "folder)")
-    if args.timing_archs is not None and args.timing_archs < 1:
-        raise ValueError("--timing-archs must be positive")
-    if args.heatmap_archs < 3:
-        raise ValueError("--heatmap-archs must be at least 3 (a rank correlation needs 3 architectures)")
-    for name in ("bootstrap", "live_proxies", "timing_live_archs"):  # heatmap_archs: at least 3, checked above
-        if getattr(args, name) < 0:
-            raise ValueError(f"--{name.replace('_', '-')} must be >= 0")
-    for name in ("live_batch", "workers", "live_tnb"):
-        if getattr(args, name) is not None and getattr(args, name) < (0 if name == "live_tnb" else 1):
-            raise ValueError(f"--{name.replace('_', '-')} must be positive")
-    device = check_device(args.device)
     opts = LiveOptions(n=args.live_proxies, n_tnb=args.live_tnb, engine=args.engine, workers=args.workers,
                        address=args.ray_address, batch=args.live_batch,
                        timing_archs=args.timing_live_archs, progress=not args.no_progress)
-    if args.engine == "local" and (args.ray_address or args.workers):
-        raise ValueError("--ray-address / --workers need --engine ray")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"--out {args.out}: cannot create this folder ({exc.strerror})") from None
     run_study(args.out, data_dir=args.data_dir, n_boot=args.bootstrap, seed=args.seed, live_opts=opts,
-              device=device, benchmarks=args.benchmarks, heatmap_n=args.heatmap_archs,
+              device=args.device, benchmarks=args.benchmarks, heatmap_n=args.heatmap_archs,
               timing_archs=args.timing_archs, checkpoint=args.checkpoint, in_family=args.in_family)
     return 0

@@ -119,7 +119,8 @@ _TNB = tuple(f"tnb101_micro_{t}_4096" for t in TNB_MICRO_TASKS)
 #: feature -> the catalog benchmarks (or data files) it reads; each list is checked against the code that reads it
 FEATURES: dict[str, tuple[str, ...]] = {
     "tgnas train (nb101 recipe)": ("nb101_500",),
-    "tgnas train --sources (multi-source)": ("nb101_500", *_NB201, "nb301_500", *_TNB),
+    "tgnas train --families / --leave-out (nb101 recipe, pooled)": ("nb101_500", *_NB201, *_TNB, "nb301_500",
+                                                                    "nbmacro_cifar10_6561"),
     "tgnas train --recipe universal": ("nb101_500", *_NB201, *_TNB, "nb301_500", "nbmacro_cifar10_6561"),
     "tgnas study": (
         "nb201_cifar10_zcc_9445", "nb201_cifar100_783", "nb201_cifar100_15625", "nb201_ImageNet16-120_zcc_9445",

@@ -20,8 +20,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..errors import TGNASError, report_user_error
+from ..errors import TGNASError, report_interrupt, report_user_error
 from ..extras import require
+from ..outputs import atomic_path, output_dir, write_text
 from ..seeding import seed_everything
 from .embedder import load_minilm
 from .pairs import LABELS, Pair, train_eval_pairs
@@ -165,8 +166,13 @@ def run(out: Path, options: Sequence[str], seed: int = 0, n_train: int = 3000, n
     """Train and measure every requested option; returns (and writes) the results."""
     import torch
 
+    from .. import checks
+
+    for name, value, minimum in (("n_train", n_train, 1), ("n_eval", n_eval, 1), ("epochs", epochs, 1)):
+        checks.integer(f"--{name.replace('_', '-')}", value, minimum)
+    checks.seed("--seed", seed)
+    out = output_dir(out, "--out")  # before the training, not after it
     torch.set_num_threads(1)
-    out.mkdir(parents=True, exist_ok=True)
     train, held = train_eval_pairs(n_train, n_eval, seed)
     base_model = load_minilm()
     base = model_encoder(base_model)
@@ -189,7 +195,8 @@ def run(out: Path, options: Sequence[str], seed: int = 0, n_train: int = 3000, n
             weight = train_projection(train, base, seed)
             seconds = time.perf_counter() - t0
             encode = projection_encoder(base, weight)
-            np.savez_compressed(out / "nas_projection.npz", weight=weight)
+            with atomic_path(out / "nas_projection.npz") as tmp:
+                np.savez_compressed(tmp, weight=weight)
             size = (out / "nas_projection.npz").stat().st_size
         else:
             raise TuningError(f"unknown option {option!r}; choose from {OPTIONS}")
@@ -198,8 +205,8 @@ def run(out: Path, options: Sequence[str], seed: int = 0, n_train: int = 3000, n
         row.update(_tables(encode))
         results["rows"].append(row)
         print(f"{option}: {row['after']} ({seconds:.0f} s, {size / 1024:.0f} KiB)", flush=True)
-    (out / "results.json").write_text(json.dumps(results, indent=1))
-    (out / "results.md").write_text(markdown(results))
+    write_text(out / "results.json", json.dumps(results, indent=1))
+    write_text(out / "results.md", markdown(results))
     return results
 
 
@@ -237,14 +244,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     bad = [o for o in options if o not in OPTIONS]
     if bad:
         parser.error(f"unknown option(s) {bad}; choose from {OPTIONS}")
+    if args.ship and "projection" not in options:  # refused before the training, not after it
+        parser.error("--ship needs the 'projection' option")
     try:
         results = run(args.out, options, args.seed, args.n_train, args.n_eval, args.epochs)
+    except KeyboardInterrupt as exc:
+        return report_interrupt(parser.prog, exc)
     except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
         return report_user_error(parser.prog, exc)
     print(markdown(results))
     if args.ship:
-        if "projection" not in options:
-            parser.error("--ship needs the 'projection' option")
         from .embedder import PROJECTION_FILE
 
         shutil.copyfile(args.out / "nas_projection.npz", PROJECTION_FILE)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..extras import require
+from ..outputs import atomic_path
 from .correlation import rank_last
 from .data import ANALYTIC, PROXIES, TGNAS, StudyData
 from .plots import pyplot
@@ -121,7 +122,7 @@ def describe(ind: Independence) -> str:
 
 def write_csv(ind: Independence, path: Path) -> None:
     """The matrix as CSV (proxy order as in NASLib, TG-NAS last), each row with its kind (stored / live) and n."""
-    with open(path, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["proxy", "kind", "n"] + ind.names)
         for name, kind, row in zip(ind.names, ind.kinds or [""] * len(ind.names), ind.matrix):
@@ -150,5 +151,6 @@ def plot(ind: Independence, path: Path, order: list[str] | None = None) -> None:
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="Spearman rho")
     ax.set_title(f"Proxy independence, {ind.label} (n={ind.n} archs; S stored, L live, A analytic)", fontsize=12)
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=130)
     plt.close(fig)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..extras import require
+from ..outputs import atomic_path
 from .correlation import Cell, rank_last
 from .data import IN_FAMILY, NOT_ZERO_SHOT, TGNAS, TRAINING, StudyData
 
@@ -98,7 +99,8 @@ def figure3(cells: list[Cell], methods: list[str], benchmarks: list[tuple[str, s
     ax2.legend(seen.values(), seen.keys(), fontsize=7.5, loc="upper center", bbox_to_anchor=(0.45, -0.09), ncol=5,
                frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -135,5 +137,6 @@ def rank_scatter(datasets: list[StudyData], rhos: dict[str, float], path: Path, 
     fig.suptitle(f"TG-NAS{f' ({title})' if title else ''}: predicted vs true rank (in-family panels say so)",
                  fontsize=12)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)

@@ -33,7 +33,6 @@ from tgnas_naslib.errors import TGNASError
 
 from ._marker import is_ours
 from ._rebind import mark_replacement, rebind_naslib_function
-from .offline_apis import benchmark_data_dir
 from .torchvision_standin import real_torchvision_importable
 
 logger = logging.getLogger("naslib.tgnas")
@@ -162,7 +161,7 @@ def make_offline_get_train_val_loaders(npz_path: str | os.PathLike | None = None
                                      or (dataset != "cifar10" and real_torchvision_importable())):
             return original(config, mode)
         if dataset == "cifar10":
-            path = Path(npz_path) if npz_path is not None else default_cifar10_npz(benchmark_data_dir())
+            path = Path(npz_path) if npz_path is not None else default_cifar10_npz()
             _warn_once(f"cifar10:{path}", (
                 f"NASLib's CIFAR-10 is not here: serving the real CIFAR-10 test images of {path} instead "
                 f"(train/valid split by train_portion; enough for zero-cost proxies, not for training)"))
