@@ -2,8 +2,9 @@
 
     python benchmarks/width_sweeps.py [--checkpoint universal] [--n 200] [--members]
 
-Property 1 (no labels needed): on per-layer width variations of a fixed network (every conv's width drawn from
-{0.25, 0.5, 0.75, 1} x its base width; CIFAR ResNet-18- and MobileNetV2-style, traced like any module), the score
+Property 1 (no labels needed): on per-layer width variations of a fixed network (CIFAR ResNet-18- and
+MobileNetV2-style, traced like any module; every block's inner width drawn from {0.25, 0.5, 0.75, 1} x its base
+width, and the block outputs of each stage together, so that the network keeps its residual connections), the score
 agrees with exact FLOPs (Spearman; target >= .8). Property 2: widening every layer by the same factor (0.25 -> 0.5 ->
 0.75 -> 1.0) or adding a repeat of a block never lowers the score; printed as the fraction of such pairs in order,
 on ResNet / MobileNet sweeps, NAS-Bench-201 networks at C = 8..64 (and N = 5 -> 6 cells per stage) and NAS-Bench-Macro
@@ -32,14 +33,44 @@ def _spearman(a, b) -> float:
     return float(spearman(np.asarray(a, dtype=float), np.asarray(b, dtype=float)))
 
 
+#: per network family: which width entries are a block's output (shared by a stage, so that residual connections
+#: stay where the base network has them) and which are free (a block's inner width: expansion, bottleneck)
+STAGES = {"resnet": ((0, 2, 4), (6, 8), (10, 12), (14, 16)),
+          "mobilenet": ((0, 2, 4), (6, 8, 10), (12, 14, 16), (18,))}
+
+
+def random_widths(family: str, rng: np.random.Generator) -> list[int]:
+    """Per-layer widths of a base network: every inner width drawn from FACTORS x its base, and one draw per stage
+    for the block outputs of the stage (the stem goes with the first stage), so that the network stays the same
+    network, residual connections and projections where the base has them: only channel counts change."""
+    from tgnas_naslib.modules import zoo
+
+    base = list(zoo.RESNET_WIDTHS if family == "resnet" else zoo.MOBILENET_WIDTHS)
+    while True:  # a draw that would add or drop a residual connection (two stages' widths meeting) is drawn again
+        widths = [max(4, int(round(c * rng.choice(FACTORS)))) for c in base]
+        for stage in STAGES[family]:
+            f = rng.choice(FACTORS)
+            for i in stage:
+                widths[i] = max(4, int(round(base[i] * f)))
+        if _topology(family, widths) == _topology(family, base):
+            return widths
+
+
+def _topology(family: str, widths: list[int]) -> tuple[bool, ...]:
+    """Per block: does its input width equal its output width (a residual add, or no projection)?"""
+    outs = STAGES[family]
+    flat = [i for stage in outs for i in stage if i]
+    ins = [0] + flat[:-1]
+    return tuple(widths[a] == widths[b] for a, b in zip(ins, flat))
+
+
 def width_variants(family: str, n: int, seed: int = 0) -> list:
-    """``n`` skeletons of one network with random per-layer widths."""
+    """``n`` skeletons of one network with random per-layer widths (:func:`random_widths`)."""
     from tgnas_naslib.modules import zoo
 
     rng = np.random.default_rng(seed)
-    base, make = ((zoo.RESNET_WIDTHS, zoo.cifar_resnet) if family == "resnet"
-                  else (zoo.MOBILENET_WIDTHS, zoo.cifar_mobilenet))
-    return [_skeleton(make([max(4, int(round(c * rng.choice(FACTORS)))) for c in base])) for _ in range(n)]
+    make = zoo.cifar_resnet if family == "resnet" else zoo.cifar_mobilenet
+    return [_skeleton(make(random_widths(family, rng))) for _ in range(n)]
 
 
 def ordered_pairs(model, n_bases: int = 10, seed: int = 1) -> dict[str, tuple[int, int]]:
@@ -58,8 +89,7 @@ def ordered_pairs(model, n_bases: int = 10, seed: int = 1) -> dict[str, tuple[in
         out[name] = (good + int(np.sum(np.diff(scores) >= 0)), total + len(scores) - 1)
 
     for _ in range(n_bases):
-        res = [int(round(c * rng.choice(FACTORS))) for c in zoo.RESNET_WIDTHS]
-        mob = [int(round(c * rng.choice(FACTORS))) for c in zoo.MOBILENET_WIDTHS]
+        res, mob = random_widths("resnet", rng), random_widths("mobilenet", rng)
         chain("ResNet widen x f", [_skeleton(zoo.cifar_resnet([max(4, int(c * f)) for c in res])) for f in FACTORS])
         chain("MobileNet widen x f",
               [_skeleton(zoo.cifar_mobilenet([max(4, int(c * f)) for c in mob])) for f in FACTORS])

@@ -53,9 +53,10 @@ def _skel(net):
     return module_graph(net, (1, 3, 32, 32), True, "skeleton")
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_widening_every_layer_or_adding_a_block_never_lowers_the_score(seed):
-    model = _model(seed)
+@pytest.mark.parametrize("seed,variant", [(0, {}), (1, {"struct": True}), (2, {"chain": True, "block_size": True}),
+                                          (3, {"block_size": True, "struct": True, "chain": True})])
+def test_widening_every_layer_or_adding_a_block_never_lowers_the_score(seed, variant):
+    model = _model(seed, TrainConfig.from_dict({**CONFIG.to_dict(), **variant}))
     for base in ([16, 16, 32], [8, 24, 12]):
         scores = [model.score_graphs([_skel(_Net([int(c * f) for c in base]))])[0] for f in (0.5, 1.0, 2.0, 4.0)]
         assert scores == sorted(scores), scores
@@ -87,8 +88,9 @@ def test_table_and_object_inputs_score_alike():
     fresh = [get_space("nasbench201").skeleton(a) for a in archs]
     assert all(s.source is None for s in fresh)
     assert_same_scores(from_table, model.score_graphs(fresh))
-    chained = _model(2, TrainConfig.from_dict({**CONFIG.to_dict(), "chain": True}))
-    assert_same_scores(chained.score(archs, "nasbench201"), chained.score_graphs(fresh))
+    for variant in ({"chain": True}, {"chain": True, "block_size": True, "struct": True}):
+        other = _model(2, TrainConfig.from_dict({**CONFIG.to_dict(), **variant}))
+        assert_same_scores(other.score(archs, "nasbench201"), other.score_graphs(fresh))
 
 
 def test_training_is_deterministic_and_a_checkpoint_round_trips(tmp_path):

@@ -41,6 +41,8 @@ class TrainConfig:
     flops_fusion: float = 0.0       # fixed fusion at scoring time: + flops_fusion * log10(network FLOPs); 0 = none
     # the hierarchical model (representation "skeleton", model/hier.py)
     chain: bool = False             # block graphs with chains of layers merged into one node
+    block_size: bool = False        # a per-block size term: a learnt non-negative weight x log10(block FLOPs)
+    struct: bool = False            # structural node features (depth from inputs / to output, degrees)
     size_terms: str = "flops"       # the monotone size term's features (comma list: flops, params)
 
     def __post_init__(self) -> None:
@@ -83,9 +85,10 @@ class TrainConfig:
         model (plain torch) for skeletons."""
         if self.hierarchical:
             from ..network.skeleton import BLOCK_FEATURES
-            from .hier import HierModel
+            from .hier import STRUCT_FEATURES, HierModel
 
-            return HierModel(in_dim, len(BLOCK_FEATURES), self.hidden, self.layers, self.size_terms.split(","))
+            feat_dim = len(BLOCK_FEATURES) + (len(STRUCT_FEATURES) if self.struct else 0)
+            return HierModel(in_dim, feat_dim, self.hidden, self.layers, self.size_terms.split(","), self.block_size)
         from .gcn import TGNASGCN
 
         return TGNASGCN(in_dim, hidden=self.hidden, layers=self.layers, norm=self.norm, readout=self.readout,

@@ -38,17 +38,18 @@ class HierModel(nn.Module):
     """The hierarchical TG-NAS network (see the module docstring)."""
 
     def __init__(self, in_dim: int, feat_dim: int, hidden: int = 64, layers: int = 3,
-                 size_terms: Sequence[str] = ("flops",)) -> None:
+                 size_terms: Sequence[str] = ("flops",), block_size: bool = False) -> None:
         super().__init__()
         unknown = [t for t in size_terms if t not in SIZE_TERMS]
         if unknown:
             raise ValueError(f"unknown size term(s) {unknown}; choose from {', '.join(SIZE_TERMS)}")
         self.hparams = dict(in_dim=in_dim, feat_dim=feat_dim, hidden=hidden, layers=layers,
-                            size_terms=tuple(size_terms))
+                            size_terms=tuple(size_terms), block_size=block_size)
         self.inp = nn.Linear(in_dim + feat_dim, hidden)
         self.convs = nn.ModuleList(nn.Linear(hidden, hidden) for _ in range(layers))
         self.norms = nn.ModuleList(nn.LayerNorm(hidden) for _ in range(layers))
-        self.block = nn.Sequential(nn.Linear(2 * hidden + 1, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.block = nn.Sequential(nn.Linear(2 * hidden + 1, hidden), nn.ReLU(),
+                                   nn.Linear(hidden, 2 if block_size else 1))
         self.size_w = nn.Parameter(torch.zeros(len(size_terms)))
 
     def embed(self, x: torch.Tensor, adj: torch.Tensor, seg: torch.Tensor, n_graphs: int) -> torch.Tensor:
@@ -60,9 +61,12 @@ class HierModel(nn.Module):
         counts = h.new_zeros(n_graphs).index_add_(0, seg, torch.ones_like(seg, dtype=h.dtype))
         return torch.cat([sums / counts[:, None], sums], 1)
 
-    def phi(self, emb: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
-        """The non-negative structure contribution of blocks (embeddings [B, 2H], levels [B])."""
-        return nn.functional.softplus(self.block(torch.cat([emb, level[:, None]], 1))[:, 0])
+    def phi(self, emb: torch.Tensor, level: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """A block's two non-negative contributions (embeddings [B, 2H], levels [B]): its structure term, and the
+        weight of its own log10 FLOPs (the per-block size term; zero unless the model has one)."""
+        out = self.block(torch.cat([emb, level[:, None]], 1))
+        weight = nn.functional.softplus(out[:, 1] - 2.0) if out.shape[1] > 1 else out.new_zeros(out.shape[0])
+        return nn.functional.softplus(out[:, 0]), weight
 
     def size_weights(self) -> torch.Tensor:
         """The size term's non-negative weights, one per size term."""
@@ -71,14 +75,16 @@ class HierModel(nn.Module):
     def forward(self, batch: "HierBatch") -> torch.Tensor:
         """One score per architecture of the batch."""
         emb = self.embed(batch.x, batch.adj, batch.seg, batch.n_graphs)
-        phi = self.phi(emb[batch.pair_graph], batch.pair_level)
-        per_arch = phi.new_zeros(batch.n_archs).index_add_(0, batch.arch_of, phi[batch.pair_of])
+        structure, weight = self.phi(emb[batch.pair_graph], batch.pair_level)
+        per_block = structure[batch.pair_of] + weight[batch.pair_of] * batch.block_flops
+        per_arch = per_block.new_zeros(batch.n_archs).index_add_(0, batch.arch_of, per_block)
         return per_arch + batch.size @ self.size_weights()
 
 
 class HierBatch(NamedTuple):
     """What one forward pass reads: distinct block graphs (node inputs, propagation matrix, graph of each node),
-    distinct (block graph, level) pairs, per architecture block its pair and architecture, and size features."""
+    distinct (block graph, level) pairs, per architecture block its pair, architecture and log10 FLOPs, and the
+    network size features."""
 
     x: torch.Tensor
     adj: torch.Tensor
@@ -90,6 +96,7 @@ class HierBatch(NamedTuple):
     arch_of: torch.Tensor
     n_archs: int
     size: torch.Tensor
+    block_flops: torch.Tensor
 
 
 def collapse_chains(ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], feats: tuple[tuple[float, ...], ...]
@@ -121,6 +128,41 @@ def collapse_chains(ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], fe
     return new_ops, new_edges, new_feats
 
 
+#: structural node features a model can add to the width-free ones (after chain merging): how far a node lies from
+#: the block's inputs and from its output (longest paths), and its in- and out-degree (log2(1 + x) each)
+STRUCT_FEATURES = ("log2_depth_in", "log2_depth_out", "log2_in_degree", "log2_out_degree")
+
+
+def struct_features(n: int, edges: Sequence[tuple[int, int]]) -> list[tuple[float, float, float, float]]:
+    """The :data:`STRUCT_FEATURES` of every node of a DAG whose nodes are in topological order."""
+    pred: list[list[int]] = [[] for _ in range(n)]
+    succ: list[list[int]] = [[] for _ in range(n)]
+    for a, b in edges:
+        succ[a].append(b)
+        pred[b].append(a)
+    depth_in = [0] * n
+    for v in range(n):
+        if pred[v]:
+            depth_in[v] = 1 + max(depth_in[u] for u in pred[v])
+    depth_out = [0] * n
+    for v in reversed(range(n)):
+        if succ[v]:
+            depth_out[v] = 1 + max(depth_out[w] for w in succ[v])
+    return [(math.log2(1 + depth_in[v]), math.log2(1 + depth_out[v]), math.log2(1 + len(pred[v])),
+             math.log2(1 + len(succ[v]))) for v in range(n)]
+
+
+def block_inputs(ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], feats: tuple[tuple[float, ...], ...],
+                 chain: bool, struct: bool) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...], list]:
+    """What the model reads of one block graph: its chains merged (``chain``) and the structural features appended
+    (``struct``)."""
+    if chain:
+        ops, edges, feats = collapse_chains(ops, edges, feats)
+    if struct:
+        feats = tuple(tuple(f) + s for f, s in zip(feats, struct_features(len(ops), edges)))
+    return ops, edges, list(feats)
+
+
 class Featurizer:
     """Skeletons -> :class:`HierBatch`: block graphs interned once (operator ids, features, propagation entries) in a
     bounded table, so a chunk of architectures costs a few dictionary lookups per block."""
@@ -128,9 +170,10 @@ class Featurizer:
     #: distinct block graphs kept between batches (beyond it the table restarts: memory stays bounded)
     MAX_GRAPHS = 200_000
 
-    def __init__(self, embedder: Any, chain: bool = False) -> None:
+    def __init__(self, embedder: Any, chain: bool = False, struct: bool = False) -> None:
         self.embedder = embedder
         self.chain = chain
+        self.struct = struct
         self._ids: dict[tuple, int] = {}
         self._graphs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._vocab: dict[str, int] = {}
@@ -138,21 +181,12 @@ class Featurizer:
         self._by_object: dict[int, tuple[Block, int]] = {}
         self._lock = threading.RLock()
 
-    @property
-    def n_feats(self) -> int:
-        """Width-free features per node."""
-        from ..network.skeleton import BLOCK_FEATURES
-
-        return len(BLOCK_FEATURES)
 
     def _intern(self, block: Block) -> int:
         hit = self._by_object.get(id(block.graph))
         if hit is not None and hit[0].graph is block.graph and hit[0].feats is block.feats:
             return hit[1]
-        ops, edges, feats = block.graph.ops, block.graph.edges, block.feats
-        if self.chain:
-            ops, edges, feats = collapse_chains(ops, edges, feats)
-        key = (ops, edges, feats)
+        key = (block.graph.ops, block.graph.edges, block.feats)
         gid = self._ids.get(key)
         if gid is None:
             if len(self._graphs) >= self.MAX_GRAPHS:
@@ -160,6 +194,7 @@ class Featurizer:
                 self._graphs.clear()
                 self._by_object.clear()
             gid = self._ids[key] = len(self._graphs)
+            ops, edges, feats = block_inputs(*key, self.chain, self.struct)
             op_ids = np.fromiter((self._vocab.setdefault(o, len(self._vocab)) for o in ops), dtype=np.int64)
             src = np.fromiter((a for a, _ in edges), dtype=np.int64, count=len(edges))
             dst = np.fromiter((b for _, b in edges), dtype=np.int64, count=len(edges))
@@ -180,9 +215,9 @@ class Featurizer:
         hit = cache.get(id(table))
         if hit is not None and hit[0] is table:
             return hit[1]
-        if self.chain:  # collapse every distinct block graph once, then lay them out like the table
-            graphs = [collapse_chains(*(lambda g, f: (g.ops, g.edges, f))(*table.graph(k)))
-                      for k in range(len(table.graph_nodes) - 1)]
+        if self.chain or self.struct:  # every distinct block graph as the model reads it, laid out like the table
+            graphs = [block_inputs(g.ops, g.edges, f, self.chain, self.struct)
+                      for g, f in (table.graph(k) for k in range(len(table.graph_nodes) - 1))]
         else:
             graphs = None
         with self._lock:
@@ -239,18 +274,19 @@ class Featurizer:
         adj = _propagation(src, dst, n)
         seg = torch.from_numpy(np.repeat(np.arange(len(parts)), sizes))
         pairs: dict[tuple[int, float], int] = {}
-        pair_of, arch_of = [], []
+        pair_of, arch_of, block_flops = [], [], []
         for a, (s, gs) in enumerate(zip(skeletons, gids_per_arch)):
             for b, g in zip(s.blocks, gs):
                 pair_of.append(pairs.setdefault((local[g], b.level), len(pairs)))
                 arch_of.append(a)
+                block_flops.append(_log10(b.flops))
         keys = list(pairs)
         size = np.array([[_log10(s.cost.flops if t == "flops" else s.cost.params) for t in size_terms]
                          for s in skeletons], dtype=np.float32).reshape(len(skeletons), len(size_terms))
         return HierBatch(x, adj, seg, len(parts), torch.tensor([k[0] for k in keys], dtype=torch.int64),
                          torch.tensor([k[1] for k in keys], dtype=torch.float32),
                          torch.tensor(pair_of, dtype=torch.int64), torch.tensor(arch_of, dtype=torch.int64),
-                         len(skeletons), torch.from_numpy(size))
+                         len(skeletons), torch.from_numpy(size), torch.tensor(block_flops, dtype=torch.float32))
 
 
 def _log10(v: float) -> float:
@@ -295,7 +331,7 @@ class HierEngine:
                  ) -> None:
         self.config = config
         self.size_terms = config.size_terms.split(",")
-        self.featurizer = Featurizer(embedder, chain=config.chain)
+        self.featurizer = Featurizer(embedder, chain=config.chain, struct=config.struct)
         self.device = torch.device(device)
         self.members = []
         for state in states:
@@ -327,8 +363,8 @@ class HierEngine:
         return out
 
     def _table_phi(self, table: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Per table entry its (block graph, level) pair, and per member the structure contribution of every pair
-        [members, pairs] (computed once per table)."""
+        """Per table entry its (block graph, level) pair, and per member the two contributions of every pair
+        [members, 2, pairs] (structure, weight of the block's log10 FLOPs; computed once per table)."""
         cache = self.__dict__.setdefault("_tables", {})
         hit = cache.get(id(table))
         if hit is not None and hit[0] is table:
@@ -337,7 +373,7 @@ class HierEngine:
         keys, pair_of = np.unique(table.entry_graph * len(levels) + level_of.reshape(-1), return_inverse=True)
         pair_graph, pair_level = keys // len(levels), levels[keys % len(levels)]
         graphs, graph_local = np.unique(pair_graph, return_inverse=True)
-        phi = np.empty((len(self.members), len(keys)), dtype=np.float64)
+        phi = np.empty((len(self.members), 2, len(keys)), dtype=np.float64)
         embs: list[list[torch.Tensor]] = [[] for _ in self.members]
         for start in range(0, len(graphs), PIECE):
             part = graphs[start:start + PIECE]
@@ -349,7 +385,8 @@ class HierEngine:
         index = torch.from_numpy(graph_local.reshape(-1)).to(self.device)
         for m, model in enumerate(self.members):
             emb = torch.cat(embs[m])
-            phi[m] = model.phi(emb[index], level_t).double().cpu().numpy()
+            structure, weight = model.phi(emb[index], level_t)
+            phi[m, 0], phi[m, 1] = structure.double().cpu().numpy(), weight.double().cpu().numpy()
         cache[id(table)] = (table, pair_of.reshape(-1), phi)
         return pair_of.reshape(-1), phi
 
@@ -361,9 +398,12 @@ class HierEngine:
         starts = np.cumsum(counts) - counts
         size = np.stack([np.log10(np.maximum(table.arch_cost[rows, 0 if t == "flops" else 1], 1.0))
                          for t in self.size_terms], 1)
+        pairs = pair_of[entries]
+        block_flops = np.log10(np.maximum(table.entry_flops[entries], 1.0)).astype(np.float32).astype(np.float64)
         total = np.zeros(len(rows), dtype=np.float64)
         for m, model in enumerate(self.members):  # the ensemble mean, added in member order
-            structure = np.add.reduceat(phi[m][pair_of[entries]], starts) if len(entries) else np.zeros(len(rows))
+            per_block = phi[m, 0][pairs] + phi[m, 1][pairs] * block_flops
+            structure = np.add.reduceat(per_block, starts) if len(entries) else np.zeros(len(rows))
             total += structure + size @ model.size_weights().detach().double().cpu().numpy()
         return total / len(self.members)
 
@@ -403,7 +443,7 @@ def train_hier(skeletons: Sequence[Skeleton], y: Sequence[float], config: Any, m
         seed_everything(config.seed)
         embedder = config.embedder()
         model = model if model is not None else config.build_model(embedder.dim)
-        featurizer = Featurizer(embedder, chain=config.chain)
+        featurizer = Featurizer(embedder, chain=config.chain, struct=config.struct)
         size_terms = config.size_terms.split(",")
         y = np.asarray(y, dtype=np.float64)
         task_of = np.asarray([str(t) for t in tasks]) if tasks is not None else np.zeros(len(y), dtype="<U1")

@@ -37,6 +37,7 @@ _KERNEL = {"max_pool_3x3": 3, "avg_pool_3x3": 3, "sep_conv_3x3": 3, "sep_conv_5x
            "dil_conv_5x5": 5}
 
 
+@lru_cache(maxsize=4096)
 def _op_cost(op: str, c: int, h: int, stride: int) -> Cost:
     """One cell operator at ``c`` channels on an ``h x h`` input (NASLib's DARTS primitives)."""
     ho = sh.out_size(h, 3, stride)
