@@ -39,6 +39,16 @@ ROUNDS: dict[int, dict[str, dict]] = {
         "chain": {"chain": True, "ensemble": 2},
         "layers": {"chain": False, "ensemble": 2},
     },
+    # Round 1 was stopped at 19:36 before any cell finished (a merge changed the code under its processes; the
+    # cells never wrote a result) and not relaunched: development rounds 4-8 of the research harness, judged on
+    # 3 draws each (docs/hierarchical.md), found better candidates first.
+    # Round 2 (declared 2026-12-05 20:21, before any of its cells ran): the recipe the development rounds selected
+    # (round 7, "chain-bs-pen0.3": criterion .678 +- .025 over 3 single-member draws), judged with the shipped code
+    # path: 2-member ensembles, 3 fresh draws (seeds 0-1, 100-101, 200-201); its draw-0 models are the shipped
+    # leave-family-out members.
+    2: {
+        "hier": {"ensemble": 2},
+    },
 }
 
 

@@ -43,6 +43,8 @@ class TrainConfig:
     chain: bool = False             # block graphs with chains of layers merged into one node
     block_size: bool = False        # a per-block size term: a learnt non-negative weight x log10(block FLOPs)
     struct: bool = False            # structural node features (depth from inputs / to output, degrees)
+    size_floor: float = 0.0         # the least weight of the network size term (per log10 FLOPs, z-scored labels)
+    structure_penalty: float = 0.0  # training loss + this x the within-batch variance of the structure term
     size_terms: str = "flops"       # the monotone size term's features (comma list: flops, params)
 
     def __post_init__(self) -> None:
@@ -88,7 +90,8 @@ class TrainConfig:
             from .hier import STRUCT_FEATURES, HierModel
 
             feat_dim = len(BLOCK_FEATURES) + (len(STRUCT_FEATURES) if self.struct else 0)
-            return HierModel(in_dim, feat_dim, self.hidden, self.layers, self.size_terms.split(","), self.block_size)
+            return HierModel(in_dim, feat_dim, self.hidden, self.layers, self.size_terms.split(","), self.block_size,
+                             self.size_floor)
         from .gcn import TGNASGCN
 
         return TGNASGCN(in_dim, hidden=self.hidden, layers=self.layers, norm=self.norm, readout=self.readout,

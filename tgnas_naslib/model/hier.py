@@ -3,7 +3,8 @@
 A network is its skeleton (:mod:`tgnas_naslib.network.skeleton`): blocks in execution order, each a small width-free
 graph. The model scores it as
 
-    score = sum over blocks b of phi(embedding(b), level(b))  +  w * log10(network FLOPs)
+    score = sum over blocks b of [phi(embedding(b), level(b)) + psi(embedding(b), level(b)) * log10(FLOPs of b)]
+            + w * log10(network FLOPs)
 
 * ``embedding(b)``: a graph network over the block graph (operator-text embeddings and width-free node features:
   kernel, stride, depthwise), mean and sum readout; computed once per distinct block graph, however many blocks or
@@ -12,8 +13,13 @@ graph. The model scores it as
   downsampled its input. No channel count reaches it, so the *structure term* is width-invariant: on networks that
   differ only in layer widths it is constant and the ranking is the size term's. Because every ``phi`` is
   non-negative, adding a repeat of a block never lowers the score;
-* ``w >= 0`` (softplus): the *size term*, monotone in every layer's width and in depth (cost as a prior, not a
-  feature to overrule).
+* ``psi >= 0`` (softplus; models with ``block_size``): how much each block's own cost counts, learnt from the block
+  and its place (NAS-Bench-Macro's per-layer expansion choices teach it where width pays off);
+* ``w >= size_floor`` (softplus): the *size term*, monotone in every layer's width and in depth: cost as a prior,
+  not a feature to overrule (the structure term learns what size gets wrong).
+
+Every term is monotone in every block's FLOPs and non-decreasing in the number of blocks, so widening layers or
+adding a repeat never lowers a score (tested for random weights).
 
 Everything is plain torch (no torch-geometric): the same module trains, fine-tunes and scores.
 """
@@ -38,13 +44,14 @@ class HierModel(nn.Module):
     """The hierarchical TG-NAS network (see the module docstring)."""
 
     def __init__(self, in_dim: int, feat_dim: int, hidden: int = 64, layers: int = 3,
-                 size_terms: Sequence[str] = ("flops",), block_size: bool = False) -> None:
+                 size_terms: Sequence[str] = ("flops",), block_size: bool = False, size_floor: float = 0.0) -> None:
         super().__init__()
         unknown = [t for t in size_terms if t not in SIZE_TERMS]
         if unknown:
             raise ValueError(f"unknown size term(s) {unknown}; choose from {', '.join(SIZE_TERMS)}")
         self.hparams = dict(in_dim=in_dim, feat_dim=feat_dim, hidden=hidden, layers=layers,
-                            size_terms=tuple(size_terms), block_size=block_size)
+                            size_terms=tuple(size_terms), block_size=block_size, size_floor=float(size_floor))
+        self.size_floor = float(size_floor)
         self.inp = nn.Linear(in_dim + feat_dim, hidden)
         self.convs = nn.ModuleList(nn.Linear(hidden, hidden) for _ in range(layers))
         self.norms = nn.ModuleList(nn.LayerNorm(hidden) for _ in range(layers))
@@ -69,8 +76,9 @@ class HierModel(nn.Module):
         return nn.functional.softplus(out[:, 0]), weight
 
     def size_weights(self) -> torch.Tensor:
-        """The size term's non-negative weights, one per size term."""
-        return nn.functional.softplus(self.size_w - 2.0)
+        """The size term's weights, one per size term: at least ``size_floor`` (cost as a prior: the structure term
+        learns what size gets wrong, and where it learnt nothing the ranking stays the size term's)."""
+        return nn.functional.softplus(self.size_w - 2.0) + self.size_floor
 
     def forward(self, batch: "HierBatch") -> torch.Tensor:
         """One score per architecture of the batch."""
@@ -78,6 +86,7 @@ class HierModel(nn.Module):
         structure, weight = self.phi(emb[batch.pair_graph], batch.pair_level)
         per_block = structure[batch.pair_of] + weight[batch.pair_of] * batch.block_flops
         per_arch = per_block.new_zeros(batch.n_archs).index_add_(0, batch.arch_of, per_block)
+        self.last_structure = per_arch  # training reads it (structure_penalty); scoring never does
         return per_arch + batch.size @ self.size_weights()
 
 
@@ -474,6 +483,9 @@ def train_hier(skeletons: Sequence[Skeleton], y: Sequence[float], config: Any, m
                     continue
                 pred = model(featurizer.batch([skeletons[i] for i in take], size_terms))
                 loss = pairwise_rank_loss(pred, torch.tensor(target[take], dtype=torch.float32))
+                if config.structure_penalty:  # the structure term pays for its spread (cost as a prior)
+                    st = model.last_structure
+                    loss = loss + config.structure_penalty * ((st - st.mean()) ** 2).mean()
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
