@@ -1,8 +1,10 @@
 """Leave-family-out (LFO) selection and tables of the hierarchical recipe (issue 26, docs/hierarchical.md).
 
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/hier.py --round 1     # a selection round
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/hier.py --table       # the shipped bundle's table
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/hier.py --ship        # train and write the bundle
+    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/hier.py --round 2     # a selection round
+    TGNAS_DATA_DIR=../shared/benchmarks_data tgnas train --recipe hier --hold-out nb101_500:100 \
+        --out results/hier/models/all_family.pt                                       # the all-family member
+    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/hier.py --table       # the shipped recipe's table
+    python benchmarks/hier.py --ship                                                   # write the bundle's members
 
 Protocol (declared in docs/hierarchical.md before round 1 ran): families nb101, nb201 (NB201 x3 + TNB101-micro x7),
 nb301, nbmacro. For every family F and every draw d, an ensemble of ``HIER_ENSEMBLE`` members (seeds 100 d + k) is
@@ -116,17 +118,124 @@ def run_round(number: int, data_dir, candidates: list[str] | None = None, famili
     return summary
 
 
+#: the shipped recipe: its round and candidate (the table reads their cells; --ship their draw-0 models)
+SHIPPED = (2, "hier")
+#: the all-family member keeps these NB101 architectures out of training (a fixed seeded draw): the fresh-NB101 check
+HOLD_OUT = "nb101_500:100"
+ALL_FAMILY = OUT / "models" / "all_family.pt"
+
+
+def _f(v: float) -> str:
+    return f"{v:.3f}".replace("0.", ".", 1) if np.isfinite(v) else "-"
+
+
+def table(data_dir) -> None:
+    """The docs table of the shipped recipe: per benchmark its leave-family-out rho (mean +- sd over the 3 draws of
+    round 2), agreement with FLOPs / params, and the free baselines; family means and the criterion; then the
+    all-family member, in-family, and on the NB101 archs held out of its training."""
+    from universal import baselines
+
+    from tgnas_naslib import TGNAS
+    from tgnas_naslib.training.universal import FAMILIES
+
+    number, candidate = SHIPPED
+    overrides = ROUNDS[number][candidate]
+    cells = {f: [lfo_cell(candidate, overrides, f, d, data_dir) for d in range(DRAWS)] for f in FAMILIES}
+    base = {f: {r["benchmark"]: r for r in baselines(f, data_dir)} for f in FAMILIES}
+    print(f"Leave-family-out, round {number} '{candidate}', {DRAWS} draws of {overrides.get('ensemble', 2)}-member "
+          "ensembles (Spearman rho with the benchmark's label, every architecture):")
+    print("| family | benchmark (n) | TG-NAS LFO, mean +- sd | LFO vs FLOPs / params | FLOPs | params | kernel area |")
+    print("|---|---|---|---|---|---|---|")
+    fam_draws, fam_base = {}, {}
+    for f in FAMILIES:
+        fam_draws[f] = [c["mean"] for c in cells[f]]
+        for k, row in enumerate(cells[f][0]["rows"]):
+            rhos = [c["rows"][k]["rho"] for c in cells[f]]
+            b = base[f][row["benchmark"]]
+            vf = np.mean([c["rows"][k]["vs_flops"] for c in cells[f]])
+            vp = np.mean([c["rows"][k]["vs_params"] for c in cells[f]])
+            print(f"| {f} | {row['benchmark']} ({row['n']}) | **{_f(np.mean(rhos))}** +- {_f(np.std(rhos))} | "
+                  f"{_f(vf)} / {_f(vp)} | {_f(b['flops'])} | {_f(b['params'])} | {_f(b['kernel_area'])} |")
+        fam_base[f] = {k: float(np.mean([r[k] for r in base[f].values()])) for k in ("flops", "params",
+                                                                                     "kernel_area")}
+    print("\n| family mean | TG-NAS LFO, mean +- sd (draws) | FLOPs | params | kernel area |")
+    print("|---|---|---|---|---|")
+    for f in FAMILIES:
+        print(f"| {f} | **{_f(np.mean(fam_draws[f]))}** +- {_f(np.std(fam_draws[f]))} "
+              f"({', '.join(_f(v) for v in fam_draws[f])}) | {_f(fam_base[f]['flops'])} | "
+              f"{_f(fam_base[f]['params'])} | {_f(fam_base[f]['kernel_area'])} |")
+    crit = np.mean([fam_draws[f] for f in FAMILIES], 0)
+    print(f"| **criterion** (mean of the 4 family means) | **{_f(crit.mean())}** +- {_f(crit.std())} "
+          f"({', '.join(_f(v) for v in crit)}) | "
+          + " | ".join(_f(np.mean([fam_base[f][k] for f in FAMILIES])) for k in ("flops", "params", "kernel_area"))
+          + " |")
+    if ALL_FAMILY.is_file():
+        model = TGNAS.pretrained(ALL_FAMILY)
+        print("\nThe all-family member (trained on every family: IN-FAMILY numbers, not zero-shot):")
+        print("| family | benchmark | rho (in-family) | vs FLOPs / params |")
+        print("|---|---|---|---|")
+        for f in FAMILIES:
+            for r in _family_scores(model, f, data_dir):
+                print(f"| {f} | {r['benchmark']} ({r['n']}) | {_f(r['rho'])} | {_f(r['vs_flops'])} / "
+                      f"{_f(r['vs_params'])} |")
+        fresh = fresh_nb101(model, data_dir)
+        print(f"| nb101 | {fresh['n']} NB101 archs held out of its training (seed {fresh['held_out_seed']}) | "
+              f"**{_f(fresh['rho'])}** | - |")
+
+
+def fresh_nb101(model, data_dir) -> dict:
+    """Rho of a model on the NB101 architectures its card lists as held out of its training."""
+    from tgnas_naslib.datasets import load_benchmark
+    from tgnas_naslib.study.correlation import rank_correlations
+
+    source = next(s for s in model.meta["trained_on"]["sources"] if s["benchmark"] == "nb101_500")
+    held = source["held_out"]
+    bench = load_benchmark("nb101_500", data_dir)
+    scores = model.score([bench.archs[i] for i in held], bench.space)
+    rho, tau = rank_correlations(scores, np.asarray(bench.y, dtype=np.float64)[held])
+    return {"n": len(held), "rho": rho, "tau": tau, "held_out_seed": source["held_out_seed"]}
+
+
+def ship() -> None:
+    """Write the shipped bundle's members: draw 0 of the shipped recipe's leave-family-out cells, and the all-family
+    model (``tgnas train --recipe hier --hold-out nb101_500:100 --out results/hier/models/all_family.pt``)."""
+    import shutil
+
+    from tgnas_naslib.api import PRETRAINED_MODELS
+    from tgnas_naslib.model.checkpoint import card_path
+    from tgnas_naslib.training.universal import FAMILIES
+
+    _, candidate = SHIPPED
+    pairs = [(ALL_FAMILY, PRETRAINED_MODELS["universal-all"])]
+    pairs += [(OUT / "models" / f"{candidate}_{f}_0.pt", PRETRAINED_MODELS[f"lfo-{f}"]) for f in FAMILIES]
+    missing = [str(src) for src, _ in pairs if not src.is_file()]
+    if missing:
+        raise SystemExit(f"missing: {', '.join(missing)} (run --round {SHIPPED[0]} and train the all-family model)")
+    for src, dst in pairs:
+        shutil.copyfile(src, dst)
+        shutil.copyfile(card_path(src), card_path(dst))
+        print(f"{src} -> {dst}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run a selection round (``--round N``)."""
+    """Run a selection round (``--round N``), print the shipped recipe's table (``--table``) or ship it."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--round", type=int, required=True, help=f"a declared round: {sorted(ROUNDS)}")
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--round", type=int, help=f"a declared round: {sorted(ROUNDS)}")
+    mode.add_argument("--table", action="store_true", help="the shipped recipe's leave-family-out table")
+    mode.add_argument("--ship", action="store_true", help="copy the shipped recipe's members into the package")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--candidates", nargs="+", default=None, help="only these candidates of the round")
     ap.add_argument("--families", nargs="+", default=None, help="only these families (no summary printed)")
     args = ap.parse_args(argv)
-    if args.round not in ROUNDS:
-        ap.error(f"round {args.round} is not declared; declared: {sorted(ROUNDS)}")
-    run_round(args.round, args.data_dir, args.candidates, args.families)
+    if args.table:
+        table(args.data_dir)
+    elif args.ship:
+        ship()
+    else:
+        if args.round not in ROUNDS:
+            ap.error(f"round {args.round} is not declared; declared: {sorted(ROUNDS)}")
+        run_round(args.round, args.data_dir, args.candidates, args.families)
     return 0
 
 
