@@ -203,7 +203,7 @@ def ship() -> None:
 
     from tgnas_naslib.api import PRETRAINED_MODELS
     from tgnas_naslib.model.checkpoint import card_path
-    from tgnas_naslib.training.universal import FAMILIES
+    from tgnas_naslib.training.universal import FAMILIES, SELECTION
 
     _, candidate = SHIPPED
     pairs = [(ALL_FAMILY, PRETRAINED_MODELS["universal-all"])]
@@ -213,7 +213,11 @@ def ship() -> None:
         raise SystemExit(f"missing: {', '.join(missing)} (run --round {SHIPPED[0]} and train the all-family model)")
     for src, dst in pairs:
         shutil.copyfile(src, dst)
-        shutil.copyfile(card_path(src), card_path(dst))
+        card = json.loads(card_path(src).read_text())
+        card["checkpoint"] = dst.name  # the card names the file it describes (its sha256 is the same bytes')
+        card["selection"] = SELECTION["hier"]
+        card["source"] = f"benchmarks/hier.py round {SHIPPED[0]}: {src.relative_to(ROOT)}"
+        card_path(dst).write_text(json.dumps(card, indent=2) + "\n")
         print(f"{src} -> {dst}")
 
 

@@ -29,7 +29,7 @@ def tiny_model(seed: int = 0) -> TGNAS:
 
 @pytest.fixture(scope="module")
 def model():
-    """The default model (the universal bundle: whole-network members, zero-shot on every searchable space)."""
+    """The default model (the universal bundle: hierarchical skeleton members, zero-shot on every searchable space)."""
     return TGNAS.pretrained()
 
 

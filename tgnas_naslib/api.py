@@ -390,8 +390,8 @@ class TGNAS:
                      collapse: bool = True, space: str | None = None) -> float:
         """Score a ``torch.nn.Module`` traced on a zero tensor of ``input_shape`` (no data, no training).
 
-        The default (``universal``) sees a traced module as the same whole-network graph a space adapter builds
-        (docs/module_scoring.md); the cell models (``nb101``) rank traced whole networks poorly. ``space``: the space
+        The default (``universal``) reads a traced module as the same block skeleton a space adapter builds
+        (docs/hierarchical.md); the cell models (``nb101``) rank traced whole networks poorly. ``space``: the space
         whose network the module is, if any (a bundle then scores it with that space's member; one model ignores
         it)."""
         from .modules import module_graph

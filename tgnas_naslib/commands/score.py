@@ -63,7 +63,8 @@ def run_module(args: argparse.Namespace) -> int:
     model = load_model(args)
     traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse,
                           representation=model.module_representation)
-    score = float(model.score_graphs([traced.graph])[0])
+    score = float(model.score_graphs([traced.skeleton if model.module_representation == "skeleton"
+                                      else traced.graph])[0])
     seconds = time.time() - t0
     g, finite = traced.graph, math.isfinite(score)
     if model.config.representation != "network" and (model.config.node_features or model.config.graph_features):

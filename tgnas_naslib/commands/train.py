@@ -26,13 +26,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--families", default=None, metavar="LIST",
                        help=f"train on these families pooled: comma list of {FAMILY_HELP}, or all (default: "
-                            "nb101 for --recipe nb101, all for --recipe universal)")
+                            "nb101 for --recipe nb101, all for --recipe universal / hier)")
     which.add_argument("--leave-out", default=None, metavar="FAMILY",
                        help="train on every family but this one (comma list allowed), e.g. nb201 (or "
                             "nasbench201) for the leave-family-out model that is zero-shot on NB201 and "
                             "TNB101-micro")
     p.add_argument("--hold-out", default=None, metavar="BENCH:N",
-                   help="with --recipe universal: keep a fixed seeded draw of N architectures of a benchmark out of "
+                   help="with --recipe universal / hier: keep a fixed seeded draw of N architectures of a benchmark out of "
                         "training (e.g. nb101_500:100, to measure fresh in-family archs); the card lists them")
     p.add_argument("--out", default="tgnas_nb101.pt", help="checkpoint path (a .card.json is written beside it)")
     p.add_argument("--seed", type=seed_type, default=0,
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     if args.recipe in ("universal", "hier"):
         return _run_universal(args, overrides, families)
     if args.hold_out is not None:
-        raise ValueError("--hold-out belongs to --recipe universal")
+        raise ValueError("--hold-out belongs to --recipe universal / hier")
     config = TrainConfig.from_dict({**DEFAULT_CONFIG.to_dict(), **overrides})
     if families not in (None, ("nb101",)):  # the nb101 recipe's cell graphs, several families pooled
         from ..training.multisource import train_multisource
@@ -111,24 +111,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_universal(args: argparse.Namespace, overrides: dict, families: tuple[str, ...] | None) -> int:
-    """``tgnas train --recipe universal [--families LIST | --leave-out FAMILY]``."""
+    """``tgnas train --recipe universal|hier [--families LIST | --leave-out FAMILY]``: a multi-family recipe of
+    ``training/universal.py`` (its config and ensemble size from ``RECIPES``)."""
     from ..model.train import TrainConfig
-    from ..training.universal import (
-        FAMILIES,
-        UNIVERSAL_CONFIG,
-        UNIVERSAL_ENSEMBLE,
-        parse_hold_out,
-        train_universal,
-    )
+    from ..training.universal import FAMILIES, RECIPES, parse_hold_out, train_universal
 
     if args.shape_features or args.embedder:
-        raise ValueError("--recipe universal fixes its graphs, features and embedder: drop --shape-features and "
+        raise ValueError(f"--recipe {args.recipe} fixes its graphs, features and embedder: drop --shape-features and "
                          "--embedder")
-    config = TrainConfig.from_dict({**UNIVERSAL_CONFIG.to_dict(), **overrides})
+    base, ensemble = RECIPES[args.recipe]
+    config = TrainConfig.from_dict({**base.to_dict(), **overrides})
     left_out = [f for f in FAMILIES if families is not None and f not in families]
     model, card = train_universal(left_out or None, args.data_dir, config,
-                                  ensemble=args.ensemble if args.ensemble is not None else UNIVERSAL_ENSEMBLE,
-                                  progress=True, hold_out=parse_hold_out(args.hold_out))
+                                  ensemble=args.ensemble if args.ensemble is not None else ensemble,
+                                  progress=True, recipe=args.recipe, hold_out=parse_hold_out(args.hold_out))
     model.save(args.out, card)
     print(json.dumps({"checkpoint": args.out, "recipe": args.recipe, "trained_on": card["training_families"],
                       "never_trained_on": card["never_trained_on"], "train_seconds": card["train_seconds"],

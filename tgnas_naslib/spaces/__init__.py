@@ -138,9 +138,15 @@ MEMO_BYTES = 64 << 20
 _cached_graph = GraphMemo(_build_graph, MEMO_BYTES)
 
 
+def _ready(arch: Any) -> bool:
+    """A model input already built: an ArchGraph or a Skeleton (returned as they are)."""
+    return isinstance(arch, ArchGraph) or getattr(arch, "kind", None) == "skeleton"
+
+
 def to_graph(arch: Any, space: str | None = None, representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
-    """Turn one architecture in any supported encoding (or an ArchGraph) into its ArchGraph (memoised)."""
-    if isinstance(arch, ArchGraph):
+    """Turn one architecture in any supported encoding (or a ready ArchGraph / Skeleton) into its graph
+    (memoised)."""
+    if _ready(arch):
         return arch
     if space is None:
         raise ArchitectureError(f"say which search space {arch!r:.80} belongs to (space=...)")
@@ -168,9 +174,9 @@ def to_graphs(archs: Iterable[Any], space: str | None = None,
         table = load_table(name) if representation == "network" else None
         lookup = table.graph if table is not None else None
     if lookup is not None:  # the table is the memo: one lookup per architecture
-        return [a if isinstance(a, ArchGraph) or getattr(a, "kind", None) == "skeleton"
-                else lookup(c := canonical(a)) or _cached_graph(name, c, representation) for a in archs]
-    return [a if isinstance(a, ArchGraph) else _cached_graph(name, canonical(a), representation) for a in archs]
+        return [a if _ready(a) else lookup(c := canonical(a)) or _cached_graph(name, c, representation)
+                for a in archs]
+    return [a if _ready(a) else _cached_graph(name, canonical(a), representation) for a in archs]
 
 
 __all__ = ["SPACES", "SearchSpace", "get_space", "supporting", "to_graph", "to_graphs", "REPRESENTATIONS",

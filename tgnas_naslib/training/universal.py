@@ -61,6 +61,14 @@ HIER_CONFIG = TrainConfig(representation="skeleton", loss="rank", epochs=40, lr=
                           size_floor=1.0, structure_penalty=0.3)
 #: members per hierarchical model (each family number is judged on independent draws of ensembles of this size)
 HIER_ENSEMBLE = 2
+#: how each recipe was chosen (written into its models' cards)
+SELECTION = {
+    "universal": "docs/universal.md: the mean of the four families' leave-family-out means (declared before the "
+                 "first run); no benchmark-specific switch",
+    "hier": "docs/hierarchical.md: the mean of the four families' leave-family-out means over 3 draws (declared "
+            "before each round), development rounds 0-8, confirmed by round 2 of benchmarks/hier.py; no "
+            "benchmark-specific switch",
+}
 #: the multi-family recipes by name: (config, ensemble size)
 RECIPES = {"universal": (UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE), "hier": (HIER_CONFIG, HIER_ENSEMBLE)}
 
@@ -212,8 +220,7 @@ def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str 
         "training_families": list(families),
         "never_trained_on": left_out,
         "training_data": trained_on,
-        "selection": "docs/universal.md: the mean of the four families' leave-family-out means (declared before "
-                     "the first run); no benchmark-specific switch",
+        "selection": SELECTION.get(recipe, "not a selected recipe (settings given by its caller)"),
         "family_epoch_size": family_epoch_size,
         "embedder": config.embedder().config,
     }
