@@ -4,8 +4,11 @@
 
 The searches see TG-NAS scores only; the found architectures' NASLib validation accuracies (cifar10 / cifar100 /
 ImageNet16-120) and CIFAR-10 rank among all 15,625 are looked up afterwards. Random search scores as many
-architectures as evolution. Also runs one DARTS (NB301) evolution search; NB301 has no ground truth for arbitrary
-cells, so the found cell is only placed among the 500 labelled NB301 cells by TG-NAS score (not ground truth).
+architectures as evolution. Evolution and random search use the default model (``--checkpoint``); pruning and hybrid
+score supernets, which only a cell-graph model reads (the default refuses them in one line), so they run with
+``--prune-checkpoint`` (default ``nb101``). Also runs DARTS (NB301) evolution searches; NB301 has no ground truth for
+arbitrary cells, so a found cell is only placed among the 500 labelled NB301 cells by TG-NAS score (not ground
+truth).
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ def _ms(values: list[float], fmt: str = ".2f") -> str:
     return f"{np.mean(values):{fmt}} ± {np.std(values):{fmt}}"
 
 
-def run_nb201(model: TGNAS, seeds: int, budget: int, data_dir: str | None) -> list[dict]:
+def run_nb201(model: TGNAS, prune_model: TGNAS, seeds: int, budget: int, data_dir: str | None) -> list[dict]:
     """One row per method: the found architectures' ground truth (mean ± std over seeds) and wall time."""
     rows = []
     for method in SEARCHERS:
         b = None if method in ("prune", "hybrid") else budget  # prune: its fixed cost; hybrid: prune + evolution
-        runs = [search(method, model, "nasbench201", budget=b, seed=s) for s in range(seeds)]
+        m = prune_model if method in ("prune", "hybrid") else model
+        runs = [search(method, m, "nasbench201", budget=b, seed=s) for s in range(seeds)]
         truth = [lookup("nasbench201", r.arch, data_dir)["tasks"] for r in runs]
         if not all(truth):
             raise SystemExit("NB201 ground truth not found: set TGNAS_DATA_DIR or pass --data-dir")
@@ -41,6 +45,7 @@ def run_nb201(model: TGNAS, seeds: int, budget: int, data_dir: str | None) -> li
             "acc": {t: [g[t]["val_accuracy"] for g in truth] for t in TASKS},
             "rank": [g["cifar10"]["rank"] for g in truth], "seconds": [r.seconds for r in runs],
             "distinct": len({r.arch for r in runs}), "score": [r.score for r in runs],
+            "model": f"{runs[0].model['member']} ({runs[0].model['evaluation']})",
         })
     return rows
 
@@ -59,18 +64,21 @@ def exhaustive_reference(model: TGNAS, data_dir: str | None) -> dict:
             "truth": lookup(space.name, best, data_dir)["tasks"]}
 
 
-def darts_example(model: TGNAS, data_dir: str | None) -> None:
-    """One DARTS evolution search; place its cell among the 500 labelled NB301 cells by TG-NAS score."""
-    r = search("evolution", model, "darts", seed=0)
-    print(f"\nDARTS / NB301 evolution (seed 0, budget {r.budget}, {r.n_scored} scored) in {r.seconds:.2f} s, "
-          f"TG-NAS score {r.score:.4f}:\n  {r.arch_str}")
+def darts_example(model: TGNAS, seeds: int, data_dir: str | None) -> None:
+    """DARTS evolution searches (seeds 0..); each found cell placed among the 500 labelled NB301 cells by score."""
+    runs = [search("evolution", model, "darts", seed=s) for s in range(seeds)]
+    print(f"\nDARTS / NB301 evolution, {seeds} seeds, budget {runs[0].budget}, scored by {runs[0].model['member']} "
+          f"({runs[0].model['evaluation']}): {_ms([r.n_scored for r in runs], '.0f')} archs scored in "
+          f"{_ms([r.seconds for r in runs])} s; TG-NAS score {_ms([r.score for r in runs], '.3f')}; "
+          f"{len({r.arch for r in runs})} distinct cells; seed 0's:\n  {runs[0].arch_str}")
     try:
         bench = load_benchmark("nb301_500", data_dir)
     except FileNotFoundError:
         return
     labelled = model.score(bench.archs, space="nasbench301")
-    print(f"  TG-NAS rank among the 500 labelled NB301 cells: {rank_of(r.score, labelled)} / 501 (by TG-NAS score, "
-          f"NOT ground truth: NB301 has no accuracy for this cell); best labelled val acc {np.nanmax(bench.y):.2f}")
+    ranks = [rank_of(r.score, labelled) for r in runs]
+    print(f"  TG-NAS rank among the 500 labelled NB301 cells: {ranks} / 501 (by TG-NAS score, NOT ground truth: "
+          f"NB301 has no accuracy for these cells); best labelled val acc {np.nanmax(bench.y):.2f}")
 
 
 def main() -> int:
@@ -80,25 +88,27 @@ def main() -> int:
     ap.add_argument("--budget", type=int, default=default_budget("nasbench201"),
                     help="architectures scored by evolution and random search")
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--checkpoint", default=None, help="the model of evolution and random search (default: universal)")
+    ap.add_argument("--prune-checkpoint", default="nb101", help="the cell-graph model of prune and hybrid")
     ap.add_argument("--no-darts", action="store_true")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    model = TGNAS.pretrained()
+    model = TGNAS.pretrained(args.checkpoint)
     load = time.perf_counter() - t0
     ref = exhaustive_reference(model, args.data_dir)
-    rows = run_nb201(model, args.seeds, args.budget, args.data_dir)
+    rows = run_nb201(model, TGNAS.pretrained(args.prune_checkpoint), args.seeds, args.budget, args.data_dir)
     best = {t: float(np.nanmax(load_benchmark(f"nb201_{t}_15625", args.data_dir).y)) for t in TASKS}
 
     print(f"NB201, {args.seeds} seeds per method; found architecture's NASLib VALIDATION accuracy (mean ± std), "
           f"CIFAR-10 rank among 15,625 (1 = best); time = search only (model load {load:.2f} s, once)")
-    print("| method | budget | scored | TG-NAS score | TG-NAS optimum found | CIFAR-10 | CIFAR-100 | ImageNet16-120 | "
-          "C10 rank mean (median) | C10 top 1% | distinct archs | time (s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| method | model | budget | scored | TG-NAS score | TG-NAS optimum found | CIFAR-10 | CIFAR-100 | "
+          "ImageNet16-120 | C10 rank mean (median) | C10 top 1% | distinct archs | time (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         top1 = sum(k <= 15625 // 100 for k in r["rank"])
-        hits = sum(s >= ref["score"] - 1e-6 for s in r["score"])
-        print(f"| {r['method']} | {r['budget']} | {np.mean(r['n_scored']):.0f} | {_ms(r['score'], '.3f')} | "
-              f"{hits}/{len(r['score'])} | {_ms(r['acc']['cifar10'])} | "
+        hits = sum(s >= ref["score"] - 1e-6 for s in r["score"]) if "nb101" not in r["model"] else "-"
+        print(f"| {r['method']} | {r['model']} | {r['budget']} | {np.mean(r['n_scored']):.0f} | "
+              f"{_ms(r['score'], '.3f')} | {hits}/{len(r['score'])} | {_ms(r['acc']['cifar10'])} | "
               f"{_ms(r['acc']['cifar100'])} | {_ms(r['acc']['ImageNet16-120'])} | {np.mean(r['rank']):.0f} "
               f"({np.median(r['rank']):.0f}) | {top1}/{len(r['rank'])} | {r['distinct']} | {_ms(r['seconds'])} |")
     print(f"best possible (max NASLib val acc over 15,625): {best['cifar10']:.2f} / {best['cifar100']:.2f} / "
@@ -111,7 +121,7 @@ def main() -> int:
           f"{t['cifar100']['val_accuracy']:.2f} / {t['ImageNet16-120']['val_accuracy']:.2f}, CIFAR-10 rank "
           f"{t['cifar10']['rank']} (top {t['cifar10']['top_percent']:.2f}%)")
     if not args.no_darts:
-        darts_example(model, args.data_dir)
+        darts_example(model, args.seeds, args.data_dir)
     return 0
 
 

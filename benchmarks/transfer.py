@@ -26,7 +26,7 @@ from tgnas_naslib.paths import MissingDataError
 from tgnas_naslib.study.cache import read_jsonl
 from tgnas_naslib.study.correlation import rank_correlations as rho_tau
 from tgnas_naslib.threads import torch_threads
-from tgnas_naslib.training.multisource import EXCLUDED_FOR_TARGET, FAMILY_SPACE, leave_family_out, train_multisource
+from tgnas_naslib.training.multisource import EXCLUDED_FOR_TARGET, FAMILY_SPACES, leave_family_out, train_multisource
 from tgnas_naslib.training.pretrain import DEFAULT_CONFIG
 
 TARGETS = ZERO_SHOT_BENCHMARKS
@@ -47,7 +47,7 @@ def lfo_model(space: str, workdir: Path, data_dir: str | None, ensemble: int) ->
         model.save(path, card)
         print(f"  trained {path.name} on {', '.join(families)} in {time.time() - t:.0f} s", flush=True)
     seen = {s["space"] for s in model.meta["trained_on"]["sources"]}
-    forbidden = {FAMILY_SPACE[f] for f in EXCLUDED_FOR_TARGET[space]}
+    forbidden = set().union(*(FAMILY_SPACES[f] for f in EXCLUDED_FOR_TARGET[space]))
     assert not seen & forbidden, f"leakage: {path} saw {seen & forbidden} but targets {space}"
     return model
 

@@ -64,6 +64,37 @@ def assert_same_scores(got, reference, rtol: float = SCORE_RTOL, atol: float = S
     assert (running_max[below[clearly] - 1] < g[clearly]).all(), f"{what}: the ranking changed"
 
 
+def _writable(folder: Path) -> bool:
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(probe)
+    return True
+
+
+@pytest.fixture
+def read_only_dir(tmp_path) -> Path:
+    """An existing folder this process cannot write into: a 0o555 folder, or, for root (whom permission bits do not
+    stop), a folder of a read-only system tree such as /sys/fs; skips when there is none."""
+    folder = tmp_path / "read_only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if not _writable(folder):
+        yield folder
+        folder.chmod(0o755)
+        return
+    folder.chmod(0o755)
+    for candidate in (Path("/sys/fs"), Path("/proc/sys")):
+        if candidate.is_dir() and not _writable(candidate):
+            yield candidate
+            return
+    pytest.skip("no read-only folder here: this process can write everywhere (root without a read-only mount)")
+
+
 NASLIB_DIR = Path(__file__).resolve().parents[1] / "tgnas_naslib" / "naslib"
 
 

@@ -78,7 +78,8 @@ def test_mixed_spaces_route_each_architecture_to_its_member(bundle):
     each = [bundle.score([BEST], "nasbench201")[0], bundle.score([DARTS], "nasbench301")[0],
             bundle.score([tnb], "transbench101_micro")[0]]
     assert_same_scores(mixed, each)
-    graphs = [get_space("nasbench201").to_graph(BEST, "network"), get_space("nasbench301").to_graph(DARTS, "network")]
+    rep = bundle.config.representation
+    graphs = [get_space("nasbench201").to_graph(BEST, rep), get_space("nasbench301").to_graph(DARTS, rep)]
     assert_same_scores(bundle.score_graphs(graphs), each[:2])
 
 

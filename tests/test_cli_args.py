@@ -84,3 +84,59 @@ def test_module_scoring_shows_no_weight_loading_bar():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Loading weights" not in done.stderr and "it/s]" not in done.stderr
     assert "tgnas_naslib.modules.zoo:resnet18 (ResNet" in done.stdout
+
+
+def test_archs_file_that_is_not_utf8_skips_only_its_bad_lines(tmp_path, capsys):
+    """A non-UTF-8 line is reported and skipped like any bad line (the whole file was refused, unnamed, before)."""
+    path = tmp_path / "archs.txt"
+    path.write_bytes(f"{BEST}\n".encode() + b"caf\xe9 (latin-1)\n" + f"{DEAD}\n".encode())
+    assert main(["score", "--space", "nasbench201", "--archs-file", str(path)]) == 2
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["line"] for r in rows] == [1, 2, 3] and rows[0]["score"] is not None and rows[2]["score"] is None
+    assert rows[1]["error"] == "not UTF-8 text (byte 0xe9 at column 4)"
+    assert f"1 line of {path} is not a nasbench201 architecture (first: line 2: not UTF-8 text" in err
+
+
+def test_top_beside_arch_lists_the_best_only(capsys):
+    archs = [str(DEAD), str(BEST), str((3, 3, 3, 3, 3, 3))]
+    assert main(["score", "--space", "nasbench201", "--top", "1", *sum((["--arch", a] for a in archs), [])]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert len(rows) == 1 and rows[0].split()[0] == "1"
+
+
+def test_score_help_names_every_enumerable_space(capsys):
+    from tgnas_naslib.spaces import SPACES
+
+    with pytest.raises(SystemExit):
+        main(["score", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    help_all = text.split("--all enumerate")[1].split("--archs-file")[0]
+    for space in SPACES.values():
+        if space.size() is not None:
+            assert space.name in help_all, space.name
+    assert "nasbench_macro" in help_all
+
+
+def test_interrupted_stream_says_which_lines_are_written(tmp_path, capsys, monkeypatch):
+    from tgnas_naslib import api
+    from tgnas_naslib.bundle import ModelBundle
+
+    path = tmp_path / "archs.txt"
+    path.write_text("".join(f"{a}\n" for a in [BEST, DEAD, BEST, DEAD, BEST]))
+    monkeypatch.setattr(api, "CHUNK", 2)
+    calls = []
+    real = ModelBundle.score_iter
+
+    def score_iter(self, archs, space=None, chunk=None):
+        calls.append(chunk)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, archs, space, chunk)
+
+    monkeypatch.setattr(ModelBundle, "score_iter", score_iter)
+    assert main(["score", "--space", "nasbench201", "--archs-file", str(path)]) == 130
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["line"] for line in out.splitlines()] == [1, 2]
+    assert err.strip() == (f"tgnas score: interrupted; lines 1-2 of {path} were scored and written (whole JSON "
+                           f"lines); resume with tail -n +3 {path} | tgnas score ... --archs-file -")

@@ -27,7 +27,7 @@ def fake_records(p: live.LivePlan, path, score=lambda i, proxy: float(i)) -> Liv
     return cache
 
 
-def test_tnb_micro_plan_is_data_free_minus_complete_stored_and_says_what_needs_images(tmp_path, monkeypatch):
+def test_tnb_micro_plan_is_data_free_minus_complete_stored_and_says_what_needs_images():
     d = assemble(SPEC_BY_KEY["tnb101_micro_jigsaw"], requires_benchmark("tnb101_micro_jigsaw_zc"))
     p = live.plan(d, 200, seed=0)
     assert p.proxies == ("flops", "l2_norm", "params")  # synflow and zen are stored for all 4,096 jigsaw archs
@@ -36,12 +36,6 @@ def test_tnb_micro_plan_is_data_free_minus_complete_stored_and_says_what_needs_i
     assert len(p.archs) == len(set(p.archs)) == 200
     assert live.sample_archs(d, 50, 0) == p.archs[:50]  # a larger sample extends a smaller one
     assert any("need Taskonomy images" in n and "grad_norm" in n for n in p.notes)
-    with pytest.raises(FileNotFoundError, match="--taskonomy-dir .*no such directory"):
-        live.plan(d, 5, seed=0, taskonomy_dir=str(tmp_path / "missing"))
-    monkeypatch.setattr(live, "check_taskonomy", lambda *a: None)  # no Taskonomy data here: skip loading a batch
-    with_taskonomy = live.plan(d, 5, seed=0, taskonomy_dir=str(tmp_path))
-    assert with_taskonomy.spec.inputs == "taskonomy" and "grad_norm" in with_taskonomy.proxies
-    assert "synflow" not in with_taskonomy.proxies
 
 
 def test_macro_is_unlabelled_with_every_data_free_proxy():
@@ -154,3 +148,13 @@ def test_ray_engine_computes_naslib_proxies_in_workers(naslib, tmp_path):
     index = {a: i for i, a in enumerate(d.archs)}
     for a in p.archs:
         assert cache.get(a, "flops")["score"] == pytest.approx(d.columns["flops"].values[index[a]], rel=1e-9)
+
+
+def test_taskonomy_inputs_are_not_offered(capsys, tmp_path):
+    """Issue 28: --taskonomy-dir led to an unwritten loader; there is no Taskonomy data, so the option is gone."""
+    from tgnas_naslib.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["study", "--out", str(tmp_path / "s"), "--taskonomy-dir", str(tmp_path)])
+    assert info.value.code == 2 and "unrecognized arguments: --taskonomy-dir" in capsys.readouterr().err
+    assert not hasattr(live, "check_taskonomy") and "taskonomy_dir" not in live.plan.__code__.co_varnames

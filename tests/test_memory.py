@@ -7,6 +7,7 @@ import gc
 import tracemalloc
 
 import numpy as np
+import pytest
 
 from tgnas_naslib import TGNAS
 from tgnas_naslib.spaces import GraphMemo, _build_graph, _cached_graph, get_space
@@ -52,6 +53,7 @@ def test_memo_size_estimate_bounds_the_real_bytes():
     assert real <= memo.nbytes, (real, memo.nbytes)
 
 
+@pytest.mark.slow  # 3,000 DARTS graphs built twice: ~20 s
 def test_score_builds_graphs_chunk_by_chunk_with_the_same_scores():
     model = TGNAS.pretrained()
     archs = _darts(3000, seed=2)

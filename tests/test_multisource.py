@@ -1,5 +1,5 @@
 """Multi-source training: the leave-family-out splitter never lets a target's family into training, labels are
-standardised per task, every mini-batch holds one task, and ``tgnas train --sources`` states its training data."""
+standardised per task, every mini-batch holds one task, and ``tgnas train --families`` states its training data."""
 
 import json
 
@@ -13,7 +13,7 @@ from tgnas_naslib.model.train import _batch_plan, standardise_per_task
 from tgnas_naslib.training.multisource import (
     EXCLUDED_FOR_TARGET,
     FAMILIES,
-    FAMILY_SPACE,
+    FAMILY_SPACES,
     leave_family_out,
     parse_families,
     pool_sources,
@@ -23,22 +23,25 @@ from conftest import requires_benchmark
 
 
 def test_leave_family_out_rules():
-    assert leave_family_out("nasbench201") == ("nb101", "nb301")
-    assert leave_family_out("transbench101_micro") == ("nb101", "nb301")
-    assert leave_family_out("nasbench301") == ("nb101", "nb201", "tnb101_micro")
-    assert leave_family_out("nasbench101") == ("nb201", "nb301", "tnb101_micro")
+    """One family vocabulary with the universal recipe: NB201 and TNB101-micro are one family (nb201)."""
+    assert leave_family_out("nasbench201") == ("nb101", "nb301", "nbmacro")
+    assert leave_family_out("transbench101_micro") == ("nb101", "nb301", "nbmacro")
+    assert leave_family_out("nasbench301") == ("nb101", "nb201", "nbmacro")
+    assert leave_family_out("nasbench101") == ("nb201", "nb301", "nbmacro")
+    assert leave_family_out("nb201") == leave_family_out("nasbench201")  # a family, or a space of one
     for space, excluded in EXCLUDED_FOR_TARGET.items():
         kept = leave_family_out(space)
         assert not set(kept) & excluded and set(kept) | excluded == set(FAMILIES)
-        assert space not in {FAMILY_SPACE[f] for f in kept}
-    with pytest.raises(ValueError, match="no leave-family-out rule"):
+        assert space not in set().union(*(FAMILY_SPACES[f] for f in kept))
+    with pytest.raises(ValueError, match="unknown family 'nasbench999'; choose from nb101, nb201, nb301, nbmacro"):
         leave_family_out("nasbench999")
 
 
 def test_parse_families():
     assert parse_families("nb301, nb101") == ("nb101", "nb301")  # fixed order
-    assert parse_families("all") == tuple(FAMILIES)
-    with pytest.raises(ValueError, match="unknown training source"):
+    assert parse_families("all") == tuple(FAMILIES) == ("nb101", "nb201", "nb301", "nbmacro")
+    assert parse_families("transbench101_micro,darts") == ("nb201", "nb301")
+    with pytest.raises(ValueError, match="unknown family 'nb999'"):
         parse_families("nb101,nb999")
 
 
@@ -51,7 +54,7 @@ def test_no_target_family_architecture_in_training(target, bench):
             requires_benchmark(name)
     data = requires_benchmark(bench)
     pooled = pool_sources(leave_family_out(target), data)
-    forbidden = {FAMILY_SPACE[f] for f in EXCLUDED_FOR_TARGET[target]}
+    forbidden = set().union(*(FAMILY_SPACES[f] for f in EXCLUDED_FOR_TARGET[target]))
     assert target in forbidden
     assert pooled.spaces and not set(pooled.spaces) & forbidden
     assert not {s["space"] for s in pooled.sources} & forbidden
@@ -94,11 +97,11 @@ def test_train_sources_states_training_data(tmp_path, capsys):
     data = requires_benchmark("nb101_500")
     requires_benchmark("nb301_500")
     out = tmp_path / "ms.pt"
-    assert main(["train", "--data-dir", str(data), "--sources", "nb301,nb101", "--epochs", "1", "--ensemble", "1",
+    assert main(["train", "--data-dir", str(data), "--families", "nb301,nb101", "--epochs", "1", "--ensemble", "1",
                  "--out", str(out)]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["trained_on"] == ["nb101", "nb301"]
-    assert printed["never_trained_on"] == ["nb201", "tnb101_micro"]
+    assert printed["never_trained_on"] == ["nb201", "nbmacro"]
     card = json.loads(out.with_suffix(".card.json").read_text())
     assert {s["benchmark"] for s in card["training_data"]["sources"]} == {"nb101_500", "nb301_500"}
     assert card["training_data"]["standardisation"].startswith("per benchmark task")
@@ -112,13 +115,51 @@ def test_train_sources_states_training_data(tmp_path, capsys):
 
 
 def test_train_sources_errors_are_one_line(capsys):
-    assert main(["train", "--sources", "nb101,bogus"]) == 2
-    assert "unknown training source" in capsys.readouterr().err
-    assert main(["train", "--leave-out-for", "nasbench999"]) == 2
-    assert "no leave-family-out rule" in capsys.readouterr().err
+    assert main(["train", "--families", "nb101,bogus"]) == 2
+    assert "unknown family 'bogus'" in capsys.readouterr().err
+    assert main(["train", "--leave-out", "nasbench999"]) == 2
+    assert "unknown family 'nasbench999'" in capsys.readouterr().err
+    assert main(["train", "--leave-out", "nb101,nb201,nb301,nbmacro"]) == 2
+    assert "leaves no family to train on" in capsys.readouterr().err
 
 
 def test_train_sources_missing_data_is_one_line(capsys):
-    assert main(["train", "--sources", "nb101,nb301", "--data-dir", "/nonexistent/data"]) == 2
+    assert main(["train", "--families", "nb101,nb301", "--data-dir", "/nonexistent/data"]) == 2
     err = capsys.readouterr().err
     assert "zc_nasbench101_500.json" in err and "Traceback" not in err
+
+
+def test_one_family_mechanism_for_both_recipes(monkeypatch, capsys, tmp_path):
+    """--families / --leave-out choose the families of either recipe, in one vocabulary (universal.FAMILIES); the
+    older --sources / --leave-out-for (with a tnb101_micro family) are gone."""
+    from tgnas_naslib.commands import train as command
+    from tgnas_naslib.training import multisource, universal
+
+    assert [w.strip(",") for w in command.FAMILY_HELP.split() if w.strip(",") in universal.FAMILIES] == \
+        list(universal.FAMILIES)
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_multisource(families, *a, **k):
+        seen["nb101"] = families
+        raise Stop
+
+    def fake_universal(leave_out, *a, **k):
+        seen["universal"] = leave_out
+        raise Stop
+
+    monkeypatch.setattr(multisource, "train_multisource", fake_multisource)
+    monkeypatch.setattr(universal, "train_universal", fake_universal)
+    for recipe in ("nb101", "universal"):
+        with pytest.raises(Stop):
+            main(["train", "--recipe", recipe, "--leave-out", "nasbench201", "--out", str(tmp_path / "m.pt")])
+    assert seen == {"nb101": ("nb101", "nb301", "nbmacro"), "universal": ["nb201"]}
+    with pytest.raises(Stop):
+        main(["train", "--recipe", "universal", "--families", "nb101,nbmacro", "--out", str(tmp_path / "m.pt")])
+    assert seen["universal"] == ["nb201", "nb301"]
+    for old in (["--sources", "nb101"], ["--leave-out-for", "nasbench201"]):
+        with pytest.raises(SystemExit):
+            main(["train", *old])
+    assert "unrecognized arguments" in capsys.readouterr().err

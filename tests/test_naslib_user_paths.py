@@ -139,18 +139,17 @@ def test_naslib_scripts_name_their_own_data_dir_option(tmp_path):
 
     from tgnas_naslib import paths
     from tgnas_naslib.naslib import MissingNASLibData
-    from tgnas_naslib.naslib.compat.offline_apis import benchmark_data_dir, set_benchmark_data_dir
 
     args = nu.parse_args(args=["--config-file", str(CONFIGS / "naslib_zc_tgnas.yaml"), "out_dir", str(tmp_path),
                                "data_dir", str(tmp_path / "nothing")])
     try:
         config = nu.get_config_from_args(args, config_type="zc")  # NASLib's own, as its runners call it
-        assert config.data_dir == str(tmp_path / "nothing") == benchmark_data_dir()
+        assert config.data_dir == str(tmp_path / "nothing") == str(paths.data_dir())
         with pytest.raises(MissingNASLibData) as info:
             nu.get_dataset_api("nasbench201", "cifar10")
     finally:
         paths.set_data_dir_option("pass --data-dir")
-        set_benchmark_data_dir(None)
+        paths.set_data_dir(None)
     msg = str(info.value)
     assert f"{tmp_path / 'nothing'} (from --data-dir / data_dir)" in msg and "\n" not in msg
     assert "add data_dir /path/to/benchmarks_data to the script's command line" in msg and "--data-dir (" not in msg
@@ -214,7 +213,11 @@ def test_project_runner_takes_tgnas_model(run, tmp_path, capsys):
     _, results = json.loads((tmp_path / "zc" / "nasbench201" / "cifar10" / "tgnas" / "9000" / "scores.json")
                             .read_text())
     assert results["tgnas_model"] == {"model": "universal-all", "member": "universal-all", "evaluation": "in-family"}
-    assert results["caution"].startswith("IN-SAMPLE") and "IN-SAMPLE" in printed
+    config_out, _ = json.loads((tmp_path / "zc" / "nasbench201" / "cifar10" / "tgnas" / "9000" / "scores.json")
+                               .read_text())
+    # the caution is computed once and written once, in the provenance (it was also copied into the results)
+    assert config_out["provenance"]["caution"].startswith("IN-SAMPLE") and "caution" not in results
+    assert printed.count("IN-SAMPLE") == 1
     assert run.main(["--config", config, f"out_dir={tmp_path}", "tgnas_model=nb999"]) == 2
     assert "tgnas_model: 'nb999' is neither a shipped model" in capsys.readouterr().err
 

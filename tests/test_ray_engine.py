@@ -17,6 +17,7 @@ import pytest
 
 from tgnas_naslib.cli import main
 from tgnas_naslib.commands import check_device
+from tgnas_naslib.extras import MissingExtraError
 from tgnas_naslib.study.cache import LiveCache
 from tgnas_naslib.study.engine import EngineError, Task, check_address, run_tasks, start_ray
 
@@ -208,7 +209,7 @@ def test_unknown_engine_unreachable_address_and_missing_cuda_are_one_line(monkey
 
 def test_engine_ray_without_ray_installed_is_one_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
-    with pytest.raises(EngineError, match="needs the ray package"):
+    with pytest.raises(MissingExtraError, match=r"--engine ray needs ray, .*; or use --engine local"):
         start_ray()
 
 

@@ -26,10 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import data_root, naslib_importable
+from conftest import data_root, naslib_importable, requires_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+#: the ground truth of the README's NASLib runner (configs/naslib_zc_tgnas.yaml: NB201 CIFAR-10, data directory)
+NASLIB_RUNNER_BENCHMARK = "nb201_cifar10_15625"
 FENCE = re.compile(r"^( *)```(\w+)([^\n]*)\n(.*?)^\1```", re.S | re.M)
 
 
@@ -97,9 +99,11 @@ def run_bash_command(cmd: str, tmp_path: Path, capsys) -> str:
     cwd = tmp_path  # NASLib and the runner write run/ into the current directory: not into the repository
     if argv[:3] == ["python", "-m", "pytest"]:
         argv, cwd = [*argv, "--collect-only", "-q", "-p", "no:cacheprovider", "tests/test_graph.py"], ROOT
-    elif "/naslib/runners/" in cmd and not _autoload_installed():
-        pytest.skip("the README runs NASLib's runner through the autoload hook, which is not installed here "
-                    "(scripts/setup_naslib.sh without --no-autoload installs it)")
+    elif "/naslib/runners/" in cmd:
+        if not _autoload_installed():
+            pytest.skip("the README runs NASLib's runner through the autoload hook, which is not installed here "
+                        "(scripts/setup_naslib.sh without --no-autoload installs it)")
+        requires_benchmark(NASLIB_RUNNER_BENCHMARK)
     if argv[0] == "python":
         argv[0] = sys.executable
     if not (tmp_path / "configs").exists():
@@ -119,7 +123,13 @@ def test_readme_is_a_front_door():
     assert ("bash", "setup") in kinds and ("python", "") in kinds and ("bash", "") in kinds
 
 
-@pytest.mark.parametrize("index", range(len(blocks())))
+def _snippet(index: int):
+    """A block's test parameter: a run of one of NASLib's own runners is slow (~9 s)."""
+    slow = "/path/to/NASLib/naslib/runners/" in blocks()[index][2]
+    return pytest.param(index, marks=[pytest.mark.slow] if slow else [])
+
+
+@pytest.mark.parametrize("index", [_snippet(i) for i in range(len(blocks()))])
 def test_readme_snippet_runs(index, tmp_path, capsys, monkeypatch):
     lang, tags, code = blocks()[index]
     monkeypatch.setenv("TGNAS_DATA_DIR", os.environ.get("TGNAS_DATA_DIR", ""))

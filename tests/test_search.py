@@ -29,7 +29,7 @@ def tiny_model(seed: int = 0) -> TGNAS:
 
 @pytest.fixture(scope="module")
 def model():
-    """The default model (the universal bundle: whole-network members, zero-shot on every searchable space)."""
+    """The default model (the universal bundle: hierarchical skeleton members, zero-shot on every searchable space)."""
     return TGNAS.pretrained()
 
 
@@ -169,7 +169,7 @@ def test_random_baseline_respects_budget_and_small_spaces(model):
     (lambda m: search("prune", TGNAS.pretrained("nb101"), "nasbench201", budget=10), "too small"),
     (lambda m: search("hybrid", TGNAS.pretrained("nb101"), "nasbench201", budget=90), "needs a budget of at least"),
     (lambda m: search("evolution", m, "nasbench201", budget=3), "at least 4"),
-    (lambda m: search("random", m, "nasbench201", budget=0), "positive"),
+    (lambda m: search("random", m, "nasbench201", budget=0), "budget must be an integer >= 1, got 0"),
 ])
 def test_bad_input_is_one_clear_error(model, call, match):
     with pytest.raises(ValueError, match=match):

@@ -205,6 +205,7 @@ def fake_compute(task):
             for p in task.proxies]
 
 
+@pytest.mark.slow  # a study with live NASLib proxies: ~6 s
 def test_study_with_live_values_marks_cells_and_records_the_engine(tmp_path, capsys, monkeypatch):
     requires_data(NB301)
     requires_data("images/cifar10_test_1000.npz")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tgnas_naslib.datasets import CATALOG
@@ -36,7 +37,7 @@ def test_every_space_declares_its_family() -> None:
     assert all(families.values())
     assert families["nasbench201"] == families["transbench101_micro"] != families["transbench101_macro"]
     # the cell-graph multi-source splitter reads the same declaration: NB201 targets exclude TNB101-micro too
-    assert EXCLUDED_FOR_TARGET["nasbench201"] == EXCLUDED_FOR_TARGET["transbench101_micro"] == {"nb201", "tnb101_micro"}
+    assert EXCLUDED_FOR_TARGET["nasbench201"] == EXCLUDED_FOR_TARGET["transbench101_micro"] == {"nb201"}
     assert EXCLUDED_FOR_TARGET["nasbench301"] == {"nb301"}
 
 
@@ -127,8 +128,27 @@ def test_cli_trains_a_leave_family_out_model(tmp_path, capsys) -> None:
     assert model.score_one((1, 1, 1, 1, 1, 1), "nasbench201") == float("-inf")
 
 
-def test_cli_refuses_leave_out_without_the_universal_recipe(capsys) -> None:
-    from tgnas_naslib.cli import main
 
-    assert main(["train", "--leave-out", "nb201"]) == 2
-    assert "--leave-out belongs to --recipe universal" in capsys.readouterr().err
+
+def test_cli_trains_the_hierarchical_recipe(tmp_path, capsys) -> None:
+    """``--recipe hier`` trains the recipe it names (skeleton graphs, its card says so), not the universal one."""
+    import json
+
+    from tgnas_naslib import TGNAS
+    from tgnas_naslib.cli import main
+    from tgnas_naslib.training.universal import HIER_CONFIG
+
+    for bench in ("nb101_500", "nb301_500"):
+        requires_benchmark(bench)
+    out = tmp_path / "hier.pt"
+    assert main(["train", "--recipe", "hier", "--leave-out", "nb201,nbmacro", "--epochs", "1", "--ensemble", "1",
+                 "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["recipe"] == "hier" and printed["trained_on"] == ["nb101", "nb301"]
+    model = TGNAS.load(out)
+    assert model.config.representation == "skeleton" and model.config.hierarchical
+    assert model.config.structure_penalty == HIER_CONFIG.structure_penalty and model.config.epochs == 1
+    assert model.card["recipe"] == "hier" and "hierarchical.md" in model.card["selection"]
+    assert model.evaluation("nasbench201") == "zero-shot" and model.evaluation("darts") == "in-family"
+    scores = model.score([(2, 2, 0, 2, 2, 2), (1, 1, 1, 1, 1, 1)], "nasbench201")
+    assert np.isfinite(scores[0]) and scores[1] == float("-inf")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
-from .bundle import as_list
+from . import checks
 from .embedding import OperatorEmbedder
 from .errors import TGNASError
 from .graph import ArchGraph
@@ -43,6 +42,9 @@ DISCONNECTED_SCORE = float("-inf")
 #: architectures built into graphs and scored at a time: memory stays flat however many come in, and a chunk's
 #: activations stay in cache (measured faster than 16k-arch chunks; benchmarks/bench_scoring.py)
 CHUNK = 1024
+#: the chunk of whole-network graphs: packaged-table graphs score fastest grouped by network cost over many
+#: architectures (the engine cuts its own pieces of bounded size)
+NETWORK_CHUNK = 16384
 
 
 
@@ -60,25 +62,25 @@ def _is_device_name(name: Any) -> bool:
     return True
 
 
-@functools.cache
-def _cell_ops() -> frozenset[str]:
-    """The operator names of the benchmarks' cell graphs (the vocabulary and its aliases), input / output aside."""
-    from .embedding.vocabulary import alias_table, vocabulary
-
-    return frozenset((set(vocabulary()) | set(alias_table())) - {"input", "output"})
+#: the input kind each representation's models read (ArchGraph.kind; a Skeleton is "skeleton")
+INPUT_KIND = {"prune": "cell", "ops": "cell", "network": "network", "skeleton": "skeleton"}
 
 
-def _check_network_graph(graph: ArchGraph) -> None:
-    """A ready graph given to a whole-network model must be a whole-network graph: a cell graph (operators such as
-    ``nor_conv_3x3``) would be scored, wrongly, as a network of those operators."""
+def check_input(item: Any, representation: str) -> None:
+    """The one check of what a model reads: a ready graph (or skeleton) of another kind is refused in one line that
+    says what to pass instead (a cell graph scored as a network, or the reverse, would be silent nonsense)."""
     from .graph import ArchitectureError
 
-    found = next((op for op in graph.ops if op in _cell_ops()), None)
-    if found is not None:
-        raise ArchitectureError(
-            f"this model reads whole-network graphs, but a {graph.space!r} graph came with the cell operator "
-            f"{found!r}: pass the architecture itself, or build its graph with to_graph(arch, space, 'network') "
-            "(a cell model such as nb101 reads cell graphs)")
+    want = INPUT_KIND[representation]
+    got = getattr(item, "kind", None)
+    if got == want:
+        return
+    how = {"cell": "a cell graph: to_graph(arch, space) (a cell model such as nb101 reads them)",
+           "network": "a whole-network graph: to_graph(arch, space, 'network')",
+           "skeleton": "a skeleton: to_graph(arch, space, 'skeleton'), or a torch.nn.Module with score_module"}
+    raise ArchitectureError(f"this model reads {how[want]}; it got a {got or type(item).__name__} "
+                            f"({getattr(item, 'space', '?')!r}): pass the architecture itself with its space, or "
+                            f"{how[want].split(': ', 1)[1]}")
 
 
 def _by_identity(graphs: Sequence[ArchGraph]) -> tuple[list[ArchGraph], np.ndarray]:
@@ -125,7 +127,8 @@ class TGNAS:
 
     @property
     def models(self) -> list["TGNASGCN"]:
-        """The ensemble as torch-geometric modules (built on first use: training, fine-tuning, ablations)."""
+        """The ensemble as trainable modules (built on first use: training, fine-tuning, ablations): torch-geometric
+        GCNs, or the plain-torch hierarchical models."""
         if self._models is None:
             models = []
             for state in self._states:
@@ -137,11 +140,16 @@ class TGNAS:
 
     @property
     def engine(self):
-        """The plain-torch scorer of this ensemble (model/infer.py)."""
+        """The plain-torch scorer of this ensemble (model/infer.py; model/hier.py for skeletons)."""
         if self._engine is None:
-            from .model.infer import Engine
+            if self.config.hierarchical:
+                from .model.hier import HierEngine
 
-            self._engine = Engine(self._states, self.config, self.embedder, self.device)
+                self._engine = HierEngine(self._states, self.config, self.embedder, self.device)
+            else:
+                from .model.infer import Engine
+
+                self._engine = Engine(self._states, self.config, self.embedder, self.device)
         return self._engine
 
     # loading / saving -----------------------------------------------------------------------------------------
@@ -158,11 +166,12 @@ class TGNAS:
             name = DEFAULT_MODEL
         if isinstance(name, torch.device) or (isinstance(name, str) and name not in PRETRAINED_MODELS
                                                and _is_device_name(name)):
-            raise ValueError(f"unknown pretrained model {str(name)!r} ({str(name)!r} is a device: pass it as "
-                             f"device={str(name)!r}); choose from {', '.join(PRETRAINED_MODELS)} or a checkpoint path")
+            raise UnknownModelError(f"unknown pretrained model {str(name)!r} ({str(name)!r} is a device: pass it as "
+                                    f"device={str(name)!r}); choose from {', '.join(PRETRAINED_MODELS)} or a "
+                                    "checkpoint path")
         if not isinstance(name, (str, Path)):
-            raise TypeError(f"a model is named by a string or a path, not {type(name).__name__}: choose from "
-                            f"{', '.join(PRETRAINED_MODELS)} or a checkpoint path")
+            raise checks.ArgumentTypeError(f"a model is named by a string or a path, not {type(name).__name__}: "
+                                           f"choose from {', '.join(PRETRAINED_MODELS)} or a checkpoint path")
         shipped = str(name) in PRETRAINED_MODELS
         path = PRETRAINED_MODELS[str(name)] if shipped else Path(name).expanduser()
         label = str(name)
@@ -178,8 +187,8 @@ class TGNAS:
             raise CheckpointError(f"{path} is a folder, not a checkpoint: a bundle folder holds bundle.json (none "
                                   "here); give a checkpoint file (.pt) instead")
         if in_family:
-            raise ValueError(f"in_family chooses a member of a model bundle (such as universal); {label} is one "
-                             "model, whose scores are in-family wherever its training families are")
+            raise checks.ArgumentError(f"in_family chooses a member of a model bundle (such as universal); {label} "
+                                       "is one model, whose scores are in-family wherever its training families are")
         model = cls.load(path, device=device)
         model.name = label
         return model
@@ -191,7 +200,7 @@ class TGNAS:
         from .device import check_device
 
         check_device(str(device), option="device=")
-        states, meta, card = load_checkpoint(path)
+        states, meta, card = load_checkpoint(checks.path_arg("path", path))
         config = TrainConfig.from_dict(meta.get("config", {}))
         embedder_cfg = meta.get("embedder")
         built = config.embedder().config
@@ -200,7 +209,7 @@ class TGNAS:
                 f"{path} was trained with embedder {embedder_cfg} but would be paired with "
                 f"{expect_embedder or built}: a GCN only works with the operator embedder it was trained on"
             )
-        if not config.uses_shapes:  # checkpoints from before shape features lack the (empty) buffers
+        if not config.uses_shapes and not config.hierarchical:  # checkpoints from before shape features lack buffers
             empty = {"shape_mean": torch.zeros(0), "shape_std": torch.ones(0), "size_mean": torch.zeros(0),
                      "size_std": torch.ones(0)}
             states = [{**empty, **state} for state in states]
@@ -261,48 +270,93 @@ class TGNAS:
         return {"model": self.name, "member": self.name, "evaluation": self.evaluation(space),
                 "trained_on": self.training_summary()}
 
-    # scoring --------------------------------------------------------------------------------------------------
-    def graphs(self, archs: Any, space: str | Sequence[str] | None = None) -> list[ArchGraph]:
-        """Turn architectures (any supported encodings; ``space`` one name or one per arch) into ArchGraphs."""
-        archs = as_list(archs)
+    # scoring: one chunked pipeline behind score, score_iter, score_graphs and score_one ---------------------------
+    def graphs(self, archs: Any, space: str | Sequence[str] | None = None) -> list:
+        """Turn architectures (any supported encodings; ``space`` one name or one per arch) into this model's input
+        (cell or network ArchGraphs, or skeletons); ready inputs are checked to be of the kind the model reads."""
+        archs = checks.arch_list(archs)
+        return self._inputs(archs, checks.space_arg(space, len(archs)))
+
+    def _inputs(self, archs: Sequence[Any], spaces: Sequence[str | None] | str | None) -> list:
+        """This model's inputs for a block of architectures (``spaces``: one name, one per architecture, or None)."""
         rep = self.config.representation
-        if rep == "network":
-            for a in archs:
-                if isinstance(a, ArchGraph):
-                    _check_network_graph(a)
-        if space is None or isinstance(space, str):
-            return to_graphs(archs, space, rep)
-        spaces = list(space)
-        if len(spaces) != len(archs):
-            raise ValueError(f"got {len(archs)} architectures but {len(spaces)} space names")
+        for a in archs:
+            if isinstance(a, ArchGraph) or getattr(a, "kind", None) == "skeleton":
+                check_input(a, rep)
+        if spaces is None or isinstance(spaces, str):
+            return to_graphs(archs, spaces, rep)
         return [to_graph(a, s, rep) for a, s in zip(archs, spaces)]
 
-    def score_graphs(self, graphs: Iterable[ArchGraph], batch_size: int = CHUNK, progress: bool = False) -> np.ndarray:
-        """Score ready ArchGraphs; disconnected ones get DISCONNECTED_SCORE without touching the GCN. ``network``
-        graphs go to the engine all at once (it scores them in pieces of bounded size); ``batch_size`` then only
-        paces the progress bar."""
-        graphs = list(graphs)
-        if self.config.representation == "network" and not (progress and len(graphs) > batch_size) \
-                and self._engine_scores():
-            # one graph object per distinct network (the adapters' memo and tables hand out one each): each scored
-            # once, however far apart its architectures lie; the engine cuts its own pieces (memory stays bounded)
-            return self._score_chunk(graphs)
-        out = np.empty(len(graphs), dtype=np.float64)
-        starts: Iterable[int] = range(0, len(graphs), batch_size)
-        if progress and len(graphs) > batch_size:
+    def _chunks(self, archs: Iterable[Any], spaces: Iterable[str] | str | None, chunk: int, ready: bool = False
+                ) -> Iterator[np.ndarray]:
+        """Scores of a stream, ``chunk`` architectures at a time: inputs built (or, ``ready``, checked), scored and
+        dropped per chunk, so memory is bounded by the chunk for every model."""
+        it = iter(archs)
+        space_it = None if spaces is None or isinstance(spaces, str) else iter(spaces)
+        while True:
+            block = list(itertools.islice(it, chunk))
+            if not block:
+                return
+            names = spaces if space_it is None else list(itertools.islice(space_it, len(block)))
+            if ready:
+                for item in block:
+                    check_input(item, self.config.representation)
+                yield self._score_chunk(block)
+            else:
+                yield self._score_chunk(self._inputs(block, names))
+
+    def _chunk_size(self, requested: int | None, name: str = "batch_size") -> int:
+        """The default chunk: whole-network graphs from the packaged tables score fastest in larger pieces."""
+        if requested is not None:
+            return checks.integer(name, requested, 1)
+        return NETWORK_CHUNK if self.config.representation == "network" else CHUNK
+
+    def _collect(self, chunks: Iterator[np.ndarray], n: int, step: int, progress: bool) -> np.ndarray:
+        out = np.empty(n, dtype=np.float64)
+        if progress and n > step:
             from tqdm import tqdm
 
-            starts = tqdm(starts, desc="scoring", unit="chunk")
-        for start in starts:
-            out[start:start + batch_size] = self._score_chunk(graphs[start:start + batch_size])
+            chunks = tqdm(chunks, total=-(-n // step), desc="scoring", unit="chunk")
+        pos = 0
+        for scores in chunks:
+            out[pos:pos + len(scores)] = scores
+            pos += len(scores)
         return out
 
+    def score_graphs(self, graphs: Iterable[Any], batch_size: int | None = None, progress: bool = False
+                     ) -> np.ndarray:
+        """Score ready inputs (ArchGraphs / skeletons of the kind this model reads); disconnected ones get
+        DISCONNECTED_SCORE without touching the model."""
+        graphs = checks.graph_list(graphs)
+        step = self._chunk_size(batch_size)
+        return self._collect(self._chunks(graphs, None, step, ready=True), len(graphs), step, progress)
+
+    def score_iter(self, archs: Iterable[Any], space: str | None = None, chunk: int | None = None
+                   ) -> Iterator[np.ndarray]:
+        """Score a stream of architectures chunk by chunk (one array of scores per chunk): inputs are built, scored
+        and dropped a chunk at a time, so memory stays flat for any number of architectures."""
+        it, space, _ = checks.stream_args(archs, space, 1 if chunk is None else chunk)  # checked now, not later
+        return self._chunks(it, space, self._chunk_size(chunk, "chunk"))
+
+    def score(self, archs: Any, space: str | Sequence[str] | None = None, batch_size: int | None = None,
+              progress: bool = False) -> np.ndarray:
+        """Score a sequence of architectures (encodings of ``space``, or ready inputs); higher is better. Inputs are
+        built, scored and dropped ``batch_size`` architectures at a time (memory stays flat however many come)."""
+        archs = checks.arch_list(archs)
+        spaces = checks.space_arg(space, len(archs))
+        step = self._chunk_size(batch_size)
+        return self._collect(self._chunks(archs, spaces, step), len(archs), step, progress)
+
+    def score_one(self, arch: Any, space: str | None = None) -> float:
+        """Score one architecture."""
+        return float(self.score([arch], space)[0])
+
     @torch.no_grad()
-    def _score_chunk(self, graphs: Sequence[ArchGraph]) -> np.ndarray:
-        # equal graphs (e.g. NB201 cells that differ only in dead or `none` edges) are scored once; whole-network
-        # graphs (dozens of nodes, costs that tell dead operators apart) are only deduplicated by identity (the
-        # adapters' memo hands out one object per architecture), since hashing them costs more than scoring
-        if self.config.representation == "network":
+    def _score_chunk(self, graphs: Sequence[Any]) -> np.ndarray:
+        # equal cell graphs (e.g. NB201 cells that differ only in dead or `none` edges) are scored once; whole-network
+        # graphs and skeletons are only deduplicated by identity (the adapters' memo and tables hand out one object
+        # per architecture), since hashing them costs more than scoring
+        if self.config.representation in ("network", "skeleton"):
             unique, which = _by_identity(graphs)
         else:
             slot: dict[ArchGraph, int] = {}
@@ -314,17 +368,7 @@ class TGNAS:
             scores[live] = self._predict([unique[i] for i in live])
         return scores[which]
 
-    def _engine_scores(self) -> bool:
-        """Whether the plain-torch engine scores this model (else the torch-geometric modules do, chunk by chunk)."""
-        from .model.infer import EngineUnsupported
-
-        try:
-            self.engine  # noqa: B018 - built on first use
-        except EngineUnsupported:
-            return False
-        return True
-
-    def _predict(self, graphs: list[ArchGraph]) -> np.ndarray:
+    def _predict(self, graphs: list) -> np.ndarray:
         from .model.infer import EngineUnsupported
 
         try:
@@ -334,80 +378,49 @@ class TGNAS:
 
             return predict(self.models, graphs, self.config, device=self.device)
 
-    def score_iter(self, archs: Iterable[Any], space: str | None = None, chunk: int = CHUNK) -> Iterator[np.ndarray]:
-        """Score a stream of architectures chunk by chunk (one array of scores per chunk): graphs are built, scored
-        and dropped a chunk at a time, so memory stays flat for any number of architectures."""
-        it = iter(archs)
-        rep = self.config.representation
-        while True:
-            block = list(itertools.islice(it, chunk))
-            if not block:
-                return
-            yield self._score_chunk(to_graphs(block, space, rep))
-
-    def score(self, archs: Any, space: str | Sequence[str] | None = None, batch_size: int = CHUNK,
-              progress: bool = False) -> np.ndarray:
-        """Score a sequence of architectures (encodings of ``space``, or ArchGraphs); higher is better.
-
-        Cell graphs are built, scored and dropped ``batch_size`` architectures at a time (memory stays flat: 300k
-        DARTS archs no longer hold 300k graphs at once); ``network`` graphs all go to the engine together."""
-        if self.config.representation == "network":
-            return self.score_graphs(self.graphs(archs, space), batch_size=batch_size, progress=progress)
-        archs = as_list(archs)
-        spaces = None if space is None or isinstance(space, str) else list(space)
-        if spaces is not None and len(spaces) != len(archs):
-            raise ValueError(f"got {len(archs)} architectures but {len(spaces)} space names")
-        out = np.empty(len(archs), dtype=np.float64)
-        step = max(1, int(batch_size))
-        starts: Iterable[int] = range(0, len(archs), step)
-        if progress and len(archs) > step:
-            from tqdm import tqdm
-
-            starts = tqdm(starts, desc="scoring", unit="chunk")
-        for start in starts:
-            stop = start + step
-            block = self.graphs(archs[start:stop], space if spaces is None else spaces[start:stop])
-            out[start:stop] = self._score_chunk(block)
-        return out
-
-    def score_one(self, arch: Any, space: str | None = None) -> float:
-        """Score one architecture."""
-        return float(self.score_graphs(self.graphs([arch], space))[0])  # graphs() checks a ready graph
-
     # any torch.nn.Module (see tgnas_naslib.modules) ---------------------------------------------------------------
     @property
     def module_representation(self) -> str:
-        """How this model wants traced modules: ``network`` graphs, or the legacy traced graphs of the cell models."""
-        return "network" if self.config.representation == "network" else "prune"
+        """How this model wants traced modules: skeletons, ``network`` graphs, or the legacy traced graphs of the cell
+        models."""
+        rep = self.config.representation
+        return rep if rep in ("network", "skeleton") else "prune"
 
     def score_module(self, model: torch.nn.Module, input_shape: Sequence[int] = (1, 3, 32, 32),
                      collapse: bool = True, space: str | None = None) -> float:
         """Score a ``torch.nn.Module`` traced on a zero tensor of ``input_shape`` (no data, no training).
 
-        The default (``universal``) sees a traced module as the same whole-network graph a space adapter builds
-        (docs/module_scoring.md); the cell models (``nb101``) rank traced whole networks poorly. ``space``: the space
+        The default (``universal``) reads a traced module as the same block skeleton a space adapter builds
+        (docs/hierarchical.md); the cell models (``nb101``) rank traced whole networks poorly. ``space``: the space
         whose network the module is, if any (a bundle then scores it with that space's member; one model ignores
         it)."""
         from .modules import module_graph
 
+        checks.one_space(space)  # one model scores every space alike, but a wrong value is not ignored
         return float(self.score_graphs([module_graph(model, input_shape, collapse, self.module_representation)])[0])
 
     # few-shot -------------------------------------------------------------------------------------------------
     def finetune(self, archs: Any, y: Sequence[float], space: str | Sequence[str] | None = None,
                  epochs: int = 50, lr: float = 3e-4, seed: int = 0) -> "TGNAS":
-        """A copy of this model with every ensemble member fine-tuned on target-space labels (few-shot mode)."""
+        """A copy of this model with every ensemble member fine-tuned on target-space labels (few-shot mode): ``y``
+        one finite label per architecture, ``epochs`` >= 1, ``lr`` > 0."""
         graphs = self.graphs(archs, space)
+        y = checks.labels(y, len(graphs))
+        epochs, lr, seed = checks.integer("epochs", epochs, 1), checks.positive_number("lr", lr), \
+            checks.seed("seed", seed)
         keep = [i for i, g in enumerate(graphs) if g.is_connected]
         if len(keep) < 2:
-            raise ValueError("fine-tuning needs at least two connected labelled architectures")
-        from .model.train import train_gcn
+            raise checks.ArgumentError("fine-tuning needs at least two connected labelled architectures")
+        if self.config.hierarchical:
+            from .model.hier import train_hier as train_member
+        else:
+            from .model.train import train_gcn as train_member
 
-        y = np.asarray(y, dtype=np.float64)
         cfg = TrainConfig.from_dict({**self.config.to_dict(), "epochs": epochs, "lr": lr,
                                      "lr_step": max(1, epochs), "batch_size": min(32, len(keep))})
         tuned = []
         for k, m in enumerate(self.models):
             cfg.seed = seed * 1000 + k
-            tuned.append(train_gcn([graphs[i] for i in keep], y[keep], cfg, model=copy.deepcopy(m).cpu()))
+            tuned.append(train_member([graphs[i] for i in keep], y[keep], cfg, model=copy.deepcopy(m).cpu()))
         meta = {**self.meta, "finetuned_on": {"n": len(keep), "epochs": epochs, "lr": lr, "seed": seed}}
         return TGNAS(tuned, self.config, meta, self.device)

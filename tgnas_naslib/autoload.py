@@ -78,7 +78,8 @@ def uninstall() -> None:
 
 
 def install_excepthook() -> None:
-    """Report the plugin's user errors (a missing benchmark file, ...) as one line instead of a traceback."""
+    """Report the plugin's user errors (a missing benchmark file, ...) and Ctrl-C as one line instead of a
+    traceback."""
     previous = sys.excepthook
     if getattr(previous, "tgnas_one_line", False):
         return
@@ -86,6 +87,9 @@ def install_excepthook() -> None:
     def excepthook(exc_type, exc, tb):
         from tgnas_naslib.errors import one_line_error
 
+        if isinstance(exc, KeyboardInterrupt):  # Python still ends the process as killed by SIGINT (status 130)
+            sys.stderr.write(f"{os.path.basename(sys.argv[0] or 'python')}: interrupted\n")
+            return None
         line = one_line_error(exc)
         if line is None:
             return previous(exc_type, exc, tb)

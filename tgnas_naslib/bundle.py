@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
+from . import checks
 from .graph import ArchGraph
 from .model.checkpoint import CheckpointError
 
@@ -50,7 +51,7 @@ class Member:
 
 def space_family(space: str | None) -> str | None:
     """The design family of a space name (None for no space: a traced module or a hand-made graph)."""
-    if space is None:
+    if checks.one_space(space) is None:
         return None
     from .graph import ArchitectureError
     from .spaces import get_space
@@ -166,7 +167,7 @@ class ModelBundle:
     def score_graphs(self, graphs: Iterable[ArchGraph], batch_size: int | None = None,
                      progress: bool = False) -> np.ndarray:
         """Score ready graphs, each by the member of its ``space``."""
-        graphs = list(graphs)
+        graphs = checks.graph_list(graphs)
         out = np.empty(len(graphs), dtype=np.float64)
         kw = {} if batch_size is None else {"batch_size": batch_size}
         for model, idx in self._route([g.space for g in graphs]):
@@ -176,14 +177,13 @@ class ModelBundle:
     def score(self, archs: Any, space: str | Sequence[str] | None = None, batch_size: int | None = None,
               progress: bool = False) -> np.ndarray:
         """Score architectures of ``space`` (one name, or one per architecture) by the member of each space."""
-        kw = {} if batch_size is None else {"batch_size": batch_size}
-        if space is None:
+        kw = {} if batch_size is None else {"batch_size": checks.integer("batch_size", batch_size, 1)}
+        archs = checks.arch_list(archs)
+        spaces = checks.space_arg(space, len(archs))
+        if spaces is None:
             return self.score_graphs(self.graphs(archs, None), progress=progress, **kw)
-        if isinstance(space, str):
-            return self.member(space).model.score(archs, space, progress=progress, **kw)
-        archs, spaces = as_list(archs), list(space)
-        if len(spaces) != len(archs):
-            raise ValueError(f"got {len(archs)} architectures but {len(spaces)} space names")
+        if isinstance(spaces, str):
+            return self.member(spaces).model.score(archs, spaces, progress=progress, **kw)
         out = np.empty(len(archs), dtype=np.float64)
         for model, idx in self._route(spaces):
             out[idx] = model.score([archs[i] for i in idx], [spaces[i] for i in idx], progress=progress, **kw)
@@ -196,6 +196,7 @@ class ModelBundle:
     def score_iter(self, archs: Iterable[Any], space: str | None = None, chunk: int | None = None
                    ) -> Iterator[np.ndarray]:
         """Stream scores chunk by chunk (see :meth:`TGNAS.score_iter`) with the member of ``space``."""
+        archs, space, _ = checks.stream_args(archs, space, 1 if chunk is None else chunk)  # before choosing a member
         model = self.member(space).model
         return model.score_iter(archs, space) if chunk is None else model.score_iter(archs, space, chunk=chunk)
 
@@ -208,9 +209,11 @@ class ModelBundle:
     def finetune(self, archs: Any, y: Sequence[float], space: str | Sequence[str] | None = None,
                  **kwargs: Any) -> "TGNAS":
         """Few-shot: fine-tune the member that never saw the labels' family (one space per call) on them."""
-        spaces = {space} if space is None or isinstance(space, str) else set(space)
-        if space is None:
-            spaces = {getattr(a, "space", None) for a in as_list(archs)}
+        archs = checks.arch_list(archs)
+        space_list = checks.space_arg(space, len(archs))
+        spaces = {space_list} if space_list is None or isinstance(space_list, str) else set(space_list)
+        if space_list is None:
+            spaces = {getattr(a, "space", None) for a in archs}
         members = {self.member(s).name: self.member(s).model for s in spaces}
         if len(members) != 1:
             raise ValueError(f"fine-tune one space's family at a time (these labels span members {sorted(members)})")
@@ -219,13 +222,6 @@ class ModelBundle:
         tuned.name = f"{name}+finetuned"
         tuned.meta["finetuned_from"] = name
         return tuned
-
-
-def as_list(archs: Any) -> list:
-    """Accept one ArchGraph / string / dict as a one-element list; otherwise the sequence itself."""
-    if isinstance(archs, (str, dict, ArchGraph)):
-        return [archs]
-    return list(archs)
 
 
 def _read_manifest(path: Path) -> dict:

@@ -7,14 +7,16 @@ import importlib
 import sys
 from typing import Sequence
 
-#: sub-commands that need an extra of the install (tgnas_naslib.extras), checked before they start
-NEEDS_EXTRA = {"train": "train", "study": "study"}
+#: sub-commands that need an extra of the install (tgnas_naslib.extras), checked before they start (the study checks
+#: its own: Ray only for live proxies on the Ray engine)
+NEEDS_EXTRA = {"train": "train"}
 #: sub-command name -> module providing ``add_parser(subparsers)`` and ``run(args) -> int``
 COMMANDS = {
     "score": "tgnas_naslib.commands.score",
     "train": "tgnas_naslib.commands.train",
     "study": "tgnas_naslib.commands.study",
     "search": "tgnas_naslib.commands.search",
+    "data": "tgnas_naslib.commands.data",
 }
 
 
@@ -55,9 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
-        print(f"tgnas {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # exit status 130; what can resume says so (errors.Interrupted)
+        from .errors import report_interrupt
+
+        return report_interrupt(f"tgnas {args.command}", exc)
     except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
         from .errors import report_user_error
         from .extras import as_missing_extra

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from .errors import TGNASError
+
+
+class DeviceError(TGNASError, ValueError):
+    """A device this torch cannot use (or not a device at all): one line naming the option and the way out."""
+
 
 def check_device(name: str, option: str = "--device") -> str:
-    """``name`` when this torch can use that device; else ValueError in one line (the CLI prints it, exit 2).
+    """``name`` when this torch can use that device; else DeviceError in one line (the CLI prints it, exit 2).
 
     ``option`` names where the device came from: ``--device`` (the CLIs) or ``device=`` (the Python API)."""
     import torch
@@ -15,15 +21,15 @@ def check_device(name: str, option: str = "--device") -> str:
         device = torch.device(name)
     except (RuntimeError, ValueError) as exc:
         reason = " ".join(str(exc).split())
-        raise ValueError(f"{option}{' ' if cli else ''}{name!r} is not a torch device ({reason})") from None
+        raise DeviceError(f"{option}{' ' if cli else ''}{name!r} is not a torch device ({reason})") from None
     if device.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0:
             build = "a CPU-only build" if torch.version.cuda is None else f"built for CUDA {torch.version.cuda}"
-            raise ValueError(f"{given}: no CUDA device is available to this torch {torch.__version__} "
+            raise DeviceError(f"{given}: no CUDA device is available to this torch {torch.__version__} "
                              f"({build}); use {cpu}")
         if device.index is not None and device.index >= count:
-            raise ValueError(f"{given}: only {count} CUDA device(s) here (cuda:0 .. cuda:{count - 1})")
+            raise DeviceError(f"{given}: only {count} CUDA device(s) here (cuda:0 .. cuda:{count - 1})")
     if device.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
-        raise ValueError(f"{given}: MPS is not available to this torch {torch.__version__}; use {cpu}")
+        raise DeviceError(f"{given}: MPS is not available to this torch {torch.__version__}; use {cpu}")
     return name

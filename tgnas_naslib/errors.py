@@ -41,3 +41,22 @@ def report_user_error(prog: str, exc: BaseException, broad: bool = True) -> int:
         raise exc
     print(f"{prog}: error: {line}", file=sys.stderr)
     return 2
+
+
+#: the exit status of an interrupted command (128 + SIGINT, as a shell reports Ctrl-C)
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, carrying what was kept and how to resume (``note``); the CLIs print it after ``interrupted``."""
+
+    def __init__(self, note: str = "") -> None:
+        super().__init__(note)
+        self.note = note
+
+
+def report_interrupt(prog: str, exc: BaseException | None = None) -> int:
+    """Print ``<prog>: interrupted[; <what was kept, how to resume>]`` on stderr and return exit status 130."""
+    note = getattr(exc, "note", "")
+    print(f"{prog}: interrupted{'; ' + note if note else ''}", file=sys.stderr)
+    return EXIT_INTERRUPTED

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 INPUT = "input"
 OUTPUT = "output"
+#: the kinds of graph (ArchGraph.kind)
+KINDS = ("cell", "network", "block")
 
 
 class ArchitectureError(TGNASError, ValueError):
@@ -79,11 +81,16 @@ class ArchGraph:
     # equal graphs still hash equal without them: left out of the hash, which dedup computes per graph (issue 20)
     shapes: "tuple[NodeShape, ...] | None" = field(default=None, repr=False, hash=False)
     cost: "Cost | None" = field(default=None, repr=False, hash=False)
+    #: what the graph stands for: ``cell`` (one cell, cell operator names: the cell models read it), ``network`` (a
+    #: whole network, layer texts) or ``block`` (one block of a skeleton); every model checks the kind it reads
+    kind: str = field(default="cell", repr=False)
     _order: tuple[int, ...] = field(default=(), repr=False, compare=False)
     #: where a packaged graph table holds this graph's arrays (tgnas_naslib.spaces.tables): (table, graph id)
     _source: "tuple[Any, int] | None" = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ArchitectureError(f"unknown graph kind {self.kind!r}; choose from {', '.join(KINDS)}")
         ops = tuple(str(o) for o in self.ops)
         edges = tuple(sorted({(int(a), int(b)) for a, b in self.edges}))
         object.__setattr__(self, "ops", ops)
@@ -134,7 +141,7 @@ class ArchGraph:
     @classmethod
     def build(cls, ops: Sequence[str], edges: Iterable[tuple[int, int]], space: str = "custom",
               shapes: "Sequence[NodeShape] | None" = None, cost: "Cost | None" = None,
-              acyclic: bool = False) -> "ArchGraph":
+              acyclic: bool = False, kind: str = "cell") -> "ArchGraph":
         """Build a graph from any DAG, pruning every node that lies on no input->output path.
 
         An architecture without any input->output path becomes the disconnected graph (scores lowest).
@@ -153,7 +160,7 @@ class ArchGraph:
         outputs = [i for i, o in enumerate(ops) if o == OUTPUT]
         if not inputs or len(outputs) != 1:
             # let the validator produce the precise message
-            return cls(tuple(ops), tuple(edges), space, None if shapes is None else tuple(shapes), cost)
+            return cls(tuple(ops), tuple(edges), space, None if shapes is None else tuple(shapes), cost, kind)
         succ, pred = _adjacency_lists(n, edges)
         if not acyclic and _topological_order(n, succ, pred) is None:
             raise ArchitectureError(f"the graph has a cycle (edges {sorted(set(edges))})")
@@ -161,7 +168,7 @@ class ArchGraph:
         alive = _reach(n, succ, inputs) & _reach(n, pred, [out])
         if out not in alive:
             keep_shapes = None if shapes is None else tuple(shapes[i] for i in inputs) + (shapes[out],)
-            return cls(tuple([INPUT] * len(inputs) + [OUTPUT]), (), space, keep_shapes, cost)
+            return cls(tuple([INPUT] * len(inputs) + [OUTPUT]), (), space, keep_shapes, cost, kind)
         for i in inputs:
             if pred[i]:
                 raise ArchitectureError(f"input node {i} has incoming edges from {pred[i]}")
@@ -174,23 +181,25 @@ class ArchGraph:
         new_edges = sorted({(remap[a], remap[b]) for a, b in edges if a in remap and b in remap})
         # everything validated above: skip the second pass of __post_init__
         return cls._trusted(tuple(ops[i] for i in keep), tuple(new_edges), space,
-                            None if shapes is None else tuple(shapes[i] for i in keep), cost)
+                            None if shapes is None else tuple(shapes[i] for i in keep), cost, kind=kind)
 
     @classmethod
     def _trusted(cls, ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], space: str,
                  shapes: "tuple[NodeShape, ...] | None", cost: "Cost | None",
-                 source: "tuple[Any, int] | None" = None) -> "ArchGraph":
+                 source: "tuple[Any, int] | None" = None, kind: str = "cell") -> "ArchGraph":
         """A graph from parts already validated and pruned (edges sorted and unique), without checking again;
         ``source``: the graph table row it was read from."""
         graph = object.__new__(cls)
-        graph.__dict__.update(ops=ops, edges=edges, space=space, shapes=shapes, cost=cost, _order=(), _source=source)
+        graph.__dict__.update(ops=ops, edges=edges, space=space, shapes=shapes, cost=cost, kind=kind, _order=(),
+                              _source=source)
         return graph
 
     @classmethod
-    def disconnected(cls, space: str = "custom", n_inputs: int = 1, cost: "Cost | None" = None) -> "ArchGraph":
+    def disconnected(cls, space: str = "custom", n_inputs: int = 1, cost: "Cost | None" = None,
+                     kind: str = "cell") -> "ArchGraph":
         """The architecture with no input->output path (e.g. NB201 with ``none`` on the decisive edges); ``cost``:
         what its network computes all the same."""
-        return cls(tuple([INPUT] * n_inputs + [OUTPUT]), (), space, None, cost)
+        return cls(tuple([INPUT] * n_inputs + [OUTPUT]), (), space, None, cost, kind)
 
     @classmethod
     def from_adjacency(cls, adjacency: np.ndarray | Sequence[Sequence[int]], ops: Sequence[str],
@@ -232,7 +241,7 @@ class ArchGraph:
         """The same graph with operator names only (what models trained without shape context see)."""
         if self.shapes is None and self.cost is None:
             return self
-        return ArchGraph(self.ops, self.edges, self.space)
+        return ArchGraph(self.ops, self.edges, self.space, kind=self.kind)
 
     @property
     def topological_order(self) -> tuple[int, ...]:
@@ -262,7 +271,7 @@ class ArchGraph:
         """A JSON-ready dict (ops, edges, space; shapes and cost when present)."""
         from dataclasses import asdict, fields
 
-        d = {"space": self.space, "ops": list(self.ops), "edges": [list(e) for e in self.edges]}
+        d = {"space": self.space, "kind": self.kind, "ops": list(self.ops), "edges": [list(e) for e in self.edges]}
         if self.shapes is not None:
             names = [f.name for f in fields(self.shapes[0]) if f.init]
             d["shapes"] = [{k: getattr(s, k) for k in names} for s in self.shapes]
@@ -278,7 +287,8 @@ class ArchGraph:
         try:
             shapes = None if d.get("shapes") is None else tuple(NodeShape(**s) for s in d["shapes"])
             cost = None if d.get("cost") is None else Cost(**d["cost"])
-            return cls(tuple(d["ops"]), tuple(tuple(e) for e in d["edges"]), d.get("space", "custom"), shapes, cost)
+            return cls(tuple(d["ops"]), tuple(tuple(e) for e in d["edges"]), d.get("space", "custom"), shapes, cost,
+                       d.get("kind", "cell"))
         except (KeyError, TypeError) as exc:
             raise ArchitectureError(f"not an architecture-graph dict ({exc!r}): {d!r:.200}") from None
 

@@ -1,8 +1,10 @@
-"""Where benchmark data lives: the one data-directory rule of every part of the project.
+"""Where benchmark data lives: the one data-directory rule of every part of the project, and its one home.
 
 The data directory is, in this order: the explicit ``--data-dir`` (``data_dir`` in a config, ``data_dir=`` in
-Python); else ``$TGNAS_DATA_DIR``; else :data:`DEFAULT_DIR` (``./benchmarks_data``, relative to the current
-directory). Every message about a missing file names the directory and which of the three chose it.
+Python), or the one set for a scope (:func:`using_data_dir`: the project runner's config) or for the program
+(:func:`set_data_dir`: ``data_dir`` of a NASLib script, which NASLib's own loaders cannot be handed); else
+``$TGNAS_DATA_DIR``; else :data:`DEFAULT_DIR` (``./benchmarks_data``, relative to the current directory). Every
+message about a missing file names the directory and which rule chose it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ ENV_VAR = "TGNAS_DATA_DIR"
 DEFAULT_DIR = "benchmarks_data"
 #: how the running program takes a data directory, as missing-file messages tell it (see :func:`set_data_dir_option`)
 _OPTION = contextvars.ContextVar("tgnas_data_dir_option", default="pass --data-dir")
+#: the data directory set for the program or a scope (:func:`set_data_dir`, :func:`using_data_dir`); None: unset
+_SET = contextvars.ContextVar("tgnas_data_dir", default=None)
 
 
 def set_data_dir_option(how: str) -> None:
@@ -38,6 +42,30 @@ def data_dir_option(how: str) -> Iterator[None]:
         _OPTION.reset(token)
 
 
+def set_data_dir(path: str | os.PathLike | None) -> None:
+    """The data directory from now on, for every reader that is not given one (None: the usual rule again): a NASLib
+    script's ``data_dir``, which NASLib's loaders and apis, called by NASLib itself, cannot be handed."""
+    _SET.set(None if path is None or str(path) == "" else str(path))
+
+
+@contextlib.contextmanager
+def using_data_dir(path: str | os.PathLike | None) -> Iterator[Path]:
+    """:func:`set_data_dir` while the block runs (the project's NASLib runner), then the previous one again; yields
+    the data directory (``path`` None: the usual rule)."""
+    token = _SET.set(None if path is None or str(path) == "" else str(path))
+    try:
+        yield data_dir()
+    finally:
+        _SET.reset(token)
+
+
+def _given(override: str | os.PathLike | None) -> str | None:
+    """The explicit data directory: ``override``, else the one set for the program or scope, else None."""
+    if override is not None and str(override) != "":
+        return str(override)
+    return _SET.get()
+
+
 def how_to_set() -> str:
     """``'set TGNAS_DATA_DIR=/path/to/benchmarks_data or <this program's option>'``."""
     return f"set {ENV_VAR}=/path/to/benchmarks_data or {_OPTION.get()}"
@@ -48,9 +76,11 @@ class MissingDataError(TGNASError, FileNotFoundError):
 
 
 def data_dir(override: str | os.PathLike | None = None) -> Path:
-    """The benchmark data directory: ``override``, else ``$TGNAS_DATA_DIR``, else ``./benchmarks_data``."""
-    if override is not None and str(override) != "":
-        return Path(override).expanduser()
+    """The benchmark data directory: ``override`` (else the one set for the program or scope), else
+    ``$TGNAS_DATA_DIR``, else ``./benchmarks_data``."""
+    given = _given(override)
+    if given is not None:
+        return Path(given).expanduser()
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
@@ -59,7 +89,7 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
 
 def data_dir_source(override: str | os.PathLike | None = None) -> str:
     """Which rule chose :func:`data_dir` (for messages): ``--data-dir``, ``$TGNAS_DATA_DIR`` or the default."""
-    if override is not None and str(override) != "":
+    if _given(override) is not None:
         return "from --data-dir / data_dir"
     if os.environ.get(ENV_VAR):
         return f"from ${ENV_VAR}"

@@ -6,7 +6,8 @@ import argparse
 
 from ..device import check_device
 
-__all__ = ["add_data_dir", "add_device", "add_model", "check_device", "int_at_least", "load_model", "scored_by"]
+__all__ = ["add_data_dir", "add_device", "add_model", "check_device", "int_at_least", "load_model", "scored_by",
+           "seed_type"]
 
 
 def add_data_dir(p: argparse.ArgumentParser, purpose: str = "") -> None:
@@ -29,6 +30,20 @@ def int_at_least(minimum: int, zero_means: str | None = None):
         return value
 
     return integer
+
+
+def seed_type(text: str) -> int:
+    """An argparse ``type`` for ``--seed``: an integer from 0 to 2**32 - 1 (numpy's limit), refused in argparse's one
+    line naming the option otherwise."""
+    from ..checks import SEED_MAX
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"{value} is not a seed: give an integer from 0 to {SEED_MAX}")
+    return value
 
 
 def add_device(p: argparse.ArgumentParser, what: str = "TG-NAS") -> None:

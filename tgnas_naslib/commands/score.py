@@ -23,15 +23,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", action="append", default=[],
                    help="an architecture in any encoding of the space (NB201 string or 6-tuple, DARTS genotype, "
                         "NB101 56-tuple...); repeat for several")
-    p.add_argument("--all", action="store_true", help="enumerate the whole space (NB201, TNB101 micro/macro)")
+    enumerable = ", ".join(s.name for s in SPACES.values() if s.size() is not None)
+    p.add_argument("--all", action="store_true", help=f"enumerate the whole space ({enumerable})")
     p.add_argument("--archs-file", default=None, metavar="FILE",
                    help="score the architectures in FILE, one per line ('-' = standard input), streamed in chunks "
                         "with flat memory; writes one JSON line per architecture as results come "
-                        "({line, arch, score}; a line that does not parse gets {line, input, error})")
+                        "({line, arch, score}; a line that does not parse, or is not UTF-8 text, gets {line, input, "
+                        "error} and the rest is scored)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="torch CPU threads (default 1: the graphs are small, extra threads mostly wait)")
     p.add_argument("--top", type=int, default=None,
-                   help="with --all: show only the N best (every listing is best first)")
+                   help="with --all or --arch: show only the N best (every listing is best first; ranks count "
+                        "everything scored)")
     p.add_argument("--json", action="store_true", help="machine-readable output (one record per architecture)")
     add_model(p)
     add_device(p)
@@ -60,7 +63,8 @@ def run_module(args: argparse.Namespace) -> int:
     model = load_model(args)
     traced = trace_module(load_module(args.module), shape, collapse=not args.no_collapse,
                           representation=model.module_representation)
-    score = float(model.score_graphs([traced.graph])[0])
+    score = float(model.score_graphs([traced.skeleton if model.module_representation == "skeleton"
+                                      else traced.graph])[0])
     seconds = time.time() - t0
     g, finite = traced.graph, math.isfinite(score)
     if model.config.representation != "network" and (model.config.node_features or model.config.graph_features):
@@ -105,41 +109,64 @@ def _record(space, canon, score: float, rank: int) -> dict:
             "score": score if finite else None, "connected": finite}
 
 
-def _lines(path: str) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every non-empty line of a file or of stdin ('-'), read lazily."""
+def _lines(path: str) -> Iterator[tuple[int, str, str | None]]:
+    """(line number, text, problem) of every non-empty line of a file or of stdin ('-'), read lazily; a line that is
+    not UTF-8 text comes with its problem (reported and skipped like any bad line, never the whole file refused)."""
     if path == "-":
-        for k, line in enumerate(sys.stdin, 1):
-            if line.strip():
-                yield k, line.strip()
+        stream = getattr(sys.stdin, "buffer", None)
+        yield from (_decoded(k, line) for k, line in enumerate(stream if stream is not None else sys.stdin, 1)
+                    if line.strip())
         return
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, "rb")
     except OSError as exc:
         raise FileNotFoundError(f"--archs-file {path}: {exc.strerror}") from None
     with fh:
-        for k, line in enumerate(fh, 1):
-            if line.strip():
-                yield k, line.strip()
+        yield from (_decoded(k, line) for k, line in enumerate(fh, 1) if line.strip())
 
 
-def run_stream(args: argparse.Namespace, space, model) -> int:
-    """``--archs-file``: parse, score and write one chunk at a time (JSON lines), so memory stays flat."""
+def _decoded(k: int, line: bytes | str) -> tuple[int, str, str | None]:
+    if isinstance(line, str):
+        return k, line.strip(), None
+    try:
+        return k, line.decode("utf-8").strip(), None
+    except UnicodeDecodeError as exc:
+        return k, line.decode("utf-8", "replace").strip(), f"not UTF-8 text (byte {line[exc.start]:#04x} at column " \
+            f"{exc.start + 1})"
+
+
+def _stream_interrupted(path: str, written: int) -> BaseException:
+    """Ctrl-C while streaming: which lines were scored and written, and how to go on from the next one."""
+    from ..errors import Interrupted
+
+    source = "standard input" if path == "-" else path
+    if not written:
+        return Interrupted(f"no line of {source} was written yet")
+    rest = f"tail -n +{written + 1} {path}" if path != "-" else f"the lines after line {written}"
+    return Interrupted(f"lines 1-{written} of {source} were scored and written (whole JSON lines); resume with "
+                       f"{rest} | tgnas score ... --archs-file -")
+
+
+def _stream(lines: Iterator[tuple[int, str, str | None]], space, model, progress: dict
+            ) -> tuple[int, int, tuple | None]:
+    """Score and write ``lines`` chunk by chunk; returns (scored, bad lines, the first bad line)."""
     import itertools
 
     from ..api import CHUNK
     from ..graph import ArchitectureError
 
-    t0 = time.time()
     n_ok = n_bad = 0
     first_bad = None
-    lines = _lines(args.archs_file)
     out = sys.stdout
     while True:
         block = list(itertools.islice(lines, CHUNK))
         if not block:
             break
         parsed, bad = [], []
-        for k, text in block:
+        for k, text, problem in block:
+            if problem is not None:
+                bad.append((k, text, problem))
+                continue
             try:
                 parsed.append((k, space.canonical(text)))
             except ArchitectureError as exc:
@@ -150,10 +177,22 @@ def run_stream(args: argparse.Namespace, space, model) -> int:
         rows += [(k, {"line": k, "input": text[:200], "error": msg}) for k, text, msg in bad]
         out.write("".join(json.dumps(r) + "\n" for _, r in sorted(rows, key=lambda kr: kr[0])))
         out.flush()
+        progress["written"] = block[-1][0]
         n_ok += len(parsed)
         n_bad += len(bad)
         if bad and first_bad is None:
             first_bad = bad[0]
+    return n_ok, n_bad, first_bad
+
+
+def run_stream(args: argparse.Namespace, space, model) -> int:
+    """``--archs-file``: parse, score and write one chunk at a time (JSON lines), so memory stays flat."""
+    t0 = time.time()
+    progress = {"written": 0}  # the last line number whose chunk is written
+    try:
+        n_ok, n_bad, first_bad = _stream(_lines(args.archs_file), space, model, progress)
+    except KeyboardInterrupt:
+        raise _stream_interrupted(args.archs_file, progress["written"]) from None
     seconds = time.time() - t0
     source = "standard input" if args.archs_file == "-" else args.archs_file
     if n_ok + n_bad == 0:

@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from . import add_data_dir, add_device, add_model, load_model
+from . import add_data_dir, add_device, add_model, load_model, seed_type
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default="evolution", choices=list(SEARCHERS),
                    help="evolution (TG-NAS Algorithm 1), prune (TG-NAS v1), hybrid (both, the better wins) or "
                         "random (baseline)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=seed_type, default=0,
                    help="random seed of the search (default 0); the same seed gives the same result")
     p.add_argument("--budget", type=int, default=None,
                    help="most architectures scored (default: the method's default for the space)")

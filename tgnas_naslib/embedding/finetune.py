@@ -20,6 +20,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..errors import TGNASError, report_interrupt, report_user_error
+from ..extras import require
+from ..outputs import atomic_path, output_dir, write_text
 from ..seeding import seed_everything
 from .embedder import load_minilm
 from .pairs import LABELS, Pair, train_eval_pairs
@@ -27,6 +30,16 @@ from .similarity import TABLE8_PAIRS, held_out_pairs, pair_similarities
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
 OPTIONS = ("full", "lora", "projection")
+#: what needs the optional modules here, in their messages
+FEATURE = "tuning the operator embedder"
+
+
+class TuningError(TGNASError, ValueError):
+    """A bad argument of the embedder-tuning experiment (one line, never a traceback)."""
+
+
+def _losses():
+    return require("sentence_transformers.sentence_transformer.losses", FEATURE)
 
 
 def model_encoder(model) -> Encoder:
@@ -39,8 +52,7 @@ def model_encoder(model) -> Encoder:
 
 def evaluate(encode: Encoder, pairs: Sequence[Pair]) -> dict[str, float]:
     """Spearman between pair cosine and label, and mean cosine per label (keys ``cos@1.0`` ...)."""
-    from scipy.stats import spearmanr
-
+    spearmanr = require("scipy.stats", FEATURE).spearmanr
     texts = sorted({t for p in pairs for t in (p.a.text, p.b.text)})
     index = {t: i for i, t in enumerate(texts)}
     vecs = encode(texts).astype(np.float64)
@@ -54,8 +66,7 @@ def evaluate(encode: Encoder, pairs: Sequence[Pair]) -> dict[str, float]:
 
 
 def _input_examples(pairs: Sequence[Pair]):
-    from sentence_transformers import InputExample
-
+    InputExample = require("sentence_transformers", FEATURE).InputExample
     return [InputExample(texts=[p.a.text, p.b.text], label=float(p.label)) for p in pairs]
 
 
@@ -63,9 +74,9 @@ def _fit(model, pairs: Sequence[Pair], seed: int, lr: float, epochs: int, batch_
     """Train ``model`` in place with CosineSimilarityLoss through sentence-transformers' ``old_fit`` (the v3+
     ``fit`` and trainer need the ``datasets`` package, which is not a dependency)."""
     import torch
-    from sentence_transformers.sentence_transformer import losses
     from torch.utils.data import DataLoader
 
+    losses = _losses()
     seed_everything(seed)
     loader = DataLoader(_input_examples(pairs), shuffle=True, batch_size=batch_size,
                         generator=torch.Generator().manual_seed(seed))
@@ -83,10 +94,7 @@ def train_full(pairs: Sequence[Pair], seed: int = 0, epochs: int = 1, lr: float 
 
 def train_lora(pairs: Sequence[Pair], seed: int = 0, epochs: int = 1, lr: float = 1e-3, rank: int = 8):
     """Option (b): a LoRA adapter (peft) on the query / value projections of the packaged base model."""
-    try:
-        from peft import LoraConfig
-    except ImportError:
-        raise SystemExit("option 'lora' needs peft: pip install peft") from None
+    LoraConfig = require("peft", "the embedder-tuning option 'lora'").LoraConfig
     model = load_minilm()
     seed_everything(seed)
     model.add_adapter(LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=["query", "value"]))
@@ -96,8 +104,7 @@ def train_lora(pairs: Sequence[Pair], seed: int = 0, epochs: int = 1, lr: float 
 
 def adapter_bytes(model) -> int:
     """Size of a LoRA adapter's weights saved as safetensors."""
-    from safetensors.torch import save_file
-
+    save_file = require("safetensors.torch", FEATURE).save_file
     state = {k: v.contiguous() for k, v in model.get_adapter_state_dict().items()}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "adapter.safetensors"
@@ -110,8 +117,8 @@ def train_projection(pairs: Sequence[Pair], base: Encoder, seed: int = 0, epochs
     """Option (c): a 384x384 linear map (initialised at identity, L2-pulled towards it) on frozen base
     embeddings, trained with the same CosineSimilarityLoss; returns the matrix W (apply as ``x @ W``)."""
     import torch
-    from sentence_transformers.sentence_transformer import losses
 
+    losses = _losses()
     seed_everything(seed)
     texts = sorted({t for p in pairs for t in (p.a.text, p.b.text)})
     index = {t: i for i, t in enumerate(texts)}
@@ -159,8 +166,13 @@ def run(out: Path, options: Sequence[str], seed: int = 0, n_train: int = 3000, n
     """Train and measure every requested option; returns (and writes) the results."""
     import torch
 
+    from .. import checks
+
+    for name, value, minimum in (("n_train", n_train, 1), ("n_eval", n_eval, 1), ("epochs", epochs, 1)):
+        checks.integer(f"--{name.replace('_', '-')}", value, minimum)
+    checks.seed("--seed", seed)
+    out = output_dir(out, "--out")  # before the training, not after it
     torch.set_num_threads(1)
-    out.mkdir(parents=True, exist_ok=True)
     train, held = train_eval_pairs(n_train, n_eval, seed)
     base_model = load_minilm()
     base = model_encoder(base_model)
@@ -183,17 +195,18 @@ def run(out: Path, options: Sequence[str], seed: int = 0, n_train: int = 3000, n
             weight = train_projection(train, base, seed)
             seconds = time.perf_counter() - t0
             encode = projection_encoder(base, weight)
-            np.savez_compressed(out / "nas_projection.npz", weight=weight)
+            with atomic_path(out / "nas_projection.npz") as tmp:
+                np.savez_compressed(tmp, weight=weight)
             size = (out / "nas_projection.npz").stat().st_size
         else:
-            raise SystemExit(f"unknown option {option!r}; choose from {OPTIONS}")
+            raise TuningError(f"unknown option {option!r}; choose from {OPTIONS}")
         row = _row(option, before, evaluate(encode, held), size, round(seconds, 1))
         row["train_after"] = evaluate(encode, train[:900])
         row.update(_tables(encode))
         results["rows"].append(row)
         print(f"{option}: {row['after']} ({seconds:.0f} s, {size / 1024:.0f} KiB)", flush=True)
-    (out / "results.json").write_text(json.dumps(results, indent=1))
-    (out / "results.md").write_text(markdown(results))
+    write_text(out / "results.json", json.dumps(results, indent=1))
+    write_text(out / "results.md", markdown(results))
     return results
 
 
@@ -215,8 +228,8 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Command line entry point."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point; a user error (a missing extra included) ends in one line and exit status 2."""
     parser = argparse.ArgumentParser(prog="python -m tgnas_naslib.embedding.finetune",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="directory for results and artifacts")
@@ -231,17 +244,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     bad = [o for o in options if o not in OPTIONS]
     if bad:
         parser.error(f"unknown option(s) {bad}; choose from {OPTIONS}")
-    results = run(args.out, options, args.seed, args.n_train, args.n_eval, args.epochs)
+    if args.ship and "projection" not in options:  # refused before the training, not after it
+        parser.error("--ship needs the 'projection' option")
+    try:
+        results = run(args.out, options, args.seed, args.n_train, args.n_eval, args.epochs)
+    except KeyboardInterrupt as exc:
+        return report_interrupt(parser.prog, exc)
+    except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
+        return report_user_error(parser.prog, exc)
     print(markdown(results))
     if args.ship:
-        if "projection" not in options:
-            parser.error("--ship needs the 'projection' option")
         from .embedder import PROJECTION_FILE
 
         shutil.copyfile(args.out / "nas_projection.npz", PROJECTION_FILE)
         print(f"installed {PROJECTION_FILE}; now run python -m tgnas_naslib.embedding.build_cache "
               "--model all-MiniLM-L6-v2-nas", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

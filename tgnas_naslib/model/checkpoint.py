@@ -7,11 +7,13 @@ is the one it will be paired with; every failure is a :class:`CheckpointError` t
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 from ..errors import TGNASError
+from ..outputs import atomic_path, output_file, write_text
 
 FORMAT = "tgnas-checkpoint"
 VERSION = 1
@@ -38,15 +40,16 @@ def card_path(path: str | Path) -> Path:
 
 def save_checkpoint(path: str | Path, states: list[dict], meta: dict, card: dict | None = None) -> Path:
     """Write the checkpoint and its model card (card gets the file's sha256); returns the checkpoint path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = output_file(path, "checkpoint path", "model.pt")  # a folder or read-only place: one line, nothing written
     import torch
 
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"format": FORMAT, "version": VERSION, "meta": meta, "members": states}, tmp)
-    tmp.replace(path)  # never leave a half-written checkpoint where a good one was
-    full_card = {**(card or {}), "checkpoint": path.name, "sha256": sha256(path), "meta": meta}
-    card_path(path).write_text(json.dumps(full_card, indent=2, sort_keys=False) + "\n")
+    buffer = io.BytesIO()  # torch names the archive inside after the file: a buffer keeps the bytes reproducible
+    torch.save({"format": FORMAT, "version": VERSION, "meta": meta, "members": states}, buffer)
+    with atomic_path(path) as tmp:  # never a half-written checkpoint where a good one was, nor a leftover temp file
+        tmp.write_bytes(buffer.getvalue())
+        digest = sha256(tmp)
+    full_card = {**(card or {}), "checkpoint": path.name, "sha256": digest, "meta": meta}
+    write_text(card_path(path), json.dumps(full_card, indent=2, sort_keys=False) + "\n")
     return path
 
 

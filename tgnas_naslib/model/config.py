@@ -39,6 +39,13 @@ class TrainConfig:
     seed: int = 0
     shape_features: str = "none"    # numeric features besides the text: a key of shapes.FEATURE_SETS
     flops_fusion: float = 0.0       # fixed fusion at scoring time: + flops_fusion * log10(network FLOPs); 0 = none
+    # the hierarchical model (representation "skeleton", model/hier.py)
+    chain: bool = False             # block graphs with chains of layers merged into one node
+    block_size: bool = False        # a per-block size term: a learnt non-negative weight x log10(block FLOPs)
+    struct: bool = False            # structural node features (depth from inputs / to output, degrees)
+    size_floor: float = 0.0         # the least weight of the network size term (per log10 FLOPs, z-scored labels)
+    structure_penalty: float = 0.0  # training loss + this x the within-batch variance of the structure term
+    size_terms: str = "flops"       # the monotone size term's features (comma list: flops, params)
 
     def __post_init__(self) -> None:
         if self.shape_features not in FEATURE_SETS:
@@ -68,10 +75,23 @@ class TrainConfig:
     @property
     def uses_shapes(self) -> bool:
         """Whether the model needs graphs with shape context."""
-        return bool(self.node_features or self.graph_features or self.flops_fusion)
+        return bool(self.node_features or self.graph_features or self.flops_fusion) or self.hierarchical
+
+    @property
+    def hierarchical(self) -> bool:
+        """Whether this is the hierarchical model (skeletons of blocks, model/hier.py) rather than the GCN."""
+        return self.representation == "skeleton"
 
     def build_model(self, in_dim: int) -> "TGNASGCN":
-        """A fresh, untrained GCN (torch-geometric) with this config's architecture."""
+        """A fresh, untrained model with this config's architecture: the GCN (torch-geometric), or the hierarchical
+        model (plain torch) for skeletons."""
+        if self.hierarchical:
+            from ..network.skeleton import BLOCK_FEATURES
+            from .hier import STRUCT_FEATURES, HierModel
+
+            feat_dim = len(BLOCK_FEATURES) + (len(STRUCT_FEATURES) if self.struct else 0)
+            return HierModel(in_dim, feat_dim, self.hidden, self.layers, self.size_terms.split(","), self.block_size,
+                             self.size_floor)
         from .gcn import TGNASGCN
 
         return TGNASGCN(in_dim, hidden=self.hidden, layers=self.layers, norm=self.norm, readout=self.readout,
@@ -81,4 +101,4 @@ class TrainConfig:
     def embedder(self) -> OperatorEmbedder:
         """The operator embedder this config expects (network graphs: composed layer-part embeddings)."""
         return OperatorEmbedder(self.length, self.pca, model=self.embedder_model,
-                                compose=self.representation == "network")
+                                compose=self.representation in ("network", "skeleton"))

@@ -14,7 +14,7 @@ from ..threads import torch_threads
 from .config import TrainConfig
 from .featurize import collate, graph_matrix, node_weights, shape_matrix
 
-stats = require("scipy.stats", "training", "train")
+stats = require("scipy.stats", "training")
 from .gcn import TGNASGCN  # noqa: E402 -- after the scipy check, as the extras work decided
 
 __all__ = ["TrainConfig", "train_gcn", "predict", "cross_validate", "grouped_folds", "seed_everything"]

@@ -43,6 +43,7 @@ from torch import nn
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
 from ..network.fold import finish
 from ..network.raw import Raw
+from ..network.skeleton import Skeleton
 from ..threads import torch_threads
 from .common import reason
 from .cost import layer_stat
@@ -70,6 +71,13 @@ class TracedModule:
     module_class: str
     input_shape: tuple[int, ...]
     fallback_reason: str | None = None
+
+    @property
+    def skeleton(self) -> "Skeleton":
+        """The network's blocks, from the nodes' module scopes (trace with ``representation="skeleton"``)."""
+        from ..network.skeleton import skeleton
+
+        return skeleton(self.graph, self.names)
 
     def describe_nodes(self) -> list[str]:
         """One line per node in topological order: index, op text, source, predecessors."""
@@ -109,7 +117,8 @@ def check_shape(input_shape: Any) -> tuple[int, ...]:
 
 def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = True,
                  representation: str = "network") -> TracedModule:
-    """Trace ``model`` on a zero tensor of ``input_shape`` into a graph (see the module docstring).
+    """Trace ``model`` on a zero tensor of ``input_shape`` into a graph (see the module docstring); ``skeleton``: the
+    whole-network graph with every repeat kept, whose node names give the blocks (:attr:`TracedModule.skeleton`).
 
     Raises :class:`~tgnas_naslib.graph.ArchitectureError` naming the module class and the reason when the
     module can neither be traced nor run, or ``input_shape`` is unusable.
@@ -118,6 +127,7 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
         raise ArchitectureError(f"expected a torch.nn.Module, got {type(model).__name__}")
     shape = check_shape(input_shape)
     cls = type(model).__name__
+    rep, repeats = ("network", False) if representation == "skeleton" else (representation, True)
     param = next(model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
     example = torch.zeros(shape, device=device)
@@ -137,7 +147,7 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
                 raw.add(OpInfo(INPUT, "input"), "x", stat=layer_stat(None, example, example, 1))
                 raw.add(module_info(model), cls, [0], layer_stat(model, example, model(example), shape[0]))
                 raw.add(OpInfo(OUTPUT, "output"), "output", [1])
-                graph, names = finish(raw, SPACE, collapse, representation)
+                graph, names = finish(raw, SPACE, collapse, rep, repeats)
                 return TracedModule(graph, names, "fx", cls, shape)
             fx_reason: str | None = None
             try:
@@ -150,7 +160,7 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
                 except Exception as exc:  # noqa: BLE001
                     fx_reason = f"its torch.fx graph failed on the zero input ({reason(exc)})"
             if fx_reason is None:
-                graph, names = finish(raw, SPACE, collapse, representation)
+                graph, names = finish(raw, SPACE, collapse, rep, repeats)
                 return TracedModule(graph, names, "fx", cls, shape)
             try:
                 raw = hooks_raw(model, example)
@@ -159,7 +169,7 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
                     f"cannot turn {cls} into a graph: {fx_reason}, and running it on a zero tensor of "
                     f"input_shape {shape} failed ({reason(exc)})"
                 ) from None
-            graph, names = finish(raw, SPACE, collapse, representation)
+            graph, names = finish(raw, SPACE, collapse, rep, repeats)
             return TracedModule(graph, names, "hooks", cls, shape, fallback_reason=fx_reason)
     finally:
         for m, flag in training:
@@ -167,6 +177,8 @@ def trace_module(model: nn.Module, input_shape: Sequence[int], collapse: bool = 
 
 
 def module_graph(model: nn.Module, input_shape: tuple[int, ...], collapse: bool = True,
-                 representation: str = "network") -> ArchGraph:
-    """The architecture graph of any ``torch.nn.Module`` (see :func:`trace_module` and the module docstring)."""
-    return trace_module(model, input_shape, collapse, representation).graph
+                 representation: str = "network") -> "ArchGraph | Skeleton":
+    """The architecture graph of any ``torch.nn.Module`` (see :func:`trace_module` and the module docstring); its
+    :class:`~tgnas_naslib.network.skeleton.Skeleton` for ``representation="skeleton"``."""
+    traced = trace_module(model, input_shape, collapse, representation)
+    return traced.skeleton if representation == "skeleton" else traced.graph

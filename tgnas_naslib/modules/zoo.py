@@ -9,6 +9,9 @@
 * :func:`vgg11`: a plain (no shortcut) VGG-11 (configuration "A" of Simonyan & Zisserman 2015) with batch norm
   and a global-pooling + linear head (the common CIFAR variant, not the 4096-wide classifier).
 * :func:`nb201_network`: a NAS-Bench-201 network (see :mod:`tgnas_naslib.modules.nets`, the benchmarks' networks).
+* :func:`cifar_resnet` and :func:`cifar_mobilenet`: CIFAR-sized ResNet-18- and MobileNetV2-style networks whose every
+  layer takes its own width (and a depth per stage): the width and depth sweeps of the hierarchical model's size
+  properties (docs/hierarchical.md).
 
 Every factory takes only keyword arguments with defaults, so ``tgnas score --module
 tgnas_naslib.modules.zoo:resnet18`` works.
@@ -197,6 +200,82 @@ class VGG(nn.Module):
 def vgg11(num_classes: int = 1000) -> VGG:
     """VGG-11 (configuration A) with batch norm and a global-pooling head."""
     return VGG((64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"), num_classes)
+
+
+# per-layer widths (the sweeps of docs/hierarchical.md) ---------------------------------------------------------------
+class WidthBlock(nn.Module):
+    """A basic residual block whose two convs have their own widths; projection shortcut where the shape changes."""
+
+    def __init__(self, c_in: int, mid: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = _conv_bn(c_in, mid, 3, stride)
+        self.conv2 = _conv_bn(mid, c_out, 3, act=None)
+        self.downsample = _conv_bn(c_in, c_out, 1, stride, act=None) if stride != 1 or c_in != c_out else None
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x if self.downsample is None else self.downsample(x)
+        return self.relu(self.conv2(self.conv1(x)) + shortcut)
+
+
+#: CIFAR ResNet-18 widths: stem, then (mid, out) of each of the 8 blocks
+RESNET_WIDTHS = (64, 64, 64, 64, 64, 128, 128, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512)
+
+
+def cifar_resnet(widths: Sequence[int] = RESNET_WIDTHS, depths: Sequence[int] = (2, 2, 2, 2),
+                 num_classes: int = 10) -> nn.Module:
+    """A CIFAR ResNet-18-style network (3x3 stem, 4 stages, the first block of stages 2-4 strided) with every
+    conv's width given: ``widths`` = stem, then (mid, out) per block (a block past the list reuses its stage's last
+    pair); ``depths``: blocks per stage."""
+    widths = list(widths)
+    layers: list[nn.Module] = []
+    c, k = widths[0], 1
+    stages = []
+    for stage, n in enumerate(depths):
+        blocks = []
+        for i in range(n):
+            mid, out = (widths[k], widths[k + 1]) if k + 1 < len(widths) else (widths[-2], widths[-1])
+            k += 2 if i < 2 else 0  # a third block of a stage repeats the stage's second block
+            blocks.append(WidthBlock(c, mid, out, 2 if i == 0 and stage > 0 else 1))
+            c = out
+        stages.append(nn.Sequential(*blocks))
+    layers = [_conv_bn(3, widths[0], 3), *stages]
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
+
+
+#: CIFAR MobileNetV2-style widths: stem, then (hidden, out) of each of the 9 inverted residuals
+MOBILENET_WIDTHS = (32, 96, 24, 144, 24, 144, 32, 192, 32, 192, 32, 192, 64, 384, 64, 384, 64, 576, 96)
+MOBILENET_STRIDES = (1, 1, 2, 1, 2, 1, 1, 2, 1)
+
+
+class WidthInvertedResidual(nn.Module):
+    """1x1 expansion to ``hidden``, 3x3 depthwise, 1x1 projection to ``c_out``; residual when shapes match."""
+
+    def __init__(self, c_in: int, hidden: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv = nn.Sequential(_conv_bn(c_in, hidden, 1), _conv_bn(hidden, hidden, 3, stride, groups=hidden),
+                                  _conv_bn(hidden, c_out, 1, act=None))
+        self.use_residual = stride == 1 and c_in == c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(x) if self.use_residual else self.conv(x)
+
+
+def cifar_mobilenet(widths: Sequence[int] = MOBILENET_WIDTHS, strides: Sequence[int] = MOBILENET_STRIDES,
+                    num_classes: int = 10) -> nn.Module:
+    """A CIFAR MobileNetV2-style network with every layer's width given: ``widths`` = stem, then (hidden, out) per
+    inverted residual (one per stride in ``strides``; past the list the last pair repeats), a 1x1 head to 4x the last
+    width, pooling, a linear layer."""
+    widths = list(widths)
+    c = widths[0]
+    blocks: list[nn.Module] = []
+    for i, stride in enumerate(strides):
+        k = 1 + 2 * i
+        hidden, out = (widths[k], widths[k + 1]) if k + 1 < len(widths) else (widths[-2], widths[-1])
+        blocks.append(WidthInvertedResidual(c, hidden, out, stride))
+        c = out
+    return nn.Sequential(_conv_bn(3, widths[0], 3), nn.Sequential(*blocks), _conv_bn(c, 4 * c, 1),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * c, num_classes))
 
 
 # NAS-Bench-201 (moved to tgnas_naslib.modules.nets.nasbench201; kept here for ``--module ...zoo:nb201_network``) ---

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import importlib.util
 
+from tgnas_naslib.extras import import_failure
+
 from .compat import (
     CIFAR10_MEAN,
     CIFAR10_STD,
@@ -35,12 +37,10 @@ _INSTALL_HINT = (
 if importlib.util.find_spec("naslib") is None:
     raise ImportError(_INSTALL_HINT, name="naslib")
 
-try:
+with import_failure("naslib", _INSTALL_HINT):  # a checkout is on sys.path, but one of its dependencies is missing
     # imports naslib.utils and naslib.search_spaces (through a torchvision stand-in where needed)
     apply_compat()
     import naslib  # noqa: F401
-except ImportError as exc:  # a checkout is on sys.path, but one of its dependencies is missing
-    raise ImportError(f"{_INSTALL_HINT}. Importing it failed with: {exc!r}", name="naslib") from exc
 
 from .adapters import arch_of, encoding_of, space_of, to_arch_graph  # noqa: E402
 from .offline_api import MissingNASLibData, OfflineDatasetAPI, OfflineZcAPI  # noqa: E402

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from tgnas_naslib.convert import plain
 from tgnas_naslib.graph import ArchGraph, ArchitectureError
 from tgnas_naslib.spaces import NASLIB, get_space, supporting, to_graph
-from tgnas_naslib.spaces.base import DEFAULT_REPRESENTATION, plain
+from tgnas_naslib.spaces.base import DEFAULT_REPRESENTATION
 
 __all__ = ["SUPPORTED_SPACES", "space_of", "encoding_of", "arch_of", "to_arch_graph", "arch_graphs"]
 

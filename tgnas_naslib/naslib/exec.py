@@ -5,7 +5,8 @@
 The script runs as ``__main__`` with its own ``sys.argv`` (NASLib's ``parse_args`` binds ``sys.argv`` when
 ``naslib.utils`` is imported, which happened here before the script's arguments were in place, so its default
 is re-bound), its directory first on ``sys.path`` (as ``python script.py`` would have it), and the plugin's user
-errors (a missing benchmark file, images that are not here, ...) end in one line and exit status 2.
+errors (a missing benchmark file, images that are not here, ...) end in one line and exit status 2, and Ctrl-C in
+one line and exit status 130.
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: no such script: {script}", file=sys.stderr)
         return 2
     import tgnas_naslib.naslib  # noqa: F401  (compat + registration + offline apis)
-    from tgnas_naslib.errors import report_user_error
+    from tgnas_naslib.errors import report_interrupt, report_user_error
 
     sys.argv = [script, *argv[1:]]
     rebind_naslib_argv(sys.argv)
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     try:
         runpy.run_path(script, run_name="__main__")
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line and exit status 130 (NASLib's metrics pass it on: compat)
+        return report_interrupt(os.path.basename(script), exc)
     except Exception as exc:  # noqa: BLE001 -- user errors become one line, everything else propagates
         return report_user_error(os.path.basename(script), exc, broad=False)
     return 0

@@ -14,12 +14,12 @@ from functools import lru_cache
 from typing import Any, Sequence
 
 from ..datasets.catalog import DATA_FREE_PROXIES
+from ..datasets.files import CIFAR10_NPZ as CIFAR_NPZ
 from ..errors import TGNASError
 
 #: TNB101 task -> input shape of one sample (NASLib's Taskonomy loaders: 256x256 RGB; jigsaw: 9 tiles of 64x64)
 TNB_INPUT_SHAPE = {"jigsaw": (9, 3, 64, 64)}
 TNB_DEFAULT_SHAPE = (3, 256, 256)
-CIFAR_NPZ = "images/cifar10_test_1000.npz"
 
 
 class ImagesUnavailable(TGNASError, ValueError):

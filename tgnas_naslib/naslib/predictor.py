@@ -30,6 +30,8 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 from naslib.predictors.predictor import Predictor
 
+from tgnas_naslib import checks
+
 from .adapters import arch_graphs, to_arch_graph
 
 __all__ = ["FAILED", "TGNASPredictor", "configured_model", "model_for", "model_spec", "naslib_scores",
@@ -105,9 +107,14 @@ class TGNASPredictor(Predictor):
         else the default bundle)."""
         super().__init__(ss_type=ss_type, encoding_type=encoding_type)
         self.method_type = "tgnas"
+        epochs, lr, seed = checks.integer("epochs", epochs, 1), checks.positive_number("lr", lr), \
+            checks.seed("seed", seed)
         self.seed = int(seed)
         self.device = device
         # None: the run's configured model; a name or path: that model (both loaded once per process)
+        if model is not None and not isinstance(model, (str, Path)) and not hasattr(model, "score_graphs"):
+            raise checks.ArgumentTypeError(f"model must be a TG-NAS model, a shipped model name or a checkpoint path, "
+                                           f"not {type(model).__name__}")
         self._base_model = model_for(model, device) if isinstance(model, (str, Path)) else model
         self._tuned = None
         self.hyperparams = {"zero_shot": bool(zero_shot), "epochs": int(epochs), "lr": float(lr)}
@@ -150,7 +157,7 @@ class TGNASPredictor(Predictor):
             model = self.model
             s = model.score_graphs([to_arch_graph(xtest, model.config.representation)])
             return float(naslib_scores(s)[0])
-        return naslib_scores(self.score_graphs(list(xtest)))
+        return naslib_scores(self.score_graphs(checks.arch_list(xtest, "xtest")))
 
     # -- training -----------------------------------------------------------------------------------------
     def fit(self, xtrain: Sequence[Any], ytrain: Sequence[float] | None = None, train_info: Any = None,
@@ -158,12 +165,16 @@ class TGNASPredictor(Predictor):
         """Zero-shot (the default, or no labels): nothing to do, returns None. Few-shot: fine-tune a copy of
         the base model on (xtrain, ytrain) and return its training Spearman correlation."""
         zs = self.hyperparams.get("zero_shot", True) if zero_shot is None else bool(zero_shot)
-        if zs or ytrain is None or len(ytrain) < 2:
-            self._tuned = None
+        self._tuned = None
+        if zs or ytrain is None:
+            return None
+        xtrain = checks.arch_list(xtrain, "xtrain")
+        ytrain = checks.labels(ytrain, len(xtrain), "ytrain")  # NaN / inf, too few or too many: one line
+        if len(ytrain) < 2:
             return None
         model = self.base_model
-        graphs = arch_graphs(list(xtrain), model.config.representation)
-        self._tuned = model.finetune(graphs, list(map(float, ytrain)), epochs=int(self.hyperparams["epochs"]),
+        graphs = arch_graphs(xtrain, model.config.representation)
+        self._tuned = model.finetune(graphs, ytrain, epochs=int(self.hyperparams["epochs"]),
                                      lr=float(self.hyperparams["lr"]), seed=self.seed)
         pred = self._tuned.score_graphs(graphs)
         ok = np.isfinite(pred)

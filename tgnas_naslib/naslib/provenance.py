@@ -2,25 +2,32 @@
 
 :func:`record` builds the dict; :func:`attach` puts it into a NASLib config as ``config.provenance`` (NASLib's
 evaluators and ``Trainer`` dump the config as the first element of ``scores.json`` / ``errors.json``).
-:func:`install` makes NASLib's ``ZeroCostPredictorEvaluator``, ``PredictorEvaluator`` and ``Trainer`` attach it
-just before they write their result file.
+:func:`install` makes it the ``provenance`` step of NASLib's one result hook (:mod:`.compat._result_hook`), run
+just before NASLib's ``ZeroCostPredictorEvaluator``, ``PredictorEvaluator`` and ``Trainer`` write their result
+file. The caution is computed, and logged, once per model, data and task.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import platform
 from typing import Any
 
-from .offline_api import is_offline
+from tgnas_naslib.convert import plain
+from tgnas_naslib.extras import optional
 
-#: (module, class) whose ``_log_to_json`` (the writer of scores.json / errors.json) :func:`install` hooks
-_HOOKS = (
-    ("naslib.evaluators.zc_evaluator", "ZeroCostPredictorEvaluator"),
-    ("naslib.defaults.predictor_evaluator", "PredictorEvaluator"),
-    ("naslib.defaults.trainer", "Trainer"),
-)
+from .compat._result_hook import add_step, install_result_hook
+
+#: the step's place in the result hook: after the results became plain values
+ORDER = 20
+#: (model, files, task, space) -> the caution (None: none), computed and logged once
+_CAUTIONS: dict[tuple, str | None] = {}
+
+
+def is_offline(api: Any) -> bool:
+    """True for an api that carries its ``provenance`` (offline_api's; NASLib's own carry none). Duck-typed: offline_api
+    imports this module, so this module does not import it back."""
+    return isinstance(getattr(api, "provenance", None), dict)
 
 
 def versions() -> dict[str, str]:
@@ -32,12 +39,9 @@ def versions() -> dict[str, str]:
 
     out = {"python": platform.python_version(), "tgnas_naslib": __version__, "torch": str(torch.__version__),
            "numpy": str(numpy.__version__)}
-    try:
-        import naslib.__version__ as nv
-
+    nv = optional("naslib.__version__")
+    if nv is not None:
         out["naslib"] = str(getattr(nv, "__version__", "unknown"))
-    except ImportError:  # pragma: no cover
-        pass
     return out
 
 
@@ -100,32 +104,30 @@ def record(*apis: Any, model: Any = None, **extra: Any) -> dict:
         out["tgnas_model"] = {**model.describe(space),
                               "training_files": sorted({s["file"] for s in _training_sources(member)})}
         files = [f for src in sources for f in src.get("files", [])] + list(extra.get("benchmark_files") or [])
-        caution = evaluation_caution(member, files, next((t for t in tasks if t), extra.get("task")), space)
+        caution = _caution(member, files, next((t for t in tasks if t), extra.get("task")), space)
         if caution:
             out["caution"] = caution
-            logging.getLogger("naslib.tgnas").warning("%s", caution)
     out["versions"] = versions()
     return out
 
 
-def _plain(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    return x if isinstance(x, (str, int, float, bool, type(None))) else str(x)
+def _caution(member: Any, files: list[str], task: str | None, space: str | None) -> str | None:
+    """:func:`evaluation_caution`, computed and logged once per (model, files, task, space): NASLib's Trainer writes
+    its result file every epoch."""
+    key = (id(member), tuple(files), task, space)
+    if key not in _CAUTIONS:
+        _CAUTIONS[key] = evaluation_caution(member, files, task, space)
+        if _CAUTIONS[key]:
+            logging.getLogger("naslib.tgnas").warning("%s", _CAUTIONS[key])
+    return _CAUTIONS[key]
 
 
 def attach(config: Any, prov: dict) -> None:
     """Set ``config.provenance`` (a CfgNode-compatible value for fvcore configs)."""
     value: Any = prov
-    try:
-        from fvcore.common.config import CfgNode
-
-        if isinstance(config, CfgNode):
-            value = CfgNode(_cfg_safe(prov))
-    except ImportError:  # pragma: no cover
-        pass
+    CfgNode = getattr(optional("fvcore.common.config"), "CfgNode", None)
+    if CfgNode is not None and isinstance(config, CfgNode):
+        value = CfgNode(_cfg_safe(prov))
     try:
         config.provenance = value
     except (AttributeError, TypeError):
@@ -134,7 +136,7 @@ def attach(config: Any, prov: dict) -> None:
 
 def _cfg_safe(x: Any) -> Any:
     """Plain values only (CfgNode refuses others); lists of dicts become dicts numbered from 0."""
-    x = _plain(x)
+    x = plain(x, "list", json_safe=True)
     if isinstance(x, dict):
         return {k: _cfg_safe(v) for k, v in x.items()}
     if isinstance(x, list) and any(isinstance(v, dict) for v in x):
@@ -157,28 +159,16 @@ def _tgnas_model(obj: Any) -> Any:
     return None
 
 
-def _hook(original):
-    @functools.wraps(original)
-    def _log_to_json(self, *args, **kwargs):
-        config = getattr(self, "config", None)
-        if config is not None:
-            holder = getattr(self, "optimizer", self)
-            apis = [getattr(holder, "dataset_api", None), getattr(holder, "zc_api", None)]
-            attach(config, record(*apis, model=_tgnas_model(self)))
-        return original(self, *args, **kwargs)
-
-    _log_to_json.tgnas_provenance = True
-    return _log_to_json
+def attach_provenance(writer: Any) -> None:
+    """The ``provenance`` step: ``writer.config.provenance`` from the writer's apis and its TG-NAS model."""
+    config = getattr(writer, "config", None)
+    if config is not None:
+        holder = getattr(writer, "optimizer", writer)
+        apis = [getattr(holder, "dataset_api", None), getattr(holder, "zc_api", None)]
+        attach(config, record(*apis, model=_tgnas_model(writer)))
 
 
 def install() -> list[str]:
-    """Hook NASLib's evaluators and Trainer (idempotent); returns the hooked classes."""
-    import importlib
-
-    done = []
-    for module, cls_name in _HOOKS:
-        cls = getattr(importlib.import_module(module), cls_name)
-        if not getattr(cls._log_to_json, "tgnas_provenance", False):
-            cls._log_to_json = _hook(cls._log_to_json)
-        done.append(cls_name)
-    return done
+    """Make :func:`attach_provenance` a step of NASLib's result hook (idempotent); returns the hooked classes."""
+    add_step("provenance", ORDER, attach_provenance)
+    return install_result_hook()

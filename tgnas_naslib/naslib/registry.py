@@ -30,6 +30,8 @@ from naslib.predictors.utils.pruners import measures
 
 from ..errors import TGNASError
 from . import provenance
+from .compat._marker import is_ours
+from .compat._rebind import mark_replacement
 from .compat.hashes import zc_key
 from .fused import register_fused
 from .predictor import FAILED, TGNASPredictor, configured_model
@@ -78,8 +80,7 @@ def _data_free_zerocost_query(original):
             return original(self, graph, dataloader=dataloader, info=info)
         return float(tgnas_measure(graph)[0])
 
-    query.tgnas_data_free = True
-    return query
+    return mark_replacement(query, original)
 
 
 def register() -> bool:
@@ -87,7 +88,7 @@ def register() -> bool:
 
     Returns True if the measure was added now.
     """
-    if not getattr(ZeroCost.query, "tgnas_data_free", False):
+    if not is_ours(ZeroCost.query):
         ZeroCost.query = _data_free_zerocost_query(ZeroCost.query)
     _teach_ensemble_tgnas()
     _guard_fixed_tables()
@@ -111,7 +112,7 @@ def _ensemble_members(self):
 
 def _teach_ensemble_tgnas() -> None:
     """Make NASLib's own ``Ensemble`` (Bananas, Npenas, ...) accept ``predictor_type: tgnas`` (idempotent)."""
-    if getattr(Ensemble.get_ensemble, "tgnas", False):
+    if is_ours(Ensemble.get_ensemble):
         return
     get_ensemble, query = Ensemble.get_ensemble, Ensemble.query
 
@@ -127,8 +128,8 @@ def _teach_ensemble_tgnas() -> None:
             self.ensemble = self.get_ensemble()
         return np.array([m.query(xtest, info) for m in self.ensemble])
 
-    get_ensemble_tgnas.tgnas = True
-    Ensemble.get_ensemble, Ensemble.query = get_ensemble_tgnas, query_tgnas
+    Ensemble.get_ensemble = mark_replacement(get_ensemble_tgnas, get_ensemble)
+    Ensemble.query = mark_replacement(query_tgnas, query)
 
 
 #: NASLib's ``Ensemble``, which knows ``predictor_type: tgnas`` once :func:`register` ran (zero-shot unless
@@ -162,7 +163,7 @@ def _plugin_config_from_args(original):
 
         from tgnas_naslib import paths
 
-        from .compat.offline_apis import set_benchmark_data_dir, split_plugin_options
+        from .compat.offline_apis import split_plugin_options
         from .predictor import model_spec_name, set_model_spec
 
         paths.set_data_dir_option("add data_dir /path/to/benchmarks_data to the script's command line")
@@ -170,7 +171,7 @@ def _plugin_config_from_args(original):
         args.opts, plugin = split_plugin_options(list(args.opts or []))
         config = original(args=args, config_type=config_type)
         data_dir = plugin.get("data_dir") or config.get("data_dir") or None
-        set_benchmark_data_dir(data_dir)
+        paths.set_data_dir(data_dir)  # NASLib's loaders and apis, called by NASLib, read it (tgnas_naslib.paths)
         if data_dir is not None:
             config.data_dir = str(data_dir)
         model = plugin.get("tgnas_model") or config.get("tgnas_model") or None
@@ -188,8 +189,7 @@ def _plugin_config_from_args(original):
                 f"extend; use {instead}")
         return config
 
-    get_config_from_args.tgnas = True
-    return get_config_from_args
+    return mark_replacement(get_config_from_args, original)
 
 
 def _guard_fixed_tables() -> None:
@@ -197,7 +197,7 @@ def _guard_fixed_tables() -> None:
 
     from .compat._rebind import rebind_naslib_function
 
-    if not getattr(nu.get_config_from_args, "tgnas", False):
+    if not is_ours(nu.get_config_from_args):
         original = nu.get_config_from_args
         rebind_naslib_function("get_config_from_args", _plugin_config_from_args(original), (original,))
 

@@ -35,7 +35,9 @@ import numpy as np
 import yaml
 
 import tgnas_naslib.naslib  # noqa: F401  (compat + registration)
+from tgnas_naslib.convert import plain
 from tgnas_naslib.fusion import is_fused_name, parse_name
+from tgnas_naslib.outputs import write_text
 
 from .offline_api import OfflineDatasetAPI
 from .predictor import TGNASPredictor, configured_model, model_spec, naslib_scores
@@ -88,20 +90,6 @@ def log_to(save: Path):
         handler.close()
 
 
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
-
-
 def _cfgnode(d: dict):
     from fvcore.common.config import CfgNode
 
@@ -119,7 +107,8 @@ def _naslib_config(cfg: dict, save: Path):
 # zero-cost correlation
 # ------------------------------------------------------------------------------------------------------
 def run_zc(cfg: dict, model: Any = None) -> dict:
-    """The zero-cost correlation experiment (see module doc); returns NASLib's metrics and writes scores.json."""
+    """The zero-cost correlation experiment (see module doc); returns NASLib's metrics (with ``save`` and the
+    ``provenance``, caution included) and writes scores.json."""
     from naslib.utils import compute_scores
 
     from tgnas_naslib.datasets import CATALOG, load_benchmark
@@ -161,18 +150,16 @@ def run_zc(cfg: dict, model: Any = None) -> dict:
     prov = record(model=model if predictor == "tgnas" or fused else None, benchmark=name,
                   benchmark_files=list(CATALOG[name].files), data_dir=str(_data_dir(cfg)), task=cfg["dataset"],
                   space=space)
-    if "caution" in prov:
-        results["caution"] = prov["caution"]
     if "tgnas_model" in prov:  # which member scored, zero-shot or in-family: in the results as in the provenance
         results["tgnas_model"] = {k: prov["tgnas_model"][k] for k in ("model", "member", "evaluation")}
-    with open(save / "scores.json", "w") as f:
-        json.dump(_jsonable([{**cfg, "save": str(save), "provenance": prov}, results]), f)
+    write_text(save / "scores.json",  # whole or absent: an interrupt while writing leaves no half file
+               json.dumps(plain([{**cfg, "save": str(save), "provenance": prov}, results], "list", json_safe=True)))
     scored = prov.get("tgnas_model")
     logger.info("zc: %s/%s benchmark %s predictor %s: spearman %.4f, kendalltau %.4f (n=%d)%s%s", space,
                 cfg["dataset"], name, predictor, results["spearman"], results["kendalltau"], n,
                 f"; scored by {scored['model']} member {scored['member']} ({scored['evaluation']})" if scored else "",
-                f" -- {results['caution']}" if "caution" in results else "")
-    return {**results, "save": str(save)}
+                f" -- {prov['caution']}" if "caution" in prov else "")  # the caution: once, in the provenance
+    return {**results, "save": str(save), "provenance": prov}
 
 
 def _fused_scores(predictor: str, model: Any, chosen: list, space: str, dataset: str, benchmark: str,
@@ -331,16 +318,17 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {"zc": run_zc, "predictor_evaluation
 
 
 def run(cfg: dict) -> Any:
-    """Run a validated config, logging to ``{save}/log.log``."""
-    from .compat.offline_apis import benchmark_data_dir, set_benchmark_data_dir
+    """Run a validated config, logging to ``{save}/log.log``; ``out_dir`` is checked, and created or refused,
+    before the run starts."""
+    from tgnas_naslib import paths
+    from tgnas_naslib.outputs import output_dir
 
-    before = benchmark_data_dir()
-    set_benchmark_data_dir(cfg["data_dir"])  # NASLib's loaders and apis inside the run read the same directory
-    try:
-        with log_to(save_dir(cfg)), model_spec(cfg.get("tgnas_model")):  # every TG-NAS object of the run uses it
-            return RUNNERS[cfg["experiment"]](cfg)
-    finally:
-        set_benchmark_data_dir(before)
+    output_dir(cfg["out_dir"], "out_dir")  # a file, a read-only folder: one line, before anything runs
+    output_dir(save_dir(cfg), "out_dir")
+    # NASLib's loaders and apis inside the run read the same data directory (tgnas_naslib.paths, scoped); every
+    # TG-NAS object of the run uses the same model
+    with paths.using_data_dir(cfg["data_dir"]), log_to(save_dir(cfg)), model_spec(cfg.get("tgnas_model")):
+        return RUNNERS[cfg["experiment"]](cfg)
 
 
 METRICS = ("mae", "rmse", "pearson", "spearman", "kendalltau", "kt_2dec", "kt_1dec", "precision_10",
@@ -349,10 +337,10 @@ METRICS = ("mae", "rmse", "pearson", "spearman", "kendalltau", "kt_2dec", "kt_1d
 
 def _report(cfg: dict, out: Any) -> None:
     if cfg["experiment"] == "search":
-        print(json.dumps(_jsonable(out)))
+        print(json.dumps(plain(out, "list", json_safe=True)))
         return
     rows = [out] if isinstance(out, dict) else list(out[1:])
-    prov = {} if isinstance(out, dict) else (out[0].get("provenance") or {})
+    prov = (out if isinstance(out, dict) else out[0]).get("provenance") or {}
     for res in rows:
         shown = {k: round(float(res[k]), 4) for k in METRICS if k in res and res[k] is not None}
         where = f" benchmark={res['benchmark']}" if "benchmark" in res else ""
@@ -366,7 +354,7 @@ def _report(cfg: dict, out: Any) -> None:
               "which never saw this family before")
     elif scored:
         print(f"  TG-NAS scored by {scored['model']} member {scored['member']} ({scored['evaluation']})")
-    caution = (rows[0].get("caution") if rows else None) or prov.get("caution")
+    caution = prov.get("caution")
     if caution:
         print(f"  {caution}")
     print(f"results and log.log written under {save_dir(cfg)}")
@@ -382,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None, report_user_error: Callable) -> int:
+    from tgnas_naslib.errors import report_interrupt
+
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     parser.add_argument("--config", required=True, help="YAML config (see configs/)")
     parser.add_argument("overrides", nargs="*",
@@ -395,6 +385,8 @@ def _main(argv: list[str] | None, report_user_error: Callable) -> int:
     except yaml.YAMLError as exc:
         print(f"{PROG}: error: {args.config} is not valid YAML: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # exit status 130; no result file was written (scores.json comes last)
+        return report_interrupt(PROG, exc)
     except Exception as exc:  # noqa: BLE001 -- user errors become one line; anything else is a bug
         return report_user_error(PROG, exc)
     _report(cfg, out)

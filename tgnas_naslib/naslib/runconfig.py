@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from tgnas_naslib.checks import SEED_MAX
 from tgnas_naslib.errors import TGNASError
 from tgnas_naslib.spaces import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, supporting
 
@@ -111,9 +112,11 @@ def _known_key(key: str, allowed: tuple, owner: str) -> None:
         raise ConfigError(f"unknown key {key!r} for {owner}; valid keys: {', '.join(allowed)}")
 
 
-def _int(name: str, value: Any, minimum: int = 0) -> None:
+def _int(name: str, value: Any, minimum: int = 0, maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{name}: {value!r} is not an integer >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name}: {value!r} is not an integer from {minimum} to {maximum}")
 
 
 def _int_list(name: str, value: Any) -> None:
@@ -162,7 +165,7 @@ def _check_search(cfg: dict) -> None:
         _known_key(f"search.{key}", allowed, f"optimizer {cfg['optimizer']}")
         if key in ("seed", "epochs", "checkpoint_freq", "population_size", "num_ensemble", "k", "num_init",
                    "num_candidates", "num_arches_to_mutate", "max_mutations", "batch_size", "tgnas_epochs"):
-            _int(f"search.{key}", value, 0 if key == "seed" else 1)
+            _int(f"search.{key}", value, 0 if key == "seed" else 1, SEED_MAX if key == "seed" else None)
         elif key in ("zc", "use_zc_api", "zc_only", "load_labeled", "tgnas_zero_shot", "cutout"):
             _bool(f"search.{key}", value)
         elif key == "predictor_type":
@@ -194,7 +197,7 @@ def validate(cfg: dict) -> dict:
         _known_key(key, allowed, f"experiment {experiment}")
     choice("search_space", cfg["search_space"], SPACES[experiment], f"a search space of experiment {experiment}")
     choice("dataset", cfg["dataset"], DATASETS[cfg["search_space"]], f"a {cfg['search_space']} dataset")
-    _int("seed", cfg["seed"])
+    _int("seed", cfg["seed"], 0, SEED_MAX)
     _text("out_dir", cfg["out_dir"])
     _text("data_dir", cfg["data_dir"], optional=True)
     check_model(cfg["tgnas_model"])
@@ -292,10 +295,19 @@ def load_config(path: str | os.PathLike | None, overrides: list[str] | None = No
     """The validated config: the YAML file, ``key=value`` overrides, then the experiment's defaults."""
     raw: dict = {}
     if path is not None:
+        if Path(path).is_dir():
+            raise ConfigError(f"config file {path} is a folder: give a YAML file (see configs/)")
         if not Path(path).is_file():
             raise ConfigError(f"config file not found: {path}")
-        with open(path) as f:
-            raw = yaml.safe_load(f) or {}
+        try:
+            with open(path, encoding="utf-8") as f:
+                raw = yaml.safe_load(f)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                              f"{exc.start})") from None
+        if raw is None:  # empty, or comments only: never a default experiment that nobody asked for
+            raise ConfigError(f"{path} is empty: a config names at least its experiment ({', '.join(EXPERIMENTS)}); "
+                              "see configs/ for examples")
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: not a YAML mapping of config keys")
     for item in overrides or []:

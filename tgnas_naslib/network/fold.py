@@ -29,10 +29,11 @@ _WEIGHTED = ("conv", "linear")
 REPRESENTATIONS = ("network", "prune")
 
 
-def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "network"
+def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "network", repeats: bool = True
            ) -> tuple[ArchGraph, tuple[str, ...]]:
     """Fold, prune (and in the ``network`` representation collapse repeats of) a raw graph; returns the graph and,
-    per node, the name of the raw node it came from (the first folded one; repeats: the first copy's)."""
+    per node, the name of the raw node it came from (the first folded one; repeats: the first copy's).
+    ``repeats=False``: fold and prune, but keep every copy of a repeated block (the skeleton finds blocks itself)."""
     if representation not in REPRESENTATIONS:
         raise ValueError(f"unknown representation {representation!r}; choose from {REPRESENTATIONS}")
     n = len(raw.infos)
@@ -131,8 +132,10 @@ def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "n
             back.update(pred[v])
     keep = [v for v in range(n) if alive[v] and v in fwd and v in back]
     cost = network_cost(raw.stats + raw.extra)
+    kind = "network" if representation == "network" else "cell"
     if out not in keep:
-        return ArchGraph.disconnected(space, cost=cost), (raw.names[inputs[0]] if inputs else "x", "output")
+        return (ArchGraph.disconnected(space, cost=cost, kind=kind),
+                (raw.names[inputs[0]] if inputs else "x", "output"))
     index = {v: i for i, v in enumerate(keep)}
     ops = tuple(text(groups[v]) for v in keep)
     if any(not op.strip() for op in ops):
@@ -143,8 +146,8 @@ def finish(raw: Raw, space: str, collapse: bool = True, representation: str = "n
     # what ArchGraph.build would return, without its second pass: every kept node lies on an input->output path
     # (fwd & back above), edges run forward in execution order (no cycle), inputs have no predecessors and the
     # output no successors
-    graph = ArchGraph._trusted(ops, edges, space, shapes, cost)
-    if representation == "network" and collapse:
+    graph = ArchGraph._trusted(ops, edges, space, shapes, cost, kind=kind)
+    if representation == "network" and collapse and repeats:
         return collapse_repeats(graph, names)
     return graph, names
 

@@ -113,5 +113,5 @@ def collapse_repeats(graph: ArchGraph, names: Sequence[str] | None = None) -> tu
         m = mult[v]
         shapes.append(s if m == 1 else replace(s, flops=s.flops * m, params=s.params * m, instances=s.instances * m))
     ops = tuple(graph.ops[v] for v in keep)
-    out = ArchGraph._trusted(ops, tuple(edges), graph.space, tuple(shapes), graph.cost)
+    out = ArchGraph._trusted(ops, tuple(edges), graph.space, tuple(shapes), graph.cost, kind=graph.kind)
     return out, tuple(names[v] for v in keep)

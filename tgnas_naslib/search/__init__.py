@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from .. import checks
 from .base import SEARCH_SPACES, Scorer, SearchResult
 from .evolution import default_budget, evolution
 from .hybrid import hybrid
@@ -33,6 +34,10 @@ def search(method: str, model: "TGNAS", space: Any = "nasbench201", budget: int 
     """Run the named searcher; ``budget`` = most architectures scored (None: the method's default)."""
     if method not in SEARCHERS:
         raise ValueError(f"unknown search method {method!r}; choose from {', '.join(SEARCHERS)}")
+    seed = checks.seed("seed", seed)  # numpy's generators refuse a negative or huge seed in words naming no option
+    if not callable(getattr(model, "scoring_model", None)):
+        raise checks.ArgumentTypeError(f"model must be a TG-NAS model (TGNAS.pretrained()), not "
+                                       f"{type(model).__name__}")
     return SEARCHERS[method](model, space, budget=budget, seed=seed)
 
 

@@ -41,8 +41,9 @@ class Scorer:
     once against ``budget``; re-visits are free. One model call per :meth:`score` / :meth:`score_graphs`."""
 
     def __init__(self, model: "TGNAS", space: SearchSpace, budget: int) -> None:
-        if budget < 1:
-            raise ValueError(f"the budget must be a positive number of architectures, got {budget}")
+        from .. import checks
+
+        budget = checks.integer("budget", budget, 1)  # 0, negative, a float or NaN: one line naming it
         self.model = model
         self.space = space
         self.budget = int(budget)

@@ -161,12 +161,13 @@ class SupernetError(TGNASError, ValueError):
 def check_reads_supernets(scorer: Scorer) -> None:
     """Pruning scores supernets (cells with several operators per edge): only a cell-graph model reads them. A
     whole-network model (the default bundle's members) would score them as networks no benchmark builds."""
-    if scorer.representation == "network":
+    if scorer.representation in ("network", "skeleton"):
         info = scorer.model_info
         raise SupernetError(
             f"prune and hybrid score supernets (cells with every operator on every edge), which {info['member']} "
-            f"(of {info['model']}) cannot read: it reads whole networks, and no network has several operators per "
-            "edge; use --checkpoint nb101 (cell graphs; zero-shot outside NB101) or --method evolution / random")
+            f"(of {info['model']}) cannot read: it reads whole networks ({scorer.representation} graphs), and no "
+            "network has several operators per edge; use --checkpoint nb101 (cell graphs; zero-shot outside NB101) "
+            "or --method evolution / random")
 
 
 def prune(model: "TGNAS", space: Any = "nasbench201", budget: int | None = None, seed: int = 0) -> SearchResult:

@@ -73,9 +73,12 @@ class GraphMemo:
         self._lock = threading.Lock()
 
     @staticmethod
-    def size_of(graph: ArchGraph) -> int:
+    def size_of(graph: Any) -> int:
         """Estimated bytes a memoised graph keeps alive: the object, its node and edge tuples (edge pairs are
-        counted in full, though the fast adapters share them) and the key (an upper bound; tested)."""
+        counted in full, though the fast adapters share them) and the key (an upper bound; tested). A skeleton:
+        every block graph counted as if it were not shared with other skeletons."""
+        if hasattr(graph, "blocks"):
+            return 1024 + sum(GraphMemo.size_of(b.graph) + 200 + 80 * len(b.feats) for b in graph.blocks)
         return 1024 + 24 * len(graph.ops) + 72 * len(graph.edges)
 
     def __call__(self, space: str, canonical: Any, representation: str) -> ArchGraph:
@@ -120,6 +123,12 @@ class GraphMemo:
 def _build_graph(space: str, canonical: Any, representation: str) -> ArchGraph:
     if representation == "network":
         return SPACES[space].network_graph(canonical)
+    if representation == "skeleton":
+        from .skeletons import load_skeletons
+
+        table = load_skeletons(space)
+        hit = table.skeleton(canonical) if table is not None else None
+        return hit if hit is not None else SPACES[space].skeleton(canonical)
     return SPACES[space].graph(canonical, representation)
 
 
@@ -129,9 +138,15 @@ MEMO_BYTES = 64 << 20
 _cached_graph = GraphMemo(_build_graph, MEMO_BYTES)
 
 
+def _ready(arch: Any) -> bool:
+    """A model input already built: an ArchGraph or a Skeleton (returned as they are)."""
+    return isinstance(arch, ArchGraph) or getattr(arch, "kind", None) == "skeleton"
+
+
 def to_graph(arch: Any, space: str | None = None, representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
-    """Turn one architecture in any supported encoding (or an ArchGraph) into its ArchGraph (memoised)."""
-    if isinstance(arch, ArchGraph):
+    """Turn one architecture in any supported encoding (or a ready ArchGraph / Skeleton) into its graph
+    (memoised)."""
+    if _ready(arch):
         return arch
     if space is None:
         raise ArchitectureError(f"say which search space {arch!r:.80} belongs to (space=...)")
@@ -150,12 +165,18 @@ def to_graphs(archs: Iterable[Any], space: str | None = None,
     name, canonical = adapter.name, adapter.canonical
     from .tables import load_table  # imported here: `python -m tgnas_naslib.spaces.tables` runs it as a script
 
-    table = load_table(name) if representation == "network" else None
-    if table is not None:  # the table is the memo: one lookup per architecture
-        graph = table.graph
-        return [a if isinstance(a, ArchGraph) else graph(c := canonical(a)) or _cached_graph(name, c, representation)
+    if representation == "skeleton":
+        from .skeletons import load_skeletons
+
+        table = load_skeletons(name)
+        lookup = table.skeleton if table is not None else None
+    else:
+        table = load_table(name) if representation == "network" else None
+        lookup = table.graph if table is not None else None
+    if lookup is not None:  # the table is the memo: one lookup per architecture
+        return [a if _ready(a) else lookup(c := canonical(a)) or _cached_graph(name, c, representation)
                 for a in archs]
-    return [a if isinstance(a, ArchGraph) else _cached_graph(name, canonical(a), representation) for a in archs]
+    return [a if _ready(a) else _cached_graph(name, canonical(a), representation) for a in archs]
 
 
 __all__ = ["SPACES", "SearchSpace", "get_space", "supporting", "to_graph", "to_graphs", "REPRESENTATIONS",

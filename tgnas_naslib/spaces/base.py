@@ -10,18 +10,22 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
+from ..convert import plain
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError, edge_op_graph
 from ..shapes import Cost, NodeShape
 
 if TYPE_CHECKING:
     from ..network import NetworkBuilder
+    from ..network.skeleton import Skeleton
 
 #: Which graph an architecture becomes. "network": the whole network its benchmark trains, layer by layer, exactly
 #: as tracing the same network built as a ``torch.nn.Module`` gives it (tgnas_naslib.network: folded layers,
 #: repeated blocks collapsed); the universal models read it. The cell representations of the NB101-trained models:
 #: "prune": one cell, ``none`` edges dropped, dead nodes pruned and skip connections plain edges (NB101, the training
 #: space, has no such nodes: identity there is just an edge); "ops": ``none`` and skip kept as operator nodes.
-REPRESENTATIONS = ("prune", "ops", "network")
+#: "skeleton": the same whole network as its blocks, each a small width-free graph (tgnas_naslib.network.skeleton),
+#: which the hierarchical models read.
+REPRESENTATIONS = ("prune", "ops", "network", "skeleton")
 DEFAULT_REPRESENTATION = "prune"
 
 
@@ -30,21 +34,6 @@ def check_representation(representation: str) -> str:
     if representation not in REPRESENTATIONS:
         raise ValueError(f"unknown graph representation {representation!r}; choose from {REPRESENTATIONS}")
     return representation
-
-
-def plain(value: Any, keep_lists: bool = False) -> Any:
-    """Recursively turn numpy scalars into plain Python ones (``.item()``) and arrays into nested tuples; lists
-    become tuples too (hashable, an architecture's canonical form) unless ``keep_lists`` (a NASLib hash, whose
-    lists must print as lists: ``naslib.compat.hashes.plain_hash``)."""
-    if isinstance(value, np.ndarray):
-        return plain(value.tolist())
-    if isinstance(value, tuple):
-        return tuple(plain(v, keep_lists) for v in value)
-    if isinstance(value, list):
-        return [plain(v, True) for v in value] if keep_lists else tuple(plain(v) for v in value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def literal(text: str, what: str) -> Any:
@@ -140,12 +129,24 @@ class SearchSpace(ABC):
                 return graph
         return self.build_network(arch, dataset).graph()
 
-    def to_graph(self, arch: Any, representation: str = DEFAULT_REPRESENTATION) -> ArchGraph:
-        """Turn any accepted encoding (or a ready ArchGraph) into the ArchGraph."""
+    def skeleton(self, arch: Any, dataset: str | None = None) -> "Skeleton":
+        """The ``skeleton`` representation of a canonical architecture: its network's blocks (scopes of the layers
+        the builder names as the benchmark's module does; :mod:`tgnas_naslib.network.skeleton`)."""
+        from ..network import finish
+        from ..network.skeleton import skeleton
+
+        builder = self.build_network(arch, self.check_dataset(dataset))
+        return skeleton(*finish(builder.raw, self.name, True, "network", repeats=False))
+
+    def to_graph(self, arch: Any, representation: str = DEFAULT_REPRESENTATION) -> "ArchGraph | Skeleton":
+        """Turn any accepted encoding (or a ready ArchGraph) into the ArchGraph (a Skeleton for ``skeleton``)."""
         if isinstance(arch, ArchGraph):
             return arch
-        if check_representation(representation) == "network":
+        rep = check_representation(representation)
+        if rep == "network":
             return self.network_graph(self.canonical(arch))
+        if rep == "skeleton":
+            return self.skeleton(self.canonical(arch))
         return self.graph(self.canonical(arch), representation)
 
     #: datasets (benchmark tasks) whose network definitions the adapter knows; the first is the default, whose

@@ -7,10 +7,11 @@ from typing import Any, Mapping
 import numpy as np
 
 from .. import shapes as sh
+from ..convert import plain
 from ..graph import ArchGraph, ArchitectureError
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance
-from .base import NASLIB, NASLIB_ZC, SearchSpace, int_tuple, literal, plain
+from .base import NASLIB, NASLIB_ZC, SearchSpace, int_tuple, literal
 
 #: NB101 op codes of NASLib's 56-tuple hash
 OPS = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")

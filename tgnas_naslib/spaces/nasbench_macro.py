@@ -40,10 +40,11 @@ from typing import Any, Iterator, NamedTuple
 import numpy as np
 
 from .. import shapes as sh
+from ..convert import plain
 from ..graph import INPUT, OUTPUT, ArchGraph, ArchitectureError
 from ..network import NetworkBuilder, Tensor
 from ..shapes import Cost, Instance, NodeShape
-from .base import DEFAULT_REPRESENTATION, TABLE, SearchSpace, check_representation, plain
+from .base import DEFAULT_REPRESENTATION, TABLE, SearchSpace, check_representation
 
 #: the authors' operator names by code (``candidate_OP`` in train/model.py)
 OPS = ("id", "ir_3x3_t3", "ir_5x5_t6")
@@ -183,8 +184,9 @@ def build_network(arch: tuple[int, ...], dataset: str = "cifar10", space: str = 
     x = net.relu(net.bn(net.conv(x, INIT_CHANNELS, 3, name="stem"), name="stem"), name="stem")
     for i, layer in enumerate(layers(arch, dataset)):
         x = _layer(net, layer, x, f"features.{i}")
-    x = net.relu(net.bn(net.conv(x, HEAD_CHANNELS, 1, name="out"), name="out"), name="out")
-    x = net.flatten(net.global_pool(x, name="out.pool"))
+    # layer names follow the module's (out.0 conv ... out.3 pool): the skeleton finds blocks by module scope
+    x = net.relu(net.bn(net.conv(x, HEAD_CHANNELS, 1, name="out.0"), name="out.1"), name="out.2")
+    x = net.flatten(net.global_pool(x, name="out.3"))
     net.output(net.linear(x, classes, name="classifier"))
     return net
 

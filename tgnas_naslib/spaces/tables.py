@@ -168,7 +168,8 @@ class GraphTable:
             costs = [self._cost_objs[c] for c in self.graph_cost.tolist()]
             trusted, label = ArchGraph._trusted, self.space_label
             self._graphs = [trusted(all_ops[nodes[g]:nodes[g + 1]], all_edges[edges[g]:edges[g + 1]], label,
-                                    all_shapes[nodes[g]:nodes[g + 1]] if shaped else None, costs[g], (self, g))
+                                    all_shapes[nodes[g]:nodes[g + 1]] if shaped else None, costs[g], (self, g),
+                                    "network")
                             for g, shaped in enumerate(self.graph_shaped.tolist())]
         return self._graphs
 

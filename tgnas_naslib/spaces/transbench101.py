@@ -116,7 +116,7 @@ def build_network(codes: tuple[int, ...], cell: tuple[int, ...] | None, task: st
     x = net.bn(net.conv(x, BASE_CHANNELS // 2, 3, 2, name="stem.0"), name="stem.1")
     x = net.relu_conv_bn(x, BASE_CHANNELS, 3, 2, name="stem.2")
     for k, (_, c_out, _, stride) in enumerate(_cells(codes)):
-        name = f"layer{k // 2}.{k % 2}"
+        name = f"layers.{k // 2}.{k % 2}"  # the module's scope names: the skeleton finds blocks by scope
         if cell is None:
             x = _basic_block(net, x, c_out, stride, name)
         else:

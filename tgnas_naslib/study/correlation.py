@@ -10,9 +10,11 @@ import zlib
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
 from ..datasets.records import FAILED
+from ..extras import require
+
+stats = require("scipy.stats", "the study")
 
 
 def rank_last(x: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import TGNASError
+from ..extras import require
 from .cache import LiveCache
 
 ENGINES = ("ray", "local")
@@ -92,15 +93,8 @@ def check_address(address: str, timeout: float = 5.0) -> None:
 
 
 def _import_ray():
-    """The ray module, or EngineError naming the extra that brings it."""
-    from ..extras import install_line
-
-    try:
-        import ray
-    except ImportError:
-        raise EngineError(f"--engine ray needs the ray package ({install_line('study')}); or use --engine local") \
-            from None
-    return ray
+    """The ray module, or MissingExtraError naming the extra that brings it."""
+    return require("ray", "--engine ray", hint="or use --engine local")
 
 
 def start_ray(workers: int | None = None, address: str | None = None, gpus_per_task: float = 0.0) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..fusion import RULE, FusedProxy, FusionError, fused_name, parse_name
+from ..outputs import atomic_path
 from .correlation import bootstrap_spearman, cell_rng, interval, kendall, rank_last, spearman
 from .data import IN_FAMILY, PROXIES, TRAINING, UNLABELLED, ProxyColumn, StudyData
 
@@ -208,7 +209,7 @@ def write_csv(rows: list[FusionRow], path: Path) -> None:
     """fusion.csv: every row with its intervals, references and cost."""
     dicts = [r.as_row() for r in rows]
     keys = list(dict.fromkeys(k for d in dicts for k in d))
-    with open(path, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=keys)
         w.writeheader()
         for d in dicts:
@@ -274,9 +275,9 @@ def page(header: list[str], rows: list[FusionRow], benchmarks: list[tuple[str, s
 def arrows_figure(rows: list[FusionRow], benchmarks: list[tuple[str, str, str]], path: Path) -> None:
     """One panel per benchmark: an arrow per proxy from its rho alone to its rho fused with TG-NAS; TG-NAS alone
     dashed."""
-    from .plots import _plt
+    from .plots import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     keys = [(k, lab) for k, lab, _ in benchmarks if any(r.benchmark == k for r in rows)]
     if not keys:
         return
@@ -306,5 +307,6 @@ def arrows_figure(rows: list[FusionRow], benchmarks: list[tuple[str, str, str]],
         ax.axis("off")
     fig.suptitle("rho alone (grey dot) -> fused with TG-NAS (arrow head), one arrow per proxy", fontsize=12)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)

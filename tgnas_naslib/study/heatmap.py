@@ -10,12 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
-from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
-from scipy.spatial.distance import squareform
 
+from ..extras import require
+from ..outputs import atomic_path
 from .correlation import rank_last
 from .data import ANALYTIC, PROXIES, TGNAS, ProxyColumn, StudyData
+from .plots import pyplot
+
+require("scipy", "the study")
+from scipy import stats  # noqa: E402
+from scipy.cluster.hierarchy import fcluster, leaves_list, linkage  # noqa: E402
+from scipy.spatial.distance import squareform  # noqa: E402
 
 #: proxies whose average-linkage Spearman to each other is at least this form one cluster
 CLUSTER_RHO = 0.7
@@ -121,7 +126,7 @@ def describe(ind: Independence) -> str:
 
 def write_csv(ind: Independence, path: Path) -> None:
     """The matrix as CSV (proxy order as in NASLib, TG-NAS last), each row with its kind (stored / live) and n."""
-    with open(path, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["proxy", "kind", "n"] + ind.names)
         for name, kind, row in zip(ind.names, ind.kinds or [""] * len(ind.names), ind.matrix):
@@ -130,11 +135,7 @@ def write_csv(ind: Independence, path: Path) -> None:
 
 def plot(ind: Independence, path: Path, order: list[str] | None = None) -> None:
     """An annotated heatmap PNG (rows/columns in ``order``, default: the dendrogram order)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     names = [n for n in (order or [ind.names[i] for i in ind.order]) if n in ind.names]
     idx = [ind.names.index(n) for n in names]
     m = ind.matrix[np.ix_(idx, idx)]
@@ -154,5 +155,6 @@ def plot(ind: Independence, path: Path, order: list[str] | None = None) -> None:
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="Spearman rho")
     ax.set_title(f"Proxy independence, {ind.label} (n={ind.n} archs; S stored, L live, A analytic)", fontsize=12)
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=130)
     plt.close(fig)

@@ -1,7 +1,7 @@
 """NASLib's zero-cost proxies computed live, through NASLib's own ``ZeroCost`` path, for the study benchmarks:
 NB201 CIFAR-10, NB301 and NB101 on real CIFAR-10 images; TNB101 micro (7 tasks) and macro on synthetic input of
-the task's shape for the proxies that do not look at the data (:data:`DATA_FREE`), and on Taskonomy images for the
-rest when a Taskonomy directory is given.
+the task's shape for the proxies that do not look at the data (:data:`DATA_FREE`); the others need Taskonomy
+images, which the data directory does not hold, and stay "no data" there.
 
 :func:`plan` decides per benchmark which archs (a seeded sample) and proxies; :func:`tasks_for` turns what the cache
 lacks into :class:`~.engine.Task` s; :func:`compute_task` runs in a worker (Ray or this process);
@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets.catalog import DATA_FREE_PROXIES
+from ..datasets.files import CIFAR10_NPZ as CIFAR_NPZ
 from ..paths import require_file
 from .cache import LiveCache
 from .correlation import rank_last, spearman
 from .data import PROXIES, ProxyColumn, StudyData
 from .engine import Task
-
-CIFAR_NPZ = "images/cifar10_test_1000.npz"
 
 #: proxies whose value does not depend on the input images
 DATA_FREE = DATA_FREE_PROXIES
@@ -66,11 +65,11 @@ class LiveSpec:
     key: str  # study benchmark
     space: str  # NASLib search space
     dataset: str  # NASLib dataset / TNB task
-    inputs: str  # "cifar10" (a seeded shuffled batch of real images) | "synthetic" | "taskonomy"
+    inputs: str  # "cifar10" (a seeded shuffled batch of real images) | "synthetic"
     batch_size: int
     seed: int
     device: str
-    data: str | None = None  # the CIFAR-10 npz or the Taskonomy directory
+    data: str | None = None  # the CIFAR-10 npz
 
     @property
     def cache_name(self) -> str:
@@ -78,7 +77,7 @@ class LiveSpec:
 
     @property
     def label(self) -> str:
-        what = {"cifar10": "CIFAR-10 images", "synthetic": "synthetic input", "taskonomy": "Taskonomy images"}
+        what = {"cifar10": "CIFAR-10 images", "synthetic": "synthetic input"}
         return f"live (NASLib ZeroCost, {what[self.inputs]}, batch {self.batch_size}, seed {self.seed})"
 
 
@@ -102,12 +101,12 @@ def sample_archs(data: StudyData, n: int, seed: int) -> list[tuple]:
 
 
 def plan(data: StudyData, n: int, seed: int = 0, batch_size: int | None = None, device: str = "cpu",
-         data_dir=None, taskonomy_dir=None, only: tuple[str, ...] | None = None) -> LivePlan | str:
+         data_dir=None, only: tuple[str, ...] | None = None) -> LivePlan | str:
     """The live work for one benchmark, or one line saying why there is none.
 
     Image benchmarks (NB201 CIFAR-10, NB301, NB101): all 13 proxies. TNB101: the data-free proxies not stored for
-    every arch (all 13 minus the complete stored ones with ``taskonomy_dir``). ``only``: just these proxies, and
-    none that is stored for every arch of the benchmark (``--live-names``)."""
+    every arch (the others need Taskonomy images: a note names them). ``only``: just these proxies, and none that is
+    stored for every arch of the benchmark (``--live-names``)."""
     target = naslib_target(data.spec.key)
     if target is None:
         return (f"{data.spec.label}: no live path (no images of its dataset in the data directory; "
@@ -117,19 +116,15 @@ def plan(data: StudyData, n: int, seed: int = 0, batch_size: int | None = None, 
     notes = []
     if space.startswith("transbench101"):
         complete = {p for p, c in data.columns.items() if c.mask.all()}
-        wanted = PROXIES if taskonomy_dir else DATA_FREE
-        proxies = tuple(p for p in wanted if p not in complete)
-        if not taskonomy_dir:
-            need = [p for p in PROXIES if p not in DATA_FREE and p not in data.columns]
-            if need:
-                notes.append(f"{data.spec.label}: {', '.join(need)} need Taskonomy images (none given: "
-                             "--taskonomy-dir); those cells stay \"no data\"")
-        if complete & set(wanted):
-            notes.append(f"{data.spec.label}: {', '.join(sorted(complete & set(wanted)))} stored for every arch, "
+        proxies = tuple(p for p in DATA_FREE if p not in complete)
+        need = [p for p in PROXIES if p not in DATA_FREE and p not in data.columns]
+        if need:
+            notes.append(f"{data.spec.label}: {', '.join(need)} need Taskonomy images (not in the data directory, "
+                         "not computed live); those cells stay \"no data\"")
+        if complete & set(DATA_FREE):
+            notes.append(f"{data.spec.label}: {', '.join(sorted(complete & set(DATA_FREE)))} stored for every arch, "
                          "not recomputed")
-        inputs, where = ("taskonomy", str(taskonomy_dir)) if taskonomy_dir else ("synthetic", None)
-        if taskonomy_dir:
-            check_taskonomy(dataset, str(taskonomy_dir), bs, seed)
+        inputs, where = "synthetic", None
     else:
         proxies = PROXIES
         inputs, where = "cifar10", str(require_file(CIFAR_NPZ, data_dir))
@@ -164,33 +159,10 @@ def tasks_for(p: LivePlan, cache: LiveCache) -> list[Task]:
 # worker side (the network and its proxies: tgnas_naslib.naslib.live)
 # ----------------------------------------------------------------------------------------------------------------
 def _batch(inputs: str, dataset: str, data: str | None, batch_size: int, seed: int) -> list:
-    """The one input batch every proxy of a benchmark sees (:func:`tgnas_naslib.naslib.live.input_batch`; Taskonomy
-    images: :func:`_taskonomy_loader`)."""
-    if inputs == "taskonomy":
-        return [next(iter(_taskonomy_loader(dataset, data, batch_size, seed)))]
+    """The one input batch every proxy of a benchmark sees (:func:`tgnas_naslib.naslib.live.input_batch`)."""
     from ..naslib.live import input_batch
 
     return input_batch(inputs, dataset, data, batch_size, seed)
-
-
-def _taskonomy_loader(task: str, root: str | None, batch_size: int, seed: int):
-    """NASLib's Taskonomy loader for one task: not written yet (the name was called but never defined, found by
-    ruff's F821). Until it is, ``--taskonomy-dir`` is refused in one line by :func:`check_taskonomy`."""
-    raise NotImplementedError(f"live Taskonomy inputs are not implemented yet (task {task}); run without "
-                              "--taskonomy-dir (the data-free proxies are still computed)")
-
-
-def check_taskonomy(task: str, root: str, batch_size: int, seed: int) -> None:
-    """Load the task's first Taskonomy batch here, so a wrong directory (or a missing real torchvision, which
-    NASLib's Taskonomy transforms need) is one line before any work starts, not a failure in every task."""
-    if not Path(root).is_dir():
-        raise FileNotFoundError(f"--taskonomy-dir {root}: no such directory")
-    try:
-        _batch("taskonomy", task, root, batch_size, seed)
-    except Exception as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ValueError(f"--taskonomy-dir {root}: NASLib's Taskonomy loader failed for {task}: {msg[:300]}") \
-            from None
 
 
 def compute_task(task: Task) -> list[dict]:

@@ -7,17 +7,16 @@ from pathlib import Path
 
 import numpy as np
 
+from ..extras import require
+from ..outputs import atomic_path
 from .correlation import Cell, rank_last
 from .data import IN_FAMILY, NOT_ZERO_SHOT, TGNAS, TRAINING, StudyData
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (files only, no display), or MissingExtraError naming the extra."""
+    require("matplotlib", "the study's figures").use("Agg")
+    return require("matplotlib.pyplot", "the study's figures")
 
 
 def _display(method: str) -> str:
@@ -42,7 +41,7 @@ def figure3(cells: list[Cell], methods: list[str], benchmarks: list[tuple[str, s
     """Left: annotated matrix of Spearman rho (rows ``methods``, columns ``benchmarks`` = (key, label, role));
     grey = no data. Right: every benchmark's rho per method as points, with mean +- std over the benchmarks
     that are not the training space."""
-    plt = _plt()
+    plt = pyplot()
     by = {(c.benchmark, c.method): c for c in cells}
     m = np.full((len(methods), len(benchmarks)), np.nan)
     for i, meth in enumerate(methods):
@@ -100,21 +99,20 @@ def figure3(cells: list[Cell], methods: list[str], benchmarks: list[tuple[str, s
     ax2.legend(seen.values(), seen.keys(), fontsize=7.5, loc="upper center", bbox_to_anchor=(0.45, -0.09), ncol=5,
                frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight")
     plt.close(fig)
 
 
 def _ranks_best_first(x: np.ndarray) -> np.ndarray:
     """Rank 1 = highest value; ties share their average rank."""
-    from scipy.stats import rankdata
-
-    return rankdata(-x, method="average")
+    return require("scipy.stats", "the study").rankdata(-x, method="average")
 
 
 def rank_scatter(datasets: list[StudyData], rhos: dict[str, float], path: Path, title: str = "") -> None:
     """One panel per benchmark: true rank (x) vs TG-NAS predicted rank (y), 1 = best; failed (disconnected)
     architectures tie at the bottom of the predicted ranks."""
-    plt = _plt()
+    plt = pyplot()
     panels = [d for d in datasets if d.tgnas is not None and d.spec.role != TRAINING]
     if not panels:
         return
@@ -139,5 +137,6 @@ def rank_scatter(datasets: list[StudyData], rhos: dict[str, float], path: Path, 
     fig.suptitle(f"TG-NAS{f' ({title})' if title else ''}: predicted vs true rank (in-family panels say so)",
                  fontsize=12)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)

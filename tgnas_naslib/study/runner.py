@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import Interrupted
+from ..outputs import atomic_path, output_dir, write_text
 from . import fused, heatmap, live, plots, projection, table, timing
 from .data import (
     IN_FAMILY,
@@ -108,12 +110,16 @@ def _spec_space(spec: StudySpec) -> str:
     return CATALOG[spec.primary].space
 
 
+#: the most bootstrap resamples: more changes an interval by far less than its width, and memory grows with them
+MAX_BOOTSTRAP = 100_000
+
+
 @dataclass
 class LiveOptions:
     """How to compute live proxies: ``n`` archs per image benchmark (0 = off), ``n_tnb`` per TNB101 benchmark
     (default ``n``), the engine ('ray' | 'local'), its workers / cluster address, batch size (default: per benchmark,
-    that of its stored values), a Taskonomy directory, how many archs the headline timing uses, which proxies only
-    (``only``) and how many archs the fusion cost uses."""
+    that of its stored values), how many archs the headline timing uses, which proxies only (``only``) and how many
+    archs the fusion cost uses."""
 
     n: int = 0
     n_tnb: int | None = None
@@ -121,13 +127,36 @@ class LiveOptions:
     workers: int | None = None
     address: str | None = None
     batch: int | None = None
-    taskonomy_dir: str | None = None
     timing_archs: int = 10
     progress: bool = True
     #: compute only these proxies live (None: all that the benchmark's live path has); ``--live-names``
     only: tuple[str, ...] | None = None
     #: archs per image benchmark on which the fusion table's cost per arch is measured (0: not measured)
     fusion_cost_archs: int = 3
+
+    @property
+    def requested(self) -> bool:
+        """Whether any live proxy is asked for."""
+        return self.n > 0 or (self.n_tnb or 0) > 0
+
+    def check(self) -> None:
+        """One line naming the first option out of range (the CLI's option names)."""
+        from .. import checks
+        from .engine import ENGINES, EngineError
+
+        checks.integer("--live-proxies", self.n, 0)
+        checks.integer("--timing-live-archs", self.timing_archs, 0)
+        checks.integer("--fusion-cost-archs", self.fusion_cost_archs, 0)
+        if self.n_tnb is not None:
+            checks.integer("--live-tnb", self.n_tnb, 0)
+        if self.batch is not None:
+            checks.integer("--live-batch", self.batch, 1)
+        if self.engine not in ENGINES:
+            raise checks.ArgumentError(f"--engine {self.engine!r}: choose from {', '.join(ENGINES)}")
+        if self.engine == "local" and (self.address or self.workers):
+            raise EngineError("--ray-address / --workers need --engine ray")
+        if self.workers is not None:
+            checks.integer("--workers", self.workers, 1, os.cpu_count() or 1)
 
 
 def _live(datasets: list[StudyData], opts: LiveOptions, out: Path, seed: int, device: str, data_dir,
@@ -144,7 +173,7 @@ def _live(datasets: list[StudyData], opts: LiveOptions, out: Path, seed: int, de
         n = opts.n_tnb if opts.n_tnb is not None and d.space.startswith("transbench101") else opts.n
         if n <= 0:
             continue
-        p = live.plan(d, n, seed, opts.batch, device, data_dir, opts.taskonomy_dir, opts.only)
+        p = live.plan(d, n, seed, opts.batch, device, data_dir, opts.only)
         if isinstance(p, str):
             log(f"  {p}")
             continue
@@ -199,15 +228,56 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     elsewhere); ``checkpoint``: the TG-NAS model (default: the ``universal`` bundle, whose members score every
     labelled benchmark zero-shot); ``in_family``: score with the bundle's all-family member instead (in-family
     numbers, marked so and left out of every mean)."""
+    opts = live_opts or LiveOptions()
     from ..api import TGNAS as TGNASModel
 
-    opts = live_opts or LiveOptions()
+    specs = _check_arguments(opts, n_boot, seed, heatmap_n, timing_archs, device, benchmarks, data_dir)
+    model = TGNASModel.pretrained(checkpoint, device=device, in_family=in_family)  # a bad name: refused here too
+    out = output_dir(out, "--out")  # after every other argument, before any work: refused, never half-done
+    try:
+        return _run(out, data_dir, n_boot, seed, opts, device, specs, heatmap_n, timing_archs, echo, model,
+                    in_family)
+    except KeyboardInterrupt:
+        kept = (f"the live proxies computed so far are cached in {out / 'live_cache'}: the same command resumes "
+                "from them" if opts.requested else "nothing to resume (no live proxies)")
+        raise Interrupted(f"{kept}; report.txt and summary.json are written last, the other files of {out} are "
+                          "whole but may be from an earlier run") from None
+
+
+def _check_arguments(opts: LiveOptions, n_boot: int, seed: int, heatmap_n: int, timing_archs: int | None,
+                     device: str, benchmarks: list[str] | None, data_dir) -> list[StudySpec]:
+    """Every argument of :func:`run_study` checked before anything is created or computed (one line naming the
+    first problem, with the CLI's option names; a data file the chosen benchmarks read included); returns the
+    selected benchmarks."""
+    from .. import checks
+    from ..datasets.catalog import CATALOG
+    from ..device import check_device
+    from ..extras import require_extra
+    from ..paths import require_file
+
+    checks.integer("--bootstrap", n_boot, 0, MAX_BOOTSTRAP)
+    checks.seed("--seed", seed)
+    if checks.integer("--heatmap-archs", heatmap_n, 0) < 3:
+        raise checks.ArgumentError("--heatmap-archs must be at least 3 (a rank correlation needs 3 architectures)")
+    if timing_archs is not None:
+        checks.integer("--timing-archs", timing_archs, 1)
+    opts.check()
+    check_device(device)
+    # Ray only for live proxies on the Ray engine: --engine local and a study without live proxies do without it
+    require_extra("study", "tgnas study", skip=() if opts.requested and opts.engine == "ray" else ("ray",))
+    specs = select_specs(benchmarks)
+    for spec in specs:
+        for name in filter(None, (spec.primary, *spec.extras)):
+            for relpath in CATALOG[name].files:
+                require_file(relpath, data_dir)
+    return specs
+
+
+def _run(out: Path, data_dir, n_boot: int, seed: int, opts: LiveOptions, device: str, specs: list[StudySpec],
+         heatmap_n: int, timing_archs: int | None, echo: bool, model, in_family: bool) -> dict:
+    """The study's phases in order (see :func:`run_study`), with checked arguments and a ready output folder."""
     log = _Log(echo)
     t_start = time.time()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    specs = select_specs(benchmarks)
-    model = TGNASModel.pretrained(checkpoint, device=device, in_family=in_family)
     specs = _roles(specs, model)
     header = _models_header(model, specs)
     for line in header:
@@ -234,7 +304,7 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
     timed = _timing(model, datasets, plans, opts.timing_archs, timing_archs, data_dir, out, log)  # 6. timing
     _log_main_table(corr, model, datasets, log)  # 7. the main table
     log(f"outputs in {out}/ ; study took {time.time() - t_start:.0f} s")
-    (out / "report.txt").write_text("\n".join(log.lines) + "\n")
+    write_text(out / "report.txt", "\n".join(log.lines) + "\n")
     result = {"model": model.name, "in_family": in_family,
               "benchmarks": [{"key": d.spec.key, "n": d.n, "sources": d.sources, "role": d.spec.role,
                               "note": d.spec.note, "scored_by": model.describe(d.space),
@@ -248,7 +318,7 @@ def run_study(out: str | Path, data_dir: str | Path | None = None, n_boot: int =
                        "load_before": list(load_before), "cores": os.cpu_count()},
               "projection": timed.projection,
               "bootstrap": n_boot, "seed": seed, "seconds": time.time() - t_start}
-    (out / "summary.json").write_text(json.dumps(result, indent=1, default=float))
+    write_text(out / "summary.json", json.dumps(result, indent=1, default=float))
     return result
 
 
@@ -328,7 +398,7 @@ def _correlations(datasets: list[StudyData], model, header: list[str], n_boot: i
     notes = [f"- {d.spec.label}: {d.spec.note}; sources: {' + '.join(d.sources)}"
              + "".join(f"; {p} {c.source} n={c.n}" for p, c in d.columns.items() if c.kind == "live")
              for d in datasets]
-    (out / "correlations.md").write_text(table.page(header, md, notes, n_boot, seed))
+    write_text(out / "correlations.md", table.page(header, md, notes, n_boot, seed))
     by_mean = sorted(table.PROXIES + table.ANALYTIC, key=lambda p: -np.nan_to_num(summ[p]["mean"], nan=-9))
     plots.figure3(cells, [TGNAS] + by_mean, bench_cols, out / "figure3_proxies_x_benchmarks.png")
     log(f"correlation table: {len(cells)} cells, bootstrap {n_boot} ({time.time() - t:.1f} s)")
@@ -348,7 +418,7 @@ def _fusion(corr: _Correlations, model, header: list[str], opts: LiveOptions, n_
         costs = fused.measure_costs(corr.labelled, opts.fusion_cost_archs, seed, opts.batch, data_dir, log)
     fused.attach_costs(rows, {d.spec.key: d.space for d in corr.labelled}, costs)
     fused.write_csv(rows, out / "fusion.csv")
-    (out / "fusion.md").write_text(fused.page(header, rows, corr.bench_cols, costs, notes, n_boot, seed))
+    write_text(out / "fusion.md", fused.page(header, rows, corr.bench_cols, costs, notes, n_boot, seed))
     fused.arrows_figure(rows, corr.bench_cols, out / "fusion_arrows.png")
     log("")
     log(f"Fused with TG-NAS ({fused.RULE}); each cell: the proxy alone -> fused, on the same archs:")
@@ -488,7 +558,7 @@ def _fmt_load(load: tuple[float, ...]) -> str:
 
 def _write_rows(path: Path, rows: list[dict]) -> None:
     """Rows of dicts as CSV (floats to 6 significant digits)."""
-    with open(path, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(list(rows[0]) if rows else [])
         for r in rows:

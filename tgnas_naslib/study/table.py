@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..outputs import atomic_path
 from .correlation import Cell, bootstrap_spearman, cell_rng, interval, point_metrics, rank_last
 from .data import ANALYTIC, IN_FAMILY, NOT_ZERO_SHOT, PROXIES, TGNAS, TRAINING, VALIDATION, StudyData
 
@@ -85,7 +86,7 @@ def benchmark_cells(data: StudyData, n_boot: int, seed: int, card: dict | None =
 # --------------------------------------------------------------------------------------------------------------
 def write_csv(cells: list[Cell], path: Path) -> None:
     names = [f.name for f in fields(Cell)]
-    with open(path, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=names)
         w.writeheader()
         for c in cells:

@@ -22,11 +22,16 @@ def seeds(config: TrainConfig, ensemble: int) -> list[int]:
 
 def train_ensemble(graphs: Sequence[ArchGraph], y: np.ndarray, config: TrainConfig, ensemble: int,
                    progress: bool = False, **train_kw: Any) -> list:
-    """A seed ensemble: one ``train_gcn`` member per seed of :func:`seeds` (``train_kw``: tasks, per_task...)."""
+    """A seed ensemble: one member per seed of :func:`seeds` (``train_kw``: tasks, per_task...), trained by
+    ``train_gcn`` or, for skeletons, ``train_hier``."""
     if ensemble < 1:
         raise ValueError(f"an ensemble needs at least one member, got {ensemble}")
-    return [train_gcn(graphs, y, TrainConfig.from_dict({**config.to_dict(), "seed": seed}), progress=progress,
-                      **train_kw)
+    if config.hierarchical:
+        from ..model.hier import train_hier as train_member
+    else:
+        train_member = train_gcn
+    return [train_member(graphs, y, TrainConfig.from_dict({**config.to_dict(), "seed": seed}), progress=progress,
+                         **train_kw)
             for seed in seeds(config, ensemble)]
 
 

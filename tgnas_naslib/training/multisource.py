@@ -1,9 +1,10 @@
-"""Multi-source training: pool every labelled space, standardise labels per (space, task), and the
+"""Multi-source training on cell graphs: pool labelled families, standardise labels per (space, task), and the
 leave-family-out protocol that never trains on the family of the space a model is evaluated on.
 
-Families group benchmarks whose architectures come from the same cell design: NB201 and TransNAS-Bench-101
-micro share one 4-node, 6-edge cell with the same operator set, so a NB201 target drops both, and so does a
-TNB101-micro target. ``tgnas train --sources ...`` and ``benchmarks/transfer.py`` are built on this module.
+The families are the universal recipe's (:data:`tgnas_naslib.training.universal.FAMILIES`, one vocabulary for every
+recipe): ``nb101``, ``nb201`` (NB201 and TransNAS-Bench-101-micro share one 4-node, 6-edge cell with the same
+operator set: one family), ``nb301`` and ``nbmacro``. ``tgnas train --families ...`` / ``--leave-out ...`` (the nb101
+recipe's cell graphs) and ``benchmarks/transfer.py`` are built on this module.
 """
 
 from __future__ import annotations
@@ -15,50 +16,42 @@ from typing import Sequence
 
 import numpy as np
 
-from ..datasets.catalog import CATALOG, NB201_TASKS, TNB_MICRO_TASKS
+from ..datasets.catalog import CATALOG
 from ..graph import ArchGraph
 from ..model.config import TrainConfig
-from ..spaces import get_space, to_graph
+from ..spaces import SPACES, to_graph
 from .ensemble import finish, train_ensemble
 from .pretrain import DEFAULT_CONFIG
+from .universal import FAMILIES, family_name, training_families
 
-#: labelled training sources: family -> catalog benchmarks (one per task)
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "nb101": ("nb101_500",),
-    "nb201": tuple(f"nb201_{t}_15625" for t in NB201_TASKS),
-    "nb301": ("nb301_500",),
-    "tnb101_micro": tuple(f"tnb101_micro_{t}_4096" for t in TNB_MICRO_TASKS),
-}
-#: the search space of each family's architectures
-FAMILY_SPACE = {family: CATALOG[benches[0]].space for family, benches in FAMILIES.items()}
-#: target search space -> sources a leave-family-out model must never see: those whose space is of the target's
-#: design family (``SearchSpace.family``: NB201 and TransNAS-Bench-101-micro share one cell)
+#: the search spaces of each family's architectures (nb201: NB201 and TransNAS-Bench-101-micro)
+FAMILY_SPACES: dict[str, frozenset[str]] = {family: frozenset(CATALOG[b].space for b in benches)
+                                            for family, benches in FAMILIES.items()}
+#: target search space -> the families a leave-family-out model must never see: the target's own design family
+#: (``SearchSpace.family``)
 EXCLUDED_FOR_TARGET: dict[str, frozenset[str]] = {
-    space: frozenset(f for f, s in FAMILY_SPACE.items() if get_space(s).family == get_space(space).family)
-    for space in dict.fromkeys(FAMILY_SPACE.values())
-}
+    name: frozenset({space.family}) for name, space in SPACES.items() if space.family in FAMILIES}
 #: samples each family contributes per epoch, split evenly over its tasks (NB101's size: a 15,625-arch space
 #: must not drown a 500-arch one, and seven TNB tasks must not outvote one NB101 task)
 FAMILY_EPOCH_SIZE = 500
 
 
 def parse_families(text: str | Sequence[str]) -> tuple[str, ...]:
-    """``"nb101,nb301"`` or a list -> validated family names in a fixed order (``all``: every family)."""
+    """``"nb101,nb301"`` or a list (family names, or a space of one: ``family_name``) -> family names in the fixed
+    FAMILIES order (``all``: every family)."""
     names = [n.strip() for n in (text.split(",") if isinstance(text, str) else text) if n.strip()]
     if names == ["all"]:
         return tuple(FAMILIES)
-    unknown = [n for n in names if n not in FAMILIES]
-    if unknown or not names:
-        raise ValueError(f"unknown training source(s) {unknown or names}; choose from {', '.join(FAMILIES)} or all")
-    return tuple(f for f in FAMILIES if f in names)
+    if not names:
+        raise ValueError(f"no training family named; choose from {', '.join(FAMILIES)} or all")
+    chosen = {family_name(n) for n in names}
+    return tuple(f for f in FAMILIES if f in chosen)
 
 
-def leave_family_out(target_space: str) -> tuple[str, ...]:
-    """The families a model evaluated on ``target_space`` may be trained on (everything but its family)."""
-    if target_space not in EXCLUDED_FOR_TARGET:
-        raise ValueError(f"no leave-family-out rule for target space {target_space!r}; "
-                         f"known: {', '.join(EXCLUDED_FOR_TARGET)}")
-    return tuple(f for f in FAMILIES if f not in EXCLUDED_FOR_TARGET[target_space])
+def leave_family_out(target: str) -> tuple[str, ...]:
+    """The families a model evaluated on ``target`` (a space, or a family) may be trained on: every family but the
+    target's own."""
+    return training_families(target)
 
 
 @dataclass

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..extras import require
 from ..model.checkpoint import sha256
 from ..model.config import TrainConfig
 from ..model.train import cross_validate
+from ..outputs import output_file
 from ..paths import require_file
 from ..spaces import to_graph
 from .ensemble import finish, train_ensemble
@@ -37,10 +39,14 @@ def load_nb101(data_dir: str | Path | None = None, representation: str = "prune"
 def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainConfig = DEFAULT_CONFIG,
              ensemble: int = DEFAULT_ENSEMBLE, cv_folds: int = 5, progress: bool = True):
     """Train a seed ensemble on NB101 (after grouped CV for the card), save it to ``out``; returns the TGNAS."""
-    import torch_geometric
+    torch_geometric = require("torch_geometric", "training")
+    output_file(out, "out", "model.pt")  # checked before the training, not after it
 
     t0 = time.time()
     graphs, y, groups, _, path = load_nb101(data_dir, config.representation)
+    if cv_folds > len(set(groups)):  # more folds than distinct graphs: empty folds (and no end for a huge number)
+        raise ValueError(f"--cv-folds {cv_folds}: NB101 has {len(set(groups))} distinct graphs, so at most that many "
+                         "folds (0 skips CV)")
     cv = cross_validate(graphs, y, groups, config, k=cv_folds) if cv_folds > 1 else None
     members = train_ensemble(graphs, y, config, ensemble, progress=progress)
     meta = {

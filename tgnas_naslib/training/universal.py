@@ -51,6 +51,27 @@ UNIVERSAL_CONFIG = TrainConfig(representation="network", loss="rank", shape_feat
 #: seeds per model: the selection rounds judged 2-seed ensembles, so the shipped and table models are exactly that
 UNIVERSAL_ENSEMBLE = 2
 
+#: The hierarchical recipe (issue 26; docs/hierarchical.md, benchmarks/hier.py): skeletons of blocks whose chains of
+#: layers are merged, each block graph embedded once, a non-negative structure term and a per-block size term per
+#: block, plus the network's log10 FLOPs at a weight of at least 1 (cost as a prior); the structure term pays for its
+#: spread (0.3 x its within-batch variance), so it deviates from the size prior only where that ranks better;
+#: pairwise ranking loss per task, balanced families. Chosen by the development rounds of docs/hierarchical.md.
+HIER_CONFIG = TrainConfig(representation="skeleton", loss="rank", epochs=40, lr=1e-3, weight_decay=1e-4,
+                          hidden=64, layers=3, batch_size=32, size_terms="flops", chain=True, block_size=True,
+                          size_floor=1.0, structure_penalty=0.3)
+#: members per hierarchical model (each family number is judged on independent draws of ensembles of this size)
+HIER_ENSEMBLE = 2
+#: how each recipe was chosen (written into its models' cards)
+SELECTION = {
+    "universal": "docs/universal.md: the mean of the four families' leave-family-out means (declared before the "
+                 "first run); no benchmark-specific switch",
+    "hier": "docs/hierarchical.md: the mean of the four families' leave-family-out means over 3 draws (declared "
+            "before each round), development rounds 0-8, confirmed by round 2 of benchmarks/hier.py; no "
+            "benchmark-specific switch",
+}
+#: the multi-family recipes by name: (config, ensemble size)
+RECIPES = {"universal": (UNIVERSAL_CONFIG, UNIVERSAL_ENSEMBLE), "hier": (HIER_CONFIG, HIER_ENSEMBLE)}
+
 
 def family_name(text: str) -> str:
     """A family by its name or by one of its spaces' names or aliases (``nb201``, ``transbench101_micro``,
@@ -199,8 +220,7 @@ def train_universal(leave_out: str | Sequence[str] | None = None, data_dir: str 
         "training_families": list(families),
         "never_trained_on": left_out,
         "training_data": trained_on,
-        "selection": "docs/universal.md: the mean of the four families' leave-family-out means (declared before "
-                     "the first run); no benchmark-specific switch",
+        "selection": SELECTION.get(recipe, "not a selected recipe (settings given by its caller)"),
         "family_epoch_size": family_epoch_size,
         "embedder": config.embedder().config,
     }

@@ -17,6 +17,8 @@ module                     what it fixes
 ``ngboost_rng``            ngboost 0.6 seeds its base learners; NASLib's seeds drove the global RNG
 ``offline_apis``           ``get_dataset_api`` / ``get_zc_benchmark_api`` without NASLib's data files
 ``json_results``           evaluators' results with numpy float32 scalars (MLP predictors) that json refuses
+``metrics_interrupt``      Ctrl-C swallowed by the metrics' bare ``except:``; no word on their quadratic time
+``out_dir``                ``out_dir`` a file or read-only: a traceback from ``create_exp_dir``
 ``seminas_inputs``         SemiNAS / NAO sequences of numpy float32 that ``torch.LongTensor`` refuses
 =========================  ====================================================================
 
@@ -49,9 +51,11 @@ from .collections_abc import alias_collections_abc
 from .hashes import plain_hash, zc_key
 from .inspect_getargspec import restore_inspect_getargspec
 from .json_results import patch_naslib_json_results, plain_json
+from .metrics_interrupt import patch_naslib_interrupts
 from .ngboost_rng import patch_naslib_ngboost
 from .numpy_compat import CompatNumpy, patch_naslib_numpy
 from .offline_apis import patch_naslib_apis
+from .out_dir import patch_naslib_out_dir
 from .seminas_inputs import patch_naslib_seminas
 from .sklearn_metrics import shim_sklearn_squared
 from .torchvision_standin import (
@@ -67,8 +71,9 @@ __all__ = [
     "CIFAR10_MEAN", "CIFAR10_NPZ_RELPATH", "CIFAR10_STD", "CompatNumpy", "ImagesUnavailable",
     "alias_collections_abc", "apply_compat", "cifar10_loader", "default_cifar10_npz", "import_naslib_with_standin",
     "install_torchvision_standin", "load_cifar10_npz", "make_offline_get_train_val_loaders", "patch_naslib_ngboost",
-    "patch_naslib_apis", "patch_naslib_json_results", "patch_naslib_numpy", "patch_naslib_seminas",
-    "patch_naslib_xgboost", "patch_train_val_loaders", "plain_hash", "plain_json",
+    "patch_naslib_apis", "patch_naslib_interrupts", "patch_naslib_json_results", "patch_naslib_numpy",
+    "patch_naslib_out_dir", "patch_naslib_seminas", "patch_naslib_xgboost", "patch_train_val_loaders", "plain_hash",
+    "plain_json",
     "restore_inspect_getargspec", "shim_sklearn_squared", "torchvision_is_standin", "torchvision_standin",
     "uninstall_torchvision_standin", "zc_key",
 ]
@@ -104,5 +109,7 @@ def apply_compat(cifar_npz: str | os.PathLike | None = None) -> dict[str, Any]:
     report["offline_loaders"] = patch_train_val_loaders(cifar_npz).npz_path or "data directory"
     report["offline_apis"] = patch_naslib_apis()
     report["json_results"] = patch_naslib_json_results()
+    report["metrics_interrupt"] = patch_naslib_interrupts()
+    report["out_dir"] = patch_naslib_out_dir()
     report["seminas_inputs"] = patch_naslib_seminas()
     return report

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from tgnas_naslib.extras import optional
 
 from ._marker import MARK, is_ours
 
@@ -24,9 +25,8 @@ def patch_module_globals(modules: Iterable[str], name: str, replace: Callable[[A
     """
     done = []
     for module in modules:
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
+        mod = optional(module, broken=True)  # absent from this NASLib version, or its own imports fail
+        if mod is None:
             continue
         current = getattr(mod, name, None)
         if current is None:

@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 
 from tgnas_naslib import paths
+from tgnas_naslib.datasets.files import CIFAR10_NPZ
 from tgnas_naslib.errors import TGNASError
 
 from ._marker import is_ours
 from ._rebind import mark_replacement, rebind_naslib_function
-from .offline_apis import benchmark_data_dir
 from .torchvision_standin import real_torchvision_importable
 
 logger = logging.getLogger("naslib.tgnas")
@@ -41,7 +41,7 @@ logger = logging.getLogger("naslib.tgnas")
 CIFAR10_MEAN = (0.49139968, 0.48215827, 0.44653124)
 CIFAR10_STD = (0.24703233, 0.24348505, 0.26158768)
 #: The npz file with real CIFAR-10 test images, relative to the benchmark data directory.
-CIFAR10_NPZ_RELPATH = "images/cifar10_test_1000.npz"
+CIFAR10_NPZ_RELPATH = CIFAR10_NPZ
 
 _warned: set[str] = set()
 
@@ -161,7 +161,7 @@ def make_offline_get_train_val_loaders(npz_path: str | os.PathLike | None = None
                                      or (dataset != "cifar10" and real_torchvision_importable())):
             return original(config, mode)
         if dataset == "cifar10":
-            path = Path(npz_path) if npz_path is not None else default_cifar10_npz(benchmark_data_dir())
+            path = Path(npz_path) if npz_path is not None else default_cifar10_npz()
             _warn_once(f"cifar10:{path}", (
                 f"NASLib's CIFAR-10 is not here: serving the real CIFAR-10 test images of {path} instead "
                 f"(train/valid split by train_portion; enough for zero-cost proxies, not for training)"))

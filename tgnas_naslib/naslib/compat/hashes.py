@@ -15,7 +15,7 @@ import ast
 import re
 from typing import Any
 
-from tgnas_naslib.spaces.base import plain
+from tgnas_naslib.convert import plain
 
 #: a numpy scalar as numpy >= 2 prints it inside a container: ``np.int64(3)``, ``np.float64(0.5)``
 _NUMPY_SCALAR = re.compile(r"np\.(?:u?int|float|bool_?)\w*\(([^()]*)\)")
@@ -23,8 +23,8 @@ _NUMPY_SCALAR = re.compile(r"np\.(?:u?int|float|bool_?)\w*\(([^()]*)\)")
 
 def plain_hash(x: Any) -> Any:
     """``x`` with every numpy scalar replaced by the plain Python one, recursively (lists stay lists, arrays become
-    tuples): :func:`tgnas_naslib.spaces.base.plain` keeping lists."""
-    return plain(x, keep_lists=True)
+    tuples): :func:`tgnas_naslib.convert.plain` keeping lists."""
+    return plain(x, "keep")
 
 
 def zc_key(graph_or_hash: Any, space: str | None = None) -> str:

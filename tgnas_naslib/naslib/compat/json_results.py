@@ -8,61 +8,37 @@ MLP predictors (``predictor: mlp`` and ``bananas``) answer float32 (torch output
 evaluation ``json.dump`` raises ``TypeError: Object of type float32 is not JSON serializable`` and errors.json
 is never written.
 Fix: just before NASLib's own writer runs, every numpy scalar nested in the results becomes the plain Python
-number (:func:`plain_json`); what NASLib writes is otherwise unchanged.
+number (:func:`plain_json`); what NASLib writes is otherwise unchanged. It is the ``plain`` step of the one result
+hook (:mod:`._result_hook`).
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 from typing import Any
 
-import numpy as np
+from tgnas_naslib.convert import plain
 
-from ._marker import MARK, is_ours
+from ._result_hook import add_step, install_result_hook
 
-#: (module, class) of NASLib's evaluators whose ``_log_to_json`` writes ``self.results``
-NASLIB_EVALUATORS = (("naslib.defaults.predictor_evaluator", "PredictorEvaluator"),
-                     ("naslib.evaluators.zc_evaluator", "ZeroCostPredictorEvaluator"))
+#: the step's place in the result hook: before the provenance, which reads plain values
+ORDER = 10
 
 
 def plain_json(x: Any) -> Any:
     """``x`` with numpy scalars and arrays nested in dicts / lists / tuples turned into Python values (dict and
-    list types kept, so NASLib's CfgNode configs stay CfgNodes)."""
-    if isinstance(x, dict):
-        for key, value in x.items():
-            x[key] = plain_json(value)
-        return x
-    if isinstance(x, list):
-        x[:] = [plain_json(v) for v in x]
-        return x
-    if isinstance(x, tuple):
-        return [plain_json(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return plain_json(x.tolist())
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
+    list types kept, so NASLib's CfgNode configs stay CfgNodes): :func:`tgnas_naslib.convert.plain` in place."""
+    return plain(x, "list", in_place=True)
 
 
-def _writer(original):
-    @functools.wraps(original)
-    def _log_to_json(self, *args: Any, **kwargs: Any):
-        for result in getattr(self, "results", None) or []:
-            plain_json(result)
-        return original(self, *args, **kwargs)
-
-    setattr(_log_to_json, MARK, True)
-    return _log_to_json
+def plain_results(writer: Any) -> None:
+    """The ``plain`` step: the writer's ``results`` (the evaluators'; the Trainer has none) as plain values."""
+    for result in getattr(writer, "results", None) or []:
+        plain_json(result)
 
 
 def patch_naslib_json_results() -> list[str]:
-    """Install the conversion in NASLib's evaluators (idempotent); returns the patched classes."""
-    done = []
-    for module, name in NASLIB_EVALUATORS:
-        cls = getattr(importlib.import_module(module), name)
-        if not is_ours(cls._log_to_json):  # functools.wraps carries the mark through other wrappers
-            cls._log_to_json = _writer(cls._log_to_json)
-        done.append(name)
-    return done
+    """Register the conversion as a step of NASLib's result hook and install the hook (idempotent); returns the
+    hooked classes."""
+    add_step("plain", ORDER, plain_results)
+    return install_result_hook()
 

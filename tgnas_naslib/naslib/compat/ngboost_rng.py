@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from tgnas_naslib.extras import optional
+
 from ._marker import MARK
 from ._rebind import patch_module_globals
 
@@ -82,9 +84,8 @@ def _tree_factory(tree_class: type):
 
 def patch_naslib_ngboost() -> list[str]:
     """Patch :data:`NASLIB_NGB_MODULES` (ngboost >= 0.6 only); returns the modules that have the factory."""
-    try:
-        import ngboost
-    except ImportError:
+    ngboost = optional("ngboost")
+    if ngboost is None:
         return []
     if not needs_fix(getattr(ngboost, "__version__", "0")):
         return []

@@ -22,15 +22,16 @@ from typing import Any
 
 import numpy as np
 
+from tgnas_naslib.extras import optional
+
 from ._marker import MARK
 from ._rebind import patch_module_globals
 
 
 def _nx_graph_object_array(obj: Any):
     """An object array holding the networkx graphs of a (nested) list, or None when ``obj`` is not one."""
-    try:
-        import networkx as nx
-    except ImportError:  # pragma: no cover
+    nx = optional("networkx")
+    if nx is None:  # pragma: no cover
         return None
     shape, cur = [], obj
     while isinstance(cur, (list, tuple)) and not isinstance(cur, nx.Graph):

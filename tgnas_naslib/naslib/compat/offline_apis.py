@@ -34,19 +34,6 @@ NASLIB_QUERY_CLASSES = (
     ("naslib.search_spaces.transbench101.graph", "TransBench101SearchSpaceMicro"),
 )
 _warned: set[tuple] = set()
-#: the benchmark data directory a NASLib script was given (``data_dir X`` on its command line or ``data_dir:`` in
-#: its config; see :func:`set_benchmark_data_dir`); None: ``$TGNAS_DATA_DIR``, else ``./benchmarks_data``
-_DATA_DIR: list[str | None] = [None]
-
-
-def set_benchmark_data_dir(path: str | None) -> None:
-    """The data directory the offline apis and loaders read from now on (None: the usual rule)."""
-    _DATA_DIR[0] = str(path) if path not in (None, "") else None
-
-
-def benchmark_data_dir() -> str | None:
-    """The data directory given to the running NASLib script, or None (``$TGNAS_DATA_DIR``, else the default)."""
-    return _DATA_DIR[0]
 
 
 #: the plugin's own keys on a NASLib script's command line: the benchmark data directory and the TG-NAS model
@@ -83,7 +70,7 @@ def make_get_dataset_api(original):
     def get_dataset_api(search_space=None, dataset=None):
         if search_space not in oa.DEFAULT_BENCHMARKS or oa.naslib_has_files(search_space, dataset):
             return original(search_space=search_space, dataset=dataset)
-        api = oa.OfflineDatasetAPI(search_space, dataset, benchmark_data_dir())
+        api = oa.OfflineDatasetAPI(search_space, dataset)  # the data directory: tgnas_naslib.paths (one home)
         missing = ", ".join(f for f, _ in oa.naslib_files(search_space, dataset))
         where = api.provenance
         return _announced(api, ("dataset_api", search_space, dataset),
@@ -104,7 +91,7 @@ def make_get_zc_benchmark_api(original):
             return oa.OfflineZcAPI(search_space, dataset, base=original(search_space, dataset))
         if search_space not in oa.DEFAULT_BENCHMARKS:
             return original(search_space, dataset)
-        api = oa.OfflineZcAPI(search_space, dataset, benchmark_data_dir())
+        api = oa.OfflineZcAPI(search_space, dataset)
         return _announced(api, ("zc_api", search_space, dataset),
                           f"NASLib's zc_{search_space}.json is not in {oa.naslib_data_dir()}: zc api from the offline "
                           f"{api.provenance['files'][0]} ({len(api)} archs; proxies "

@@ -13,8 +13,9 @@ and 0/1 adjacency entries), so ``torch.LongTensor`` gets what it accepts.
 from __future__ import annotations
 
 import functools
-import importlib
 from typing import Any
+
+from tgnas_naslib.extras import optional
 
 from ._marker import MARK, is_ours
 
@@ -42,9 +43,8 @@ def patch_naslib_seminas() -> list[str]:
     """Install the conversion in the ``ControllerDataset`` of each importable module (idempotent)."""
     done = []
     for name in NASLIB_SEMINAS_MODULES:
-        try:
-            cls = importlib.import_module(name).ControllerDataset
-        except (ImportError, AttributeError):
+        cls = getattr(optional(name, broken=True), "ControllerDataset", None)
+        if cls is None:
             continue
         if not is_ours(cls.__dict__.get("__init__")):
             cls.__init__ = _init(cls.__init__)

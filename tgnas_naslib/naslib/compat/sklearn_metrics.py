@@ -12,22 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tgnas_naslib.extras import optional
+
 from ._marker import MARK, is_ours
 
 
 def _rmse(original: Callable, y_true, y_pred, **kwargs):
-    try:
-        from sklearn.metrics import root_mean_squared_error  # scikit-learn >= 1.4
-    except ImportError:  # pragma: no cover - old scikit-learn still takes squared=
+    root_mean_squared_error = getattr(optional("sklearn.metrics"), "root_mean_squared_error", None)  # >= 1.4
+    if root_mean_squared_error is None:  # pragma: no cover - old scikit-learn still takes squared=
         return original(y_true, y_pred, squared=False, **kwargs)
     return root_mean_squared_error(y_true, y_pred, **kwargs)
 
 
 def shim_sklearn_squared() -> bool:
     """Make ``sklearn.metrics.mean_squared_error`` accept ``squared=``; False when scikit-learn is absent."""
-    try:
-        import sklearn.metrics as skm
-    except ImportError:
+    skm = optional("sklearn.metrics")
+    if skm is None:
         return False
     if is_ours(skm.mean_squared_error):
         return True
