@@ -8,10 +8,10 @@
 4. N (default 300,000) distinct random DARTS architectures scored by one ``TGNAS.score()`` call in a fresh process:
    archs/s on one thread, per wall second and per CPU second of the process (target >= 10k/s), and the process's peak
    memory (ru_maxrss; target < 1 GiB), beside its memory before the call (torch, the model, the list of archs) and
-   the peak of ``python -c "import torch"``. ``--darts-model`` scores them with another model (e.g. a ``network``
-   one; use ``--darts 2000`` there);
+   the peak of ``python -c "import torch"``. ``--darts-model`` scores them with another model (default: the default
+   model, ``universal``);
 5. whether scores are bit-identical across thread counts and chunk sizes (all 15,625 NB201 archs);
-6. a ``network``-representation model (``--checkpoint``: the shipped default ``universal``, or ``untrained``, a
+6. a whole-network model (``--checkpoint``: the shipped default ``universal``, or ``untrained``, a
    3-member hidden-64 universal-recipe ensemble): all 15,625 NB201 archs in a fresh process after the model is
    loaded, first call (graphs included) and warm, one torch thread (target < 1 s);
 7. the same model's ``score_module`` (trace + score) of ResNet-18 at 1x3x224x224 and 1x3x32x32 (target < 0.5 s).
@@ -173,10 +173,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--darts", type=int, default=300_000, help="random DARTS archs scored in one call (0: skip)")
-    ap.add_argument("--darts-model", default="nb101",
-                    help="model of item 4: a shipped name or a checkpoint (default nb101, the cell model the memory "
-                         "target was set for; the whole-network default, universal, scores ~100-200 DARTS archs/s: "
-                         "try --darts 2000 --darts-model universal)")
+    ap.add_argument("--darts-model", default="universal",
+                    help="model of item 4: a shipped name or a checkpoint (default: the default model, universal; "
+                         "nb101 for the cell model)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads of the DARTS run")
     ap.add_argument("--checkpoint", default="universal",
                     help="a network-representation model for items 6-7: a shipped name or a checkpoint (default: the "

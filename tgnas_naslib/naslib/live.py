@@ -52,7 +52,8 @@ def input_batch(inputs: str, dataset: str, data: str | None, batch_size: int, se
         return _synthetic_batch(dataset, batch_size, seed)
     if inputs != "cifar10":
         raise ImagesUnavailable(f"live inputs {inputs!r} are not implemented (cifar10, synthetic)")
-    from .compat import cifar10_loader  # NASLib takes one batch of a shuffled train loader; here seeded test images
+    # NASLib takes one batch of a shuffled train loader; here seeded test images
+    from .compat.cifar10 import cifar10_loader
 
     return [next(iter(cifar10_loader(data, batch_size=batch_size, shuffle=True, seed=seed)))]
 
