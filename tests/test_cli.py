@@ -112,7 +112,7 @@ def test_benchmark_script_that_measured_nothing_fails(tmp_path):
     import sys
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "zero_shot.py"
+    script = Path(__file__).resolve().parents[1] / "experiments" / "zero_shot.py"
     done = subprocess.run([sys.executable, str(script), "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.json")],
                           capture_output=True, text=True, check=False, timeout=600)
     assert done.returncode == 1 and "measured nothing" in done.stderr and str(tmp_path) in done.stderr

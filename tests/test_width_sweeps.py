@@ -1,5 +1,5 @@
 """The shipped default's size properties (issue 26) on networks no benchmark labels: the sweeps of
-benchmarks/width_sweeps.py, smaller (docs/hierarchical.md prints the full ones)."""
+experiments/width_sweeps.py, smaller (docs/hierarchical.md prints the full ones)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sweeps():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "width_sweeps.py"
+    path = Path(__file__).resolve().parents[1] / "experiments" / "width_sweeps.py"
     spec = importlib.util.spec_from_file_location("width_sweeps", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

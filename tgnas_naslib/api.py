@@ -40,7 +40,7 @@ DEFAULT_MODEL = "universal"
 #: the score of an architecture with no input->output path: lowest possible (such nets train to chance)
 DISCONNECTED_SCORE = float("-inf")
 #: architectures built into graphs and scored at a time: memory stays flat however many come in, and a chunk's
-#: activations stay in cache (measured faster than 16k-arch chunks; benchmarks/bench_scoring.py)
+#: activations stay in cache (measured faster than 16k-arch chunks; experiments/bench_scoring.py)
 CHUNK = 1024
 #: the chunk of whole-network graphs: packaged-table graphs score fastest grouped by network cost over many
 #: architectures (the engine cuts its own pieces of bounded size)

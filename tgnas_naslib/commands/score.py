@@ -92,7 +92,7 @@ def run_module(args: argparse.Namespace) -> int:
     return 0
 
 
-#: measured by benchmarks/module_scoring.py (docs/module_scoring.md)
+#: measured by experiments/module_scoring.py (docs/module_scoring.md)
 MODULE_CAVEAT = ("this shape-aware cell model ranks traced whole networks poorly (Spearman -0.20 with accuracy on 200 "
                  "traced NB201 networks): compare modules with the default model (universal)")
 

@@ -4,7 +4,7 @@ leave-family-out protocol that never trains on the family of the space a model i
 The families are the universal recipe's (:data:`tgnas_naslib.training.universal.FAMILIES`, one vocabulary for every
 recipe): ``nb101``, ``nb201`` (NB201 and TransNAS-Bench-101-micro share one 4-node, 6-edge cell with the same
 operator set: one family), ``nb301`` and ``nbmacro``. ``tgnas train --families ...`` / ``--leave-out ...`` (the nb101
-recipe's cell graphs) and ``benchmarks/transfer.py`` are built on this module.
+recipe's cell graphs) and ``experiments/transfer.py`` are built on this module.
 """
 
 from __future__ import annotations

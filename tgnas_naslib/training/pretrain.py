@@ -18,7 +18,7 @@ NB101_FILE = "nasbench101/zc_nasbench101_500.json"
 
 #: The shipped recipe. Chosen with NB101 grouped 5-fold CV and the NB301 500 as validation family only (NB201 and
 #: TNB101 labels were never looked at for these choices): the text-only recipe of the earlier model selection, plus
-#: the shape context picked by benchmarks/shape_selection.py (docs/shape_aware.md): scale-free node features, a
+#: the shape context picked by experiments/shape_selection.py (docs/shape_aware.md): scale-free node features, a
 #: linear network-size term, mean+sum readout, and the fixed fusion + log10(network FLOPs).
 DEFAULT_CONFIG = TrainConfig(loss="rank", shape_features="rel+size", readout="mean+sum", flops_fusion=1.0)
 DEFAULT_ENSEMBLE = 5
@@ -65,7 +65,7 @@ def pretrain(out: str | Path, data_dir: str | Path | None = None, config: TrainC
                           "n_distinct_pruned_graphs": len(set(groups))},
         "selection_data": "NB101 grouped 5-fold CV and NAS-Bench-301 (500 archs) as validation family; "
                           "NB201 and TransNAS-Bench-101 labels were not used for training or selection",
-        "selection": "benchmarks/shape_selection.py (docs/shape_aware.md): rule (CV rho + NB301 rho) / 2",
+        "selection": "experiments/shape_selection.py (docs/shape_aware.md): rule (CV rho + NB301 rho) / 2",
         "shape_features": {"set": config.shape_features, "node": list(config.node_features),
                            "graph": list(config.graph_features), "flops_fusion": config.flops_fusion},
         "nb101_grouped_cv": cv,

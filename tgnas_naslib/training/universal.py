@@ -43,7 +43,7 @@ FAMILY_EPOCH_SIZE = 500
 HOLD_OUT_SEED = 0
 
 #: The universal recipe, selected by the leave-family-out protocol of docs/universal.md (round 2, candidate
-#: "noinst", criterion .644; benchmarks/universal.py --round 2): whole-network graphs, composed layer-part embeddings,
+#: "noinst", criterion .644; experiments/universal.py --round 2): whole-network graphs, composed layer-part embeddings,
 #: scale-free node features (what a layer does, its share of the cost, how far the input has been downsampled), the
 #: network's size and depth as a linear term, mean + sum readout, pairwise ranking loss per task.
 UNIVERSAL_CONFIG = TrainConfig(representation="network", loss="rank", shape_features="network-noinst",
@@ -51,7 +51,7 @@ UNIVERSAL_CONFIG = TrainConfig(representation="network", loss="rank", shape_feat
 #: seeds per model: the selection rounds judged 2-seed ensembles, so the shipped and table models are exactly that
 UNIVERSAL_ENSEMBLE = 2
 
-#: The hierarchical recipe (issue 26; docs/hierarchical.md, benchmarks/hier.py): skeletons of blocks whose chains of
+#: The hierarchical recipe (issue 26; docs/hierarchical.md, experiments/hier.py): skeletons of blocks whose chains of
 #: layers are merged, each block graph embedded once, a non-negative structure term and a per-block size term per
 #: block, plus the network's log10 FLOPs at a weight of at least 1 (cost as a prior); the structure term pays for its
 #: spread (0.3 x its within-batch variance), so it deviates from the size prior only where that ranks better;
@@ -66,7 +66,7 @@ SELECTION = {
     "universal": "docs/universal.md: the mean of the four families' leave-family-out means (declared before the "
                  "first run); no benchmark-specific switch",
     "hier": "docs/hierarchical.md: the mean of the four families' leave-family-out means over 3 draws (declared "
-            "before each round), development rounds 0-8, confirmed by round 2 of benchmarks/hier.py; no "
+            "before each round), development rounds 0-8, confirmed by round 2 of experiments/hier.py; no "
             "benchmark-specific switch",
 }
 #: the multi-family recipes by name: (config, ensemble size)

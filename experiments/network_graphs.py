@@ -1,6 +1,6 @@
 """Size and speed of the ``network`` representation per space: nodes per graph, building it, tracing the module.
 
-    TGNAS_DATA_DIR=/work/shared/benchmarks_data python benchmarks/network_graphs.py [--trace 5] [--nb201 3000]
+    TGNAS_DATA_DIR=/work/shared/benchmarks_data python experiments/network_graphs.py [--trace 5] [--nb201 3000]
 
 Over the stored labelled architectures of each space (NB101 500, NB301 500, every TNB101-micro cell and macro
 skeleton; a seeded sample of ``--nb201`` NB201 cells for comparison): nodes per network graph (mean / max), and the

@@ -1,7 +1,7 @@
 """Zero-shot rank correlation of TG-NAS on the 11 labelled benchmarks, beside the free baselines, and the
 TransNAS-Bench-101 macro skeletons (no labels here).
 
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/zero_shot.py [--checkpoint PATH] [--out FILE]
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/zero_shot.py [--checkpoint PATH] [--out FILE]
 
 Columns, all on the same architectures of each benchmark (NB201: all 15,625; NB301: the 500; TNB101-micro: all
 4,096): Spearman rho of the previous text-only model (``nb101-text``) and of the model under test (default: the
@@ -76,7 +76,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint", default="nb101",
                     help="model under test: one model, a path or shipped name (default nb101, the model this page "
-                         "reports; the universal bundle's zero-shot table is benchmarks/universal.py --table)")
+                         "reports; the universal bundle's zero-shot table is experiments/universal.py --table)")
     ap.add_argument("--baseline", default="nb101-text", help="the model to compare with (default nb101-text)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--out", default=None, help="also write the results as JSON")

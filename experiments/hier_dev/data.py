@@ -1,7 +1,7 @@
 """Development harness, data: the package's skeleton (tgnas_naslib.network.skeleton) of every labelled architecture,
 cached per space under results/hier_dev/cache; the variants of ``HIER_VARIANT`` are applied on top (``chain``:
 chains of layers merged, merges kept; ``level``: the block's downsampling as a node feature; ``struct``: structural
-node features). ``python benchmarks/hier_dev/data.py BENCHMARK ...`` fills the cache."""
+node features). ``python experiments/hier_dev/data.py BENCHMARK ...`` fills the cache."""
 from __future__ import annotations
 
 import math

@@ -1,7 +1,7 @@
 """The paper's ablations with our data: Table 2 (embedding model x sentence length), Table 6 (GCN layers x
 weight decay x sentence length) and Table 8 (operator cosine similarities before / after NAS fine-tuning).
 
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/ablations.py [--table 2,6,8] [--seeds 3]
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/ablations.py [--table 2,6,8] [--seeds 3]
 
 Every cell trains on the 500 NB101 architectures only. Its selection column is NB101 grouped 5-fold CV (the only
 number a user could choose a cell by); NB201, NB301 and TNB101-micro are zero-shot reports (mean +- std over

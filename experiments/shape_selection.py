@@ -1,7 +1,7 @@
 """Model selection for shape-aware TG-NAS, under the project's protocol: NB101 grouped 5-fold CV + NB301 as the
 validation family. No other benchmark's labels are read (asserted below).
 
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/shape_selection.py [--out results/shape_selection]
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/shape_selection.py [--out results/shape_selection]
 
 Every variant is declared here, before its runs, with the rule that picks one:
   * round 1: the shipped recipe (operator text only) and shape-aware GCNs with absolute node-level shape features

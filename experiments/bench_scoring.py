@@ -1,6 +1,6 @@
 """Scoring speed and memory, each figure beside its yardstick measured in the same run.
 
-    python benchmarks/bench_scoring.py [--repeats 5] [--darts 300000] [--checkpoint MODEL.pt] [--only network|darts]
+    python experiments/bench_scoring.py [--repeats 5] [--darts 300000] [--checkpoint MODEL.pt] [--only network|darts]
 
 1. whole process ``tgnas score --space nasbench201 --all --json`` vs ``python -c "import torch"`` (target <= 2x);
 2. ``tgnas --help`` (target <= 0.5 s), beside a bare ``python -c pass``;
@@ -114,7 +114,7 @@ def untrained_network_model(members: int = 3, hidden: int = 64, seed: int = 0):
         m.set_shape_stats(torch.from_numpy(shape_matrix(graphs, cfg.node_features)))
         m.set_size_stats(torch.from_numpy(graph_matrix(graphs, cfg.graph_features)))
         models.append(m)
-    return TGNAS(models, cfg, {"note": "untrained (benchmarks/bench_scoring.py)"})
+    return TGNAS(models, cfg, {"note": "untrained (experiments/bench_scoring.py)"})
 
 
 def network_figures(py: str, checkpoint: str | None, repeats: int) -> None:

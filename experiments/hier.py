@@ -1,10 +1,10 @@
 """Leave-family-out (LFO) selection and tables of the hierarchical recipe (issue 26, docs/hierarchical.md).
 
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/hier.py --round 2     # a selection round
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/hier.py --round 2     # a selection round
     TGNAS_DATA_DIR=../shared/benchmarks_data tgnas train --recipe hier --hold-out nb101_500:100 \
         --out results/hier/models/all_family.pt                                       # the all-family member
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/hier.py --table       # the shipped recipe's table
-    python benchmarks/hier.py --ship                                                   # write the bundle's members
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/hier.py --table       # the shipped recipe's table
+    python experiments/hier.py --ship                                                   # write the bundle's members
 
 Protocol (declared in docs/hierarchical.md before round 1 ran): families nb101, nb201 (NB201 x3 + TNB101-micro x7),
 nb301, nbmacro. For every family F and every draw d, an ensemble of ``HIER_ENSEMBLE`` members (seeds 100 d + k) is
@@ -216,7 +216,7 @@ def ship() -> None:
         card = json.loads(card_path(src).read_text())
         card["checkpoint"] = dst.name  # the card names the file it describes (its sha256 is the same bytes')
         card["selection"] = SELECTION["hier"]
-        card["source"] = f"benchmarks/hier.py round {SHIPPED[0]}: {src.relative_to(ROOT)}"
+        card["source"] = f"experiments/hier.py round {SHIPPED[0]}: {src.relative_to(ROOT)}"
         card_path(dst).write_text(json.dumps(card, indent=2) + "\n")
         print(f"{src} -> {dst}")
 

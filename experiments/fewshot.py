@@ -1,10 +1,10 @@
 """The few-shot predictor against NASLib's, in NASLib's PredictorEvaluator (``experiment_type: vary_train_size``)
 through the project runner: every row, every seed, every train size, resumable; then the tables and the plot.
 
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/fewshot.py                 # every row, then tables
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/fewshot.py --rows tgnas_fewshot xgb_zc_tgnas --fresh
-    python benchmarks/fewshot.py --table                                                   # tables from the cache
-    python benchmarks/fewshot.py --write-configs                                           # configs/fewshot/*.yaml
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/fewshot.py                 # every row, then tables
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/fewshot.py --rows tgnas_fewshot xgb_zc_tgnas --fresh
+    python experiments/fewshot.py --table                                                   # tables from the cache
+    python experiments/fewshot.py --write-configs                                           # configs/fewshot/*.yaml
 
 A row is one config, ``configs/fewshot/<benchmark>_<row>.yaml`` (``python -m tgnas_naslib.naslib.run --config``
 runs it alone). Every predictor is tested on the same archs: ``split: benchmark`` draws the 200 test archs of a
@@ -73,7 +73,7 @@ def write_configs() -> None:
             cfg = {"experiment": "predictor_evaluation", **keys, "search_space": space, "dataset": dataset,
                    "split": "benchmark", "benchmark": file, "experiment_type": "vary_train_size",
                    "test_size": TEST_SIZE, "train_size_list": sizes, "seed": 0, "out_dir": "results/fewshot/run"}
-            head = (f"# Few-shot predictors (benchmarks/fewshot.py, docs/predictors.md): {row} on {LABELS[bench]}.\n"
+            head = (f"# Few-shot predictors (experiments/fewshot.py, docs/predictors.md): {row} on {LABELS[bench]}.\n"
                     f"# python -m tgnas_naslib.naslib.run --config {config_path(bench, row).relative_to(ROOT)}"
                     " [seed=1 train_size_list=[50]]\n")
             config_path(bench, row).write_text(head + yaml.safe_dump(cfg, sort_keys=False, width=120))

@@ -2,13 +2,13 @@
 models leave-family-out on the package's skeletons and prints each family's Spearman per draw and the criterion.
 
     TGNAS_DATA_DIR=../shared/benchmarks_data HIER_VARIANT=chain HIER_SIZE_FLOOR=1 HIER_S_PENALTY=0.3 \
-        python benchmarks/hier_dev/train.py --name r7-chain-bs-pen0.3 --seeds 0,1,2 --epochs 40 --size flops \
+        python experiments/hier_dev/train.py --name r7-chain-bs-pen0.3 --seeds 0,1,2 --epochs 40 --size flops \
         --block-size
 
 ``HIER_VARIANT``: base | chain | level | struct, combined with ``+`` (data.py); ``HIER_SIZE_FLOOR``: least weight of
 the size term; ``HIER_S_PENALTY``: the structure term's variance penalty. Every run is appended to
 results/hier_dev/log.jsonl with its scores (results/hier_dev/scores/). The rounds as run: rounds.sh. The shipped
-recipe is trained and judged by benchmarks/hier.py (the package's code path).
+recipe is trained and judged by experiments/hier.py (the package's code path).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The size properties of a TG-NAS model on networks no benchmark labels (issue 26, docs/hierarchical.md).
 
-    python benchmarks/width_sweeps.py [--checkpoint universal] [--n 200] [--members]
+    python experiments/width_sweeps.py [--checkpoint universal] [--n 200] [--members]
 
 Property 1 (no labels needed): on per-layer width variations of a fixed network (CIFAR ResNet-18- and
 MobileNetV2-style, traced like any module; every block's inner width drawn from {0.25, 0.5, 0.75, 1} x its base

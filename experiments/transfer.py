@@ -1,6 +1,6 @@
 """Zero-shot NB101-only vs leave-family-out multi-source, and few-shot fine-tuning, on every labelled target.
 
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/transfer.py [--part zero-shot|few-shot|all]
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/transfer.py [--part zero-shot|few-shot|all]
 
 Zero-shot: for each target benchmark, the shipped NB101-only model against a multi-source model trained on
 every family EXCEPT the target's (NB201 and TNB101-micro targets drop both cell families; NB301 drops NB301),

@@ -2,7 +2,7 @@
 ONE run: both wall times, the speed-up, the machine load before / between / after (``os.getloadavg()``), whether the
 two engines gave the same values, and the live values' rank agreement with the stored ones on the same archs.
 
-    TGNAS_DATA_DIR=/path/to/benchmarks_data python benchmarks/ray_speedup.py --archs 100 --workers 2
+    TGNAS_DATA_DIR=/path/to/benchmarks_data python experiments/ray_speedup.py --archs 100 --workers 2
 
 Needs NASLib (scripts/setup_naslib.sh) and ray. Each engine writes to its own fresh cache, so nothing is reused.
 The load is others' work too: on a shared machine a load above the core count spoils the comparison (rerun when

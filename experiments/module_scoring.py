@@ -1,7 +1,7 @@
 """Scoring torch.nn.Modules: does a network built as a module score like the same network from its space adapter,
 and how do classic and width-varying CNNs come out?
 
-    TGNAS_DATA_DIR=/work/shared/benchmarks_data python benchmarks/module_scoring.py [--checkpoint NAME] [--n 200]
+    TGNAS_DATA_DIR=/work/shared/benchmarks_data python experiments/module_scoring.py [--checkpoint NAME] [--n 200]
 
 (a) ``--n`` architectures of each of NB201 (``nb201_cifar10_15625``), DARTS (``nb301_500``) and NAS-Bench-Macro
     (``nbmacro_cifar10_6561``), a seeded sample, are built as full ``nn.Module``s (``tgnas_naslib.modules.nets``),

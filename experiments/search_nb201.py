@@ -1,6 +1,6 @@
 """Architecture search with TG-NAS on NAS-Bench-201: evolution, pruning, hybrid and random search, 10 seeds each.
 
-    TGNAS_DATA_DIR=/path/to/benchmarks_data python benchmarks/search_nb201.py [--seeds 10] [--budget 500]
+    TGNAS_DATA_DIR=/path/to/benchmarks_data python experiments/search_nb201.py [--seeds 10] [--budget 500]
 
 The searches see TG-NAS scores only; the found architectures' NASLib validation accuracies (cifar10 / cifar100 /
 ImageNet16-120) and CIFAR-10 rank among all 15,625 are looked up afterwards. Random search scores as many

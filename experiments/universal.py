@@ -1,7 +1,7 @@
 """Leave-family-out (LFO) protocol of the universal recipe: selection rounds, and the LFO table of the docs.
 
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/universal.py --round 1 [--jobs 2]   # selection
-    TGNAS_DATA_DIR=../shared/benchmarks_data python benchmarks/universal.py --table [--jobs 2]     # docs table
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/universal.py --round 1 [--jobs 2]   # selection
+    TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/universal.py --table [--jobs 2]     # docs table
 
 For every family F (nb101, nb201 = NB201 x3 + TNB101-micro x7, nb301, nbmacro) a model is trained on the other
 three families only and scored on every architecture of each of F's benchmarks (Spearman rho, Kendall tau with the
