@@ -84,6 +84,18 @@ def test_version_is_fast_and_imports_no_torch():
     assert done.returncode == 0 and done.stdout.startswith("tgnas 0.") and "Python" in done.stdout
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["score", "--help"], ["study", "--help"], ["search", "--help"]])
+def test_help_imports_no_torch(argv):
+    """Help texts name the shipped models without loading them: ``tgnas --help`` must not import torch."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom tgnas_naslib.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+            "sys.exit(3 if 'torch' in sys.modules else 0)" % argv)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "usage: tgnas" in done.stdout
+
+
 def test_unavailable_device_is_one_line(capsys):
     import torch
 

@@ -108,3 +108,23 @@ def test_training_is_deterministic_and_a_checkpoint_round_trips(tmp_path):
     back = TGNAS.pretrained(path)
     assert back.config.hierarchical and back.module_representation == "skeleton"
     assert_same_scores(back.score(archs, "nasbench201"), model.score(archs, "nasbench201"))
+
+
+def test_bounded_caches_never_mix_the_graphs_of_one_batch(monkeypatch):
+    """The featurizer's and the block interner's tables are bounded; a reset must never fall inside a batch (ids of
+    the batch would then point at other block graphs: wrong scores under the right labels)."""
+    from tgnas_naslib import spaces
+    from tgnas_naslib.model import hier
+    from tgnas_naslib.network import skeleton
+
+    rng = np.random.default_rng(0)
+    darts = get_space("darts")
+    archs = [darts.random(rng) for _ in range(40)]
+    reference = TGNAS.pretrained("lfo-nb301").score(archs, "darts", batch_size=16)
+    monkeypatch.setattr(hier.Featurizer, "MAX_GRAPHS", 3)  # a reset before almost every batch
+    monkeypatch.setattr(skeleton, "_MAX_INTERNED", 5)
+    monkeypatch.setattr(skeleton, "_INTERNED", {})
+    spaces._cached_graph.cache_clear()  # rebuild the skeletons under the small interner
+    tiny = TGNAS.pretrained("lfo-nb301").score(archs, "darts", batch_size=16)
+    assert_same_scores(tiny, reference)
+    assert len(skeleton._INTERNED) <= 5

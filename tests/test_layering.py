@@ -20,7 +20,7 @@ ROOT = "tgnas_naslib"
 #: A name is a top-level module or subpackage of tgnas_naslib (a subpackage's modules share its layer).
 LAYERS: tuple[tuple[str, ...], ...] = (
     # the ground floor: no feature package
-    ("errors", "extras", "seeding", "threads", "paths", "device", "convert", "outputs"),
+    ("errors", "extras", "seeding", "threads", "paths", "device", "convert", "outputs", "names"),
     ("shapes", "graph", "checks"),                       # checks: the public functions' argument checks
     ("network",),
     ("embedding",),

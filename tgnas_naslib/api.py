@@ -16,27 +16,13 @@ from .errors import TGNASError
 from .graph import ArchGraph
 from .model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .model.config import TrainConfig
+from .names import DEFAULT_MODEL, PRETRAINED_DIR, PRETRAINED_MODELS  # noqa: F401  (public names, re-exported)
 from .spaces import to_graph, to_graphs
 
 if TYPE_CHECKING:  # torch-geometric is imported only for training and fine-tuning
     from .bundle import ModelBundle
     from .model.gcn import TGNASGCN
 
-PRETRAINED_DIR = Path(__file__).with_name("pretrained")
-#: shipped models by name (a model bundle or one checkpoint). The default ``universal`` is a bundle: each space is
-#: scored by the member that never saw its design family (zero-shot), other spaces by the all-family member
-#: (docs/universal.md); ``universal-all`` is that all-family member (in-family on its training families) and
-#: ``lfo-<family>`` the leave-family-out members; ``nb101`` is the paper's setting (shape-aware cell graphs, 500 NB101
-#: archs), ``nb101-text`` its text-only model and ``nb101-nas-embedder`` the text-only recipe on the NAS-tuned embedder
-PRETRAINED_MODELS = {"universal": PRETRAINED_DIR / "universal.bundle.json",
-                     "universal-all": PRETRAINED_DIR / "tgnas_universal.pt",
-                     **{f"lfo-{family}": PRETRAINED_DIR / "lfo" / f"lfo_{family}.pt"
-                        for family in ("nb101", "nb201", "nb301", "nbmacro")},
-                     "nb101": PRETRAINED_DIR / "tgnas_nb101.pt",
-                     "nb101-text": PRETRAINED_DIR / "tgnas_nb101_text.pt",
-                     "nb101-nas-embedder": PRETRAINED_DIR / "tgnas_nb101_nas_embedder.pt"}
-#: the model used when none is named
-DEFAULT_MODEL = "universal"
 #: the score of an architecture with no input->output path: lowest possible (such nets train to chance)
 DISCONNECTED_SCORE = float("-inf")
 #: architectures built into graphs and scored at a time: memory stays flat however many come in, and a chunk's
@@ -45,6 +31,9 @@ CHUNK = 1024
 #: the chunk of whole-network graphs: packaged-table graphs score fastest grouped by network cost over many
 #: architectures (the engine cuts its own pieces of bounded size)
 NETWORK_CHUNK = 16384
+#: the chunk of skeletons built from objects (DARTS, NB101, modules): peak memory ~150 MB above the model at 256,
+#: ~500 MB at 1024, at the same speed (experiments/bench_scoring.py, 10,000 random DARTS archs)
+SKELETON_CHUNK = 256
 
 
 
@@ -309,7 +298,7 @@ class TGNAS:
         """The default chunk: whole-network graphs from the packaged tables score fastest in larger pieces."""
         if requested is not None:
             return checks.integer(name, requested, 1)
-        return NETWORK_CHUNK if self.config.representation == "network" else CHUNK
+        return {"network": NETWORK_CHUNK, "skeleton": SKELETON_CHUNK}.get(self.config.representation, CHUNK)
 
     def _collect(self, chunks: Iterator[np.ndarray], n: int, step: int, progress: bool) -> np.ndarray:
         out = np.empty(n, dtype=np.float64)

@@ -53,7 +53,7 @@ def add_device(p: argparse.ArgumentParser, what: str = "TG-NAS") -> None:
 
 def add_model(p: argparse.ArgumentParser) -> None:
     """The shared ``--checkpoint`` / ``--in-family`` options: which TG-NAS model scores."""
-    from ..api import DEFAULT_MODEL, PRETRAINED_MODELS
+    from ..names import DEFAULT_MODEL, PRETRAINED_MODELS
 
     p.add_argument("--checkpoint", default=None, metavar="MODEL",
                    help=f"a shipped model ({', '.join(PRETRAINED_MODELS)}; default {DEFAULT_MODEL}: each space is "

@@ -176,8 +176,9 @@ class Featurizer:
     """Skeletons -> :class:`HierBatch`: block graphs interned once (operator ids, features, propagation entries) in a
     bounded table, so a chunk of architectures costs a few dictionary lookups per block."""
 
-    #: distinct block graphs kept between batches (beyond it the table restarts: memory stays bounded)
-    MAX_GRAPHS = 200_000
+    #: distinct block graphs kept between batches: a batch that would pass it starts from an empty table (memory stays
+    #: bounded however many distinct architectures come in; experiments/bench_scoring.py measures the peak)
+    MAX_GRAPHS = 4_096
 
     def __init__(self, embedder: Any, chain: bool = False, struct: bool = False) -> None:
         self.embedder = embedder
@@ -197,11 +198,7 @@ class Featurizer:
             return hit[1]
         key = (block.graph.ops, block.graph.edges, block.feats)
         gid = self._ids.get(key)
-        if gid is None:
-            if len(self._graphs) >= self.MAX_GRAPHS:
-                self._ids.clear()
-                self._graphs.clear()
-                self._by_object.clear()
+        if gid is None:  # never cleared here: the ids of a batch must stay valid until the batch is built
             gid = self._ids[key] = len(self._graphs)
             ops, edges, feats = block_inputs(*key, self.chain, self.struct)
             op_ids = np.fromiter((self._vocab.setdefault(o, len(self._vocab)) for o in ops), dtype=np.int64)
@@ -267,6 +264,10 @@ class Featurizer:
     def batch(self, skeletons: Sequence[Skeleton], size_terms: Sequence[str]) -> HierBatch:
         """The batch of connected skeletons (callers drop disconnected ones first)."""
         with self._lock:
+            if len(self._graphs) + sum(len(s.blocks) for s in skeletons) > self.MAX_GRAPHS:
+                self._ids.clear()  # before the batch interns anything, never in the middle of it
+                self._graphs.clear()
+                self._by_object.clear()
             gids_per_arch = [[self._intern(b) for b in s.blocks] for s in skeletons]
             table = self._op_table()
             graphs = sorted({g for gs in gids_per_arch for g in gs})

@@ -31,7 +31,7 @@ BLOCK_FEATURES = ("log2_kernel", "log2_stride", "depthwise")
 _ZERO = (0.0, 0.0, 0.0)
 #: distinct block graphs shared between skeletons (identical blocks are one object: the scorer embeds each once)
 _INTERNED: dict[tuple, tuple[ArchGraph, tuple]] = {}
-_MAX_INTERNED = 100_000
+_MAX_INTERNED = 8_192
 
 
 class Block(NamedTuple):
