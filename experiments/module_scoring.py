@@ -52,6 +52,11 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return study_spearman(rank_last(a), rank_last(b))
 
 
+def _input(traced, model):
+    """What the model scores of a traced module: its skeleton for the default, else its graph."""
+    return traced.skeleton if model.module_representation == "skeleton" else traced.graph
+
+
 def part_a(model: TGNAS, n: int, seed: int, data_dir: str | None) -> None:
     print(f"(a) {n} architectures per space built as modules, traced ({model.module_representation} graphs) and "
           "scored, against the adapter's graph of the same architecture")
@@ -69,12 +74,15 @@ def part_a(model: TGNAS, n: int, seed: int, data_dir: str | None) -> None:
         y = np.asarray(bench.y, dtype=np.float64)[idx]
         adapter = model.score(archs, space=space)
         t = time.time()
-        traced = [trace_module(factory(a), (1, 3, 32, 32), representation=model.module_representation).graph
+        traced = [_input(trace_module(factory(a), (1, 3, 32, 32), representation=model.module_representation), model)
                   for a in archs]
         ms = 1000 * (time.time() - t) / len(archs)
-        scores = model.score_graphs(traced)
+        # the same member as the adapter's scores (a bundle scores a space with its member, a module with another)
+        member = model.scoring_model(space) if hasattr(model, "scoring_model") else model
+        scores = member.score_graphs(traced)
+        d = model.describe(space)
         print(f"    {space:<16} {spearman(scores, adapter):>+17.3f} {spearman(scores, y):>+15.3f} "
-              f"{spearman(adapter, y):>+16.3f} {ms:>12.0f}")
+              f"{spearman(adapter, y):>+16.3f} {ms:>12.0f}   scored by {d['member']} ({d['evaluation']})")
 
 
 def part_b(model: TGNAS, shape: tuple[int, ...]) -> None:
@@ -90,7 +98,7 @@ def part_b(model: TGNAS, shape: tuple[int, ...]) -> None:
         t = time.time()
         tm = trace_module(net, shape, representation=model.module_representation)
         dt = time.time() - t
-        scores[name] = float(model.score_graphs([tm.graph])[0])
+        scores[name] = float(model.score_graphs([_input(tm, model)])[0])
         params = sum(p.numel() for p in net.parameters()) / 1e6
         print(f"    {name:<12} {params:6.1f}M {tm.graph.num_nodes:>5} {len(tm.graph.edges):>5} {dt:7.2f} "
               f"{scores[name]:8.4f}")
@@ -122,7 +130,7 @@ def part_c(model: TGNAS, n: int, seed: int) -> None:
     print(f"    {'family':<26} {'rho(TG-NAS, FLOPs)':>18} {'rho(TG-NAS, params)':>19} {'rho(FLOPs, params)':>18}")
     for family, nets in width_families(n, seed).items():
         graphs = [trace_module(m, (1, 3, 32, 32), representation="network").graph for m in nets]
-        scored = [trace_module(m, (1, 3, 32, 32), representation=model.module_representation).graph
+        scored = [_input(trace_module(m, (1, 3, 32, 32), representation=model.module_representation), model)
                   for m in nets] if model.module_representation != "network" else graphs
         scores = model.score_graphs(scored)
         flops = np.array([g.cost.flops for g in graphs])

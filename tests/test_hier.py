@@ -128,3 +128,24 @@ def test_bounded_caches_never_mix_the_graphs_of_one_batch(monkeypatch):
     tiny = TGNAS.pretrained("lfo-nb301").score(archs, "darts", batch_size=16)
     assert_same_scores(tiny, reference)
     assert len(skeleton._INTERNED) <= 5
+
+
+def test_table_chain_merge_equals_the_per_graph_merge():
+    """The array form of the chain merge (first scoring of a packaged table) lays out exactly what collapse_chains
+    gives block graph by block graph."""
+    from tgnas_naslib.model.hier import _collapse_table_chains, block_inputs
+    from tgnas_naslib.spaces.skeletons import load_skeletons
+
+    table = load_skeletons("transbench101_micro")
+    vocab: dict[str, int] = {}
+    fast = _collapse_table_chains(table, vocab)
+    text = {i: t for t, i in vocab.items()}
+    graphs = [block_inputs(g.ops, g.edges, f, True, False)
+              for g, f in (table.graph(k) for k in range(len(table.graph_nodes) - 1))]
+    assert np.array_equal(fast["graph_nodes"], np.cumsum([0] + [len(g[0]) for g in graphs]))
+    assert np.array_equal(fast["graph_edges"], np.cumsum([0] + [len(g[1]) for g in graphs]))
+    assert [text[i] for i in fast["node_op"].tolist()] == [o for g in graphs for o in g[0]]
+    assert np.array_equal(fast["node_feats"], np.array([f for g in graphs for f in g[2]], dtype=np.float32))
+    assert fast["edge_src"].tolist() == [a for g in graphs for a, _ in g[1]]
+    assert fast["edge_dst"].tolist() == [b for g in graphs for _, b in g[1]]
+    assert any(", " in text[i] for i in fast["node_op"].tolist())  # chains were merged
