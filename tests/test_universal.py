@@ -104,51 +104,29 @@ def test_hold_out_values_are_checked() -> None:
         pool_families(("nb301",), representation="prune", hold_out={"nb101_500": 10})
 
 
-def test_cli_trains_a_leave_family_out_model(tmp_path, capsys) -> None:
+@pytest.mark.parametrize("recipe,representation", [("universal", "network"), ("hier", "skeleton")])
+def test_cli_trains_a_leave_family_out_model(tmp_path, capsys, recipe, representation) -> None:
+    """``tgnas train --recipe R --leave-out ...`` trains the recipe it names (``hier`` trained the universal recipe
+    once), on the families it says, and its card and evaluation labels say so."""
     import json
-    import math
 
     from tgnas_naslib import TGNAS
     from tgnas_naslib.cli import main
+    from tgnas_naslib.training.universal import RECIPES, SELECTION
 
     for bench in ("nb101_500", "nb301_500"):
         requires_benchmark(bench)
-    out = tmp_path / "lfo.pt"
-    assert main(["train", "--recipe", "universal", "--leave-out", "nb201,nbmacro", "--epochs", "1", "--ensemble", "1",
+    out = tmp_path / f"{recipe}.pt"
+    assert main(["train", "--recipe", recipe, "--leave-out", "nb201,nbmacro", "--epochs", "1", "--ensemble", "1",
                  "--out", str(out)]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["trained_on"] == ["nb101", "nb301"] and printed["never_trained_on"] == ["nb201", "nbmacro"]
+    assert printed["recipe"] == recipe
     model = TGNAS.load(out)
-    assert model.card["training_families"] == ["nb101", "nb301"]
-    assert model.config.representation == "network"
+    assert model.card["training_families"] == ["nb101", "nb301"] and model.card["selection"] == SELECTION[recipe]
+    assert model.config.representation == representation and model.config.epochs == 1
+    assert model.config.structure_penalty == RECIPES[recipe][0].structure_penalty
     assert model.evaluation("nasbench201") == "zero-shot" and model.evaluation("transbench101_micro") == "zero-shot"
     assert model.evaluation("nasbench301") == "in-family" and model.evaluation("darts") == "in-family"
-    score = model.score_one((2, 2, 0, 2, 2, 2), "nasbench201")
-    assert math.isfinite(score)
-    assert model.score_one((1, 1, 1, 1, 1, 1), "nasbench201") == float("-inf")
-
-
-
-
-def test_cli_trains_the_hierarchical_recipe(tmp_path, capsys) -> None:
-    """``--recipe hier`` trains the recipe it names (skeleton graphs, its card says so), not the universal one."""
-    import json
-
-    from tgnas_naslib import TGNAS
-    from tgnas_naslib.cli import main
-    from tgnas_naslib.training.universal import HIER_CONFIG
-
-    for bench in ("nb101_500", "nb301_500"):
-        requires_benchmark(bench)
-    out = tmp_path / "hier.pt"
-    assert main(["train", "--recipe", "hier", "--leave-out", "nb201,nbmacro", "--epochs", "1", "--ensemble", "1",
-                 "--out", str(out)]) == 0
-    printed = json.loads(capsys.readouterr().out)
-    assert printed["recipe"] == "hier" and printed["trained_on"] == ["nb101", "nb301"]
-    model = TGNAS.load(out)
-    assert model.config.representation == "skeleton" and model.config.hierarchical
-    assert model.config.structure_penalty == HIER_CONFIG.structure_penalty and model.config.epochs == 1
-    assert model.card["recipe"] == "hier" and "hierarchical.md" in model.card["selection"]
-    assert model.evaluation("nasbench201") == "zero-shot" and model.evaluation("darts") == "in-family"
     scores = model.score([(2, 2, 0, 2, 2, 2), (1, 1, 1, 1, 1, 1)], "nasbench201")
     assert np.isfinite(scores[0]) and scores[1] == float("-inf")

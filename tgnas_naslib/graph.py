@@ -61,6 +61,16 @@ def _topological_order(n: int, succ: list[list[int]], pred: list[list[int]]) -> 
     return order if len(order) == n else None
 
 
+def concat_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + c)`` for every (start, count): the node or edge rows of many graphs stored back to
+    back (the packaged tables, the hierarchical scorer)."""
+    total = int(counts.sum())
+    if not total:
+        return np.empty(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    return np.arange(total, dtype=np.int64) + np.repeat(starts.astype(np.int64) - (ends - counts), counts)
+
+
 @dataclass(frozen=True)
 class ArchGraph:
     """A validated node-labelled DAG: ``ops[i]`` is node i's operator, ``edges`` are (src, dst) data flow.

@@ -34,7 +34,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..graph import concat_ranges
 from ..network.skeleton import Block, Skeleton
+from .optim import adamw, descend
 
 #: the network-size features the size term can read
 SIZE_TERMS = ("flops", "params")
@@ -298,10 +300,10 @@ class Featurizer:
         arrays = self._table_arrays(table)
         nlo = arrays["graph_nodes"][graphs]
         ncount = arrays["graph_nodes"][graphs + 1] - nlo
-        nodes = _ranges(nlo, ncount)
+        nodes = concat_ranges(nlo, ncount)
         elo = arrays["graph_edges"][graphs]
         ecount = arrays["graph_edges"][graphs + 1] - elo
-        eidx = _ranges(elo, ecount)
+        eidx = concat_ranges(elo, ecount)
         shift = np.repeat(np.cumsum(ncount) - ncount, ecount)
         with self._lock:
             table_ops = self._op_table()
@@ -350,15 +352,6 @@ class Featurizer:
 
 def _log10(v: float) -> float:
     return math.log10(max(float(v), 1.0))
-
-
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + c)`` for every (start, count)."""
-    total = int(counts.sum())
-    if not total:
-        return np.empty(0, dtype=np.int64)
-    ends = np.cumsum(counts)
-    return np.arange(total, dtype=np.int64) + np.repeat(starts.astype(np.int64) - (ends - counts), counts)
 
 
 def _propagation(src: np.ndarray, dst: np.ndarray, n: int) -> torch.Tensor:
@@ -453,7 +446,7 @@ class HierEngine:
         pair_of, phi = self._table_phi(table)
         lo = table.arch_blocks[rows]
         counts = table.arch_blocks[rows + 1] - lo
-        entries = _ranges(lo, counts)
+        entries = concat_ranges(lo, counts)
         starts = np.cumsum(counts) - counts
         size = np.stack([np.log10(np.maximum(table.arch_cost[rows, 0 if t == "flops" else 1], 1.0))
                          for t in self.size_terms], 1)
@@ -514,7 +507,7 @@ def train_hier(skeletons: Sequence[Skeleton], y: Sequence[float], config: Any, m
             target[m] = (y[m] - y[m].mean()) / (y[m].std() or 1.0)
         by_task = {t: np.flatnonzero(task_of == t) for t in sorted(set(task_of.tolist()))}
         rng = np.random.default_rng(config.seed)
-        opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        opt = adamw(model, config)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, config.epochs))
         epochs = range(config.epochs)
         if progress:
@@ -536,9 +529,7 @@ def train_hier(skeletons: Sequence[Skeleton], y: Sequence[float], config: Any, m
                 if config.structure_penalty:  # the structure term pays for its spread (cost as a prior)
                     st = model.last_structure
                     loss = loss + config.structure_penalty * ((st - st.mean()) ** 2).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
+                descend(opt, loss)
             sched.step()
         model.eval()
     return model

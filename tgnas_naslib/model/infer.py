@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from ..embedding import OperatorEmbedder
-from ..graph import ArchGraph
+from ..graph import ArchGraph, concat_ranges
 from ..shapes import feature_columns
 from .config import TrainConfig
 from .featurize import graph_matrix, node_weights, shape_matrix
@@ -283,7 +283,7 @@ class Engine:
             else:
                 first1, c1 = classes
                 lens = crow[first1 + 1] - crow[first1]
-                entries = _ranges(crow[first1], lens)
+                entries = concat_ranges(crow[first1], lens)
                 rows = max(len(first1), MIN_ROWS)
                 crow1 = np.full(rows + 1, lens.sum(), dtype=np.int64)
                 crow1[0] = 0
@@ -410,12 +410,6 @@ def _cut(sizes: Sequence[int], max_nodes: int) -> Iterator[tuple[int, int]]:
             lo, nodes = i, 0
         nodes += size
     yield lo, len(sizes)
-
-
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + c)`` for every (start, count)."""
-    ends = np.cumsum(counts)
-    return np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
 
 
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))

@@ -13,6 +13,7 @@ from ..seeding import seed_everything
 from ..threads import torch_threads
 from .config import TrainConfig
 from .featurize import collate, graph_matrix, node_weights, shape_matrix
+from .optim import adamw, descend
 
 stats = require("scipy.stats", "training")
 from .gcn import TGNASGCN  # noqa: E402 -- after the scipy check, as the extras work decided
@@ -140,7 +141,7 @@ def _train(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConfig,
             model.set_shape_stats(torch.from_numpy(prepared.feats))
         if config.graph_features:
             model.set_size_stats(torch.from_numpy(prepared.gfeat))
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    opt = adamw(model, config)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=config.lr_step, gamma=config.lr_gamma)
     loss_fn = _loss_fn(config.loss)
     gen = torch.Generator().manual_seed(config.seed)
@@ -159,9 +160,7 @@ def _train(graphs: Sequence[ArchGraph], y: Sequence[float], config: TrainConfig,
             x, edge_index, batch, gfeat, weight = prepared.batch(idx)
             pred = model(x, edge_index, batch, len(idx), gfeat=gfeat, weight=weight)
             loss = loss_fn(pred, target[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            descend(opt, loss)
         sched.step()
     model.eval()
     return model

@@ -16,10 +16,7 @@ against fresh builds of a few architectures; a stale one is ignored with a warni
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
-import warnings
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
@@ -28,7 +25,7 @@ import numpy as np
 from ..network.skeleton import Block, Skeleton, intern_block
 from ..shapes import Cost
 from . import TABLE, supporting
-from .tables import TABLE_DIR, _digest, _smallest_uint
+from .tables import TABLE_DIR, _digest, _smallest_uint, load_packaged, packaged_cli, write_packaged
 
 #: spaces whose skeletons ship as a table (the enumerable ones: every space with a network table)
 SKELETON_SPACES: tuple[str, ...] = supporting(TABLE)
@@ -125,21 +122,7 @@ class SkeletonTable:
 @lru_cache(maxsize=None)
 def load_skeletons(space: str) -> SkeletonTable | None:
     """The packaged skeleton table of ``space`` (None: it has none, or it is stale: then a warning says so)."""
-    path = skeleton_path(space)
-    if space not in SKELETON_SPACES or not path.exists():
-        return None
-    with np.load(path, allow_pickle=False) as f:
-        data = {k: f[k] for k in f.files}
-    if int(data["format"]) != FORMAT:
-        warnings.warn(f"{path.name} has format {int(data['format'])}, not {FORMAT}: building {space} skeletons "
-                      "instead (rebuild: python -m tgnas_naslib.spaces.skeletons --build)", stacklevel=2)
-        return None
-    table = SkeletonTable(space, data)
-    if table.stale_rows(table.probes.tolist()):
-        warnings.warn(f"{path.name} no longer matches the {space} skeletons: building them instead "
-                      "(rebuild: python -m tgnas_naslib.spaces.skeletons --build)", stacklevel=2)
-        return None
-    return table
+    return load_packaged(space, skeleton_path(space), SKELETON_SPACES, FORMAT, SkeletonTable, "skeletons", "skeletons")
 
 
 def build_skeleton_table(space: str, skeletons: Sequence[Skeleton]) -> dict[str, np.ndarray]:
@@ -206,39 +189,23 @@ def fresh_skeletons(space: str, jobs: int = 1) -> list[Skeleton]:
         return list(pool.map(_fresh, items, chunksize=256))
 
 
+def _build_one(space: str, jobs: int) -> str:
+    arrays = build_skeleton_table(space, fresh_skeletons(space, jobs))
+    return (f"{len(arrays['graph_nodes']) - 1} distinct block graphs, {len(arrays['entry_graph'])} blocks; "
+            + write_packaged(skeleton_path(space), arrays, load_skeletons))
+
+
+def _check_one(space: str, jobs: int) -> tuple[str, bool]:
+    table = load_skeletons(space)
+    if table is None:
+        return f"no usable skeleton table ({skeleton_path(space)})", True
+    bad = [r for r, sk in enumerate(fresh_skeletons(space, jobs)) if sk != table.at_row(r)]
+    return ("all skeletons equal a fresh build" if not bad else f"{len(bad)} rows differ: {bad[:10]}"), bool(bad)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``--build`` / ``--check`` the packaged skeleton tables."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    mode = ap.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--build", action="store_true", help="write the tables from fresh skeletons")
-    mode.add_argument("--check", action="store_true", help="compare every table skeleton with a fresh build")
-    ap.add_argument("spaces", nargs="*", default=list(SKELETON_SPACES), help=f"default: {' '.join(SKELETON_SPACES)}")
-    ap.add_argument("--jobs", type=int, default=2, help="processes building skeletons")
-    args = ap.parse_args(argv)
-    status = 0
-    for space in args.spaces:
-        if space not in SKELETON_SPACES:
-            ap.error(f"{space} is not in SKELETON_SPACES {SKELETON_SPACES}")
-        t = time.perf_counter()
-        fresh = fresh_skeletons(space, args.jobs)
-        if args.build:
-            arrays = build_skeleton_table(space, fresh)
-            np.savez_compressed(skeleton_path(space), **arrays)
-            load_skeletons.cache_clear()
-            print(f"{space}: {int(arrays['count'])} archs, {len(arrays['graph_nodes']) - 1} distinct block graphs, "
-                  f"{len(arrays['entry_graph'])} blocks -> {skeleton_path(space)} "
-                  f"({skeleton_path(space).stat().st_size / 1024:.0f} KiB, {time.perf_counter() - t:.0f} s)")
-        else:
-            table = load_skeletons(space)
-            if table is None:
-                print(f"{space}: no usable skeleton table ({skeleton_path(space)})", file=sys.stderr)
-                status = 1
-                continue
-            bad = [r for r, sk in enumerate(fresh) if sk != table.at_row(r)]
-            verdict = "all skeletons equal a fresh build" if not bad else f"{len(bad)} rows differ: {bad[:10]}"
-            print(f"{space}: {verdict} ({time.perf_counter() - t:.0f} s)")
-            status |= bool(bad)
-    return status
+    return packaged_cli(argv, __doc__.split("\n")[0], SKELETON_SPACES, "skeletons", _build_one, _check_one)
 
 
 if __name__ == "__main__":

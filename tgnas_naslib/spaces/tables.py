@@ -28,11 +28,11 @@ import warnings
 from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..graph import ArchGraph
+from ..graph import ArchGraph, concat_ranges
 from ..shapes import RAW, Cost, NodeShape
 from . import TABLE, supporting  # the package is loaded first, also under `python -m`
 
@@ -59,15 +59,6 @@ def _digest(archs: Iterable[Any]) -> str:
         h.update(repr(a).encode())
         h.update(b";")
     return h.hexdigest()
-
-
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + c)`` for every (start, count)."""
-    total = int(counts.sum())
-    if not total:
-        return np.empty(0, dtype=np.int64)
-    ends = np.cumsum(counts)
-    return np.arange(total, dtype=np.int64) + np.repeat(starts.astype(np.int64) - (ends - counts), counts)
 
 
 class GraphTable:
@@ -179,10 +170,10 @@ class GraphTable:
         position in ``gids``) and a key equal exactly where operator, shape and network (cost and input size) all
         are; the edges (batch numbering, [2, E]) and the graph sizes."""
         starts, counts = self.node_offsets[gids], self.node_offsets[gids + 1] - self.node_offsets[gids]
-        nodes = _ranges(starts, counts)
+        nodes = concat_ranges(starts, counts)
         estarts = self.edge_offsets[gids]
         ecounts = self.edge_offsets[gids + 1] - estarts
-        edges = _ranges(estarts, ecounts)
+        edges = concat_ranges(estarts, ecounts)
         shift = np.repeat(np.cumsum(counts) - counts, ecounts)
         op, shape = self.node_op[nodes], self.node_shape[nodes]
         graph = np.repeat(np.arange(len(gids)), counts)
@@ -229,24 +220,31 @@ def same_graph(a: ArchGraph, b: ArchGraph) -> bool:
             and repr(a.shapes) == repr(b.shapes))
 
 
-@lru_cache(maxsize=None)
-def load_table(space: str) -> GraphTable | None:
-    """The packaged table of ``space`` (None: it has none, or it is stale: then a warning says how to rebuild)."""
-    path = table_path(space)
-    if space not in TABLE_SPACES or not path.exists():
+def load_packaged(space: str, path: Path, known: Iterable[str], fmt: int, make: Any, what: str, module: str) -> Any:
+    """``make(space, arrays)`` of the packaged file ``path`` of ``space``, or None: no such file, another format, or
+    stale probes (then a warning names the rebuild command). The one loader of :func:`load_table` and
+    :func:`~tgnas_naslib.spaces.skeletons.load_skeletons`."""
+    if space not in known or not path.exists():
         return None
     with np.load(path, allow_pickle=False) as f:
         data = {k: f[k] for k in f.files}
-    if int(data["format"]) != FORMAT:
-        warnings.warn(f"{path.name} has format {int(data['format'])}, not {FORMAT}: building {space} graphs instead "
-                      "(rebuild: python -m tgnas_naslib.spaces.tables --build)", stacklevel=2)
+    rebuild = f"(rebuild: python -m tgnas_naslib.spaces.{module} --build)"
+    if int(data["format"]) != fmt:
+        warnings.warn(f"{path.name} has format {int(data['format'])}, not {fmt}: building {space} {what} instead "
+                      f"{rebuild}", stacklevel=3)
         return None
-    table = GraphTable(space, data)
+    table = make(space, data)
     if table.stale_rows(table.probes.tolist()):
-        warnings.warn(f"{path.name} no longer matches the {space} network builder: building its graphs instead "
-                      "(rebuild: python -m tgnas_naslib.spaces.tables --build)", stacklevel=2)
+        warnings.warn(f"{path.name} no longer matches the {space} {what}: building them instead {rebuild}",
+                      stacklevel=3)
         return None
     return table
+
+
+@lru_cache(maxsize=None)
+def load_table(space: str) -> GraphTable | None:
+    """The packaged table of ``space`` (None: it has none, or it is stale: then a warning says how to rebuild)."""
+    return load_packaged(space, table_path(space), TABLE_SPACES, FORMAT, GraphTable, "network graphs", "tables")
 
 
 # building -----------------------------------------------------------------------------------------------------------
@@ -348,34 +346,53 @@ def check_table(space: str, rows: Iterable[int] | None = None, jobs: int = 1) ->
     return [r for r, g in enumerate(fresh) if not same_graph(table.graph_at_row(r), g)]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``--build`` / ``--check`` the packaged tables."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def packaged_cli(argv: Sequence[str] | None, description: str, known: Sequence[str], what: str,
+                 build: Callable[[str, int], str], check: Callable[[str, int], tuple[str, bool]]) -> int:
+    """The ``--build`` / ``--check`` command of a packaged table module: ``build(space, jobs)`` writes one space's
+    table and says what it wrote; ``check(space, jobs)`` says whether it equals a fresh build (and if it failed)."""
+    ap = argparse.ArgumentParser(description=description)
     mode = ap.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--build", action="store_true", help="write the tables from the network builders")
-    mode.add_argument("--check", action="store_true", help="compare every table graph with a fresh build")
-    ap.add_argument("spaces", nargs="*", default=list(TABLE_SPACES), help=f"default: {' '.join(TABLE_SPACES)}")
-    ap.add_argument("--jobs", type=int, default=2, help="processes building graphs")
+    mode.add_argument("--build", action="store_true", help=f"write the tables from freshly built {what}")
+    mode.add_argument("--check", action="store_true", help=f"compare every table's {what} with a fresh build")
+    ap.add_argument("spaces", nargs="*", default=list(known), help=f"default: {' '.join(known)}")
+    ap.add_argument("--jobs", type=int, default=2, help=f"processes building {what}")
     args = ap.parse_args(argv)
     status = 0
     for space in args.spaces:
-        if space not in TABLE_SPACES:
-            ap.error(f"{space} is not in TABLE_SPACES {TABLE_SPACES}")
+        if space not in known:
+            ap.error(f"{space} is not one of {', '.join(known)}")
         t = time.perf_counter()
         if args.build:
-            arrays = build_table(space, _build_graphs(space, args.jobs))
-            TABLE_DIR.mkdir(exist_ok=True)
-            np.savez_compressed(table_path(space), **arrays)
-            load_table.cache_clear()
-            print(f"{space}: {int(arrays['count'])} archs, {len(arrays['graph_cost'])} distinct graphs, "
-                  f"{int(arrays['graph_nodes'][-1])} nodes -> {table_path(space)} "
-                  f"({table_path(space).stat().st_size / 1024:.0f} KiB, {time.perf_counter() - t:.0f} s)")
+            line, failed = build(space, args.jobs), False
         else:
-            bad = check_table(space, jobs=args.jobs)
-            print(f"{space}: {'all graphs equal a fresh build' if not bad else f'{len(bad)} rows differ: {bad[:10]}'}"
-                  f" ({time.perf_counter() - t:.0f} s)")
-            status |= bool(bad)
+            line, failed = check(space, args.jobs)
+        print(f"{space}: {line} ({time.perf_counter() - t:.0f} s)", file=sys.stderr if failed else sys.stdout)
+        status |= failed
     return status
+
+
+def write_packaged(path: Path, arrays: dict[str, np.ndarray], loader: Any) -> str:
+    """Write a packaged table and forget the loaded one (``loader``'s cache); says where and how big."""
+    path.parent.mkdir(exist_ok=True)
+    np.savez_compressed(path, **arrays)
+    loader.cache_clear()
+    return f"{int(arrays['count'])} archs -> {path} ({path.stat().st_size / 1024:.0f} KiB)"
+
+
+def _build_one(space: str, jobs: int) -> str:
+    arrays = build_table(space, _build_graphs(space, jobs))
+    return (f"{len(arrays['graph_cost'])} distinct graphs, {int(arrays['graph_nodes'][-1])} nodes; "
+            + write_packaged(table_path(space), arrays, load_table))
+
+
+def _check_one(space: str, jobs: int) -> tuple[str, bool]:
+    bad = check_table(space, jobs=jobs)
+    return ("all graphs equal a fresh build" if not bad else f"{len(bad)} rows differ: {bad[:10]}"), bool(bad)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``--build`` / ``--check`` the packaged tables."""
+    return packaged_cli(argv, __doc__.split("\n")[0], TABLE_SPACES, "network graphs", _build_one, _check_one)
 
 
 if __name__ == "__main__":
