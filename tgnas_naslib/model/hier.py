@@ -115,26 +115,25 @@ def collapse_chains(ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], fe
     """A block graph with every maximal chain of layers (each the only successor of the one before) merged into one
     node (texts joined, features: their maximum); additions, concatenations, inputs and the output stay."""
     n = len(ops)
-    pred: list[list[int]] = [[] for _ in range(n)]
-    succ: list[list[int]] = [[] for _ in range(n)]
+    fixed = [o in ("input", "output") or o.startswith(("addition", "concatenation")) for o in ops]
+    indeg, outdeg, pred = [0] * n, [0] * n, list(range(n))
     for a, b in edges:
-        succ[a].append(b)
-        pred[b].append(a)
-
-    def fixed(i: int) -> bool:
-        return ops[i] in ("input", "output") or ops[i].startswith(("addition", "concatenation"))
-
+        outdeg[a] += 1
+        indeg[b] += 1
+        pred[b] = a  # the only predecessor where indeg == 1 (others are not merged)
     head = list(range(n))
     for v in range(n):  # nodes are in topological order
-        if not fixed(v) and len(pred[v]) == 1 and not fixed(pred[v][0]) and len(succ[pred[v][0]]) == 1:
-            head[v] = head[pred[v][0]]
+        u = pred[v]
+        if indeg[v] == 1 and not fixed[v] and not fixed[u] and outdeg[u] == 1:
+            head[v] = head[u]
     groups: dict[int, list[int]] = {}
     for v in range(n):
         groups.setdefault(head[v], []).append(v)
     keep = sorted(groups)
     index = {h: k for k, h in enumerate(keep)}
-    new_ops = tuple(", ".join(ops[m] for m in groups[h]) for h in keep)
-    new_feats = tuple(tuple(max(feats[m][j] for m in groups[h]) for j in range(len(feats[0]))) for h in keep)
+    new_ops = tuple(ops[h] if len(groups[h]) == 1 else ", ".join(ops[m] for m in groups[h]) for h in keep)
+    new_feats = tuple(tuple(feats[h]) if len(groups[h]) == 1 else tuple(map(max, zip(*(feats[m] for m in groups[h]))))
+                      for h in keep)
     new_edges = tuple(sorted({(index[head[a]], index[head[b]]) for a, b in edges if head[a] != head[b]}))
     return new_ops, new_edges, new_feats
 

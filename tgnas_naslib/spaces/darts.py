@@ -491,12 +491,37 @@ def _template(op: str, stride: int) -> tuple[tuple[str, tuple, tuple[int, ...]],
 
 def _cell_block(cell: tuple, reduction: bool, reduction_prev: bool, first: bool, c: int, h_pp: int, h_p: int,
                 c_pp: int, c_p: int, input_h: int) -> Block:
-    """The block of one cell at its place in the network (see the module docstring)."""
+    """The block of one cell at its place in the network (see the module docstring): its width-free graph (the same
+    wherever the cell sits in the same role: built once, :func:`_cell_graph`) and its cost there."""
+    graph, feats_t, used = _cell_graph(cell, reduction, reduction_prev, first)
+    flops = params = 0.0
+    for slot in (0, 1):  # preprocessing of the inputs the cell reads
+        if slot not in used:
+            continue
+        if slot == 0 and reduction_prev:
+            cost = sh.factorized_reduce(c_pp, c, h_pp)
+        else:
+            cost = sh.relu_conv_bn(c_pp if slot == 0 else c_p, c, 1, h_p)
+        flops += cost.flops
+        params += cost.params
+    h_reduced = sh.out_size(h_p, 3, 2) if reduction else h_p
+    for src, op in cell:
+        cost = _op_cost(op, c, h_p if src < 2 or not reduction else h_reduced, 2 if reduction and src < 2 else 1)
+        flops += cost.flops
+        params += cost.params
+    first_h = h_pp if 0 in used else h_p
+    level = round(math.log2(max(input_h / max(first_h, 1e-9), 1.0)), 6)
+    return Block(graph, feats_t, level, flops, params)
+
+
+@lru_cache(maxsize=1024)
+def _cell_graph(cell: tuple, reduction: bool, reduction_prev: bool, first: bool) -> tuple[Any, tuple, frozenset]:
+    """The interned width-free block graph of a cell in its role (first cell, reduction, after a reduction), its
+    node features and the inputs (0, 1) it reads."""
     used = {src for src, _ in cell}
     ops: list[str] = []
     feats: list[tuple] = []
     edges: list[tuple[int, int]] = []
-    flops = params = 0.0
     # the block's input nodes: one per outside producer (cell 0 reads the stem twice: one producer)
     if first:
         n_in, input_of = 1, {0: 0, 1: 0}
@@ -526,28 +551,17 @@ def _cell_block(cell: tuple, reduction: bool, reduction_prev: bool, first: bool,
             feats += [_ZERO, _feats(1, 2, False), _feats(1, 2, False), _ZERO]
             edges += [(input_of[0], base), (base, base + 1), (base, base + 2), (base + 1, base + 3),
                       (base + 2, base + 3)]
-            cost = sh.factorized_reduce(c_pp, c, h_pp)
             state[0] = base + 3
         else:
-            c_in, h_in = (c_pp, h_pp) if slot == 0 else (c_p, h_p)
             ops.append(_PRE + (", ReLU" if absorbs[slot] else ""))
             feats.append(_feats(1, 1, False))
             edges.append((input_of[slot], len(ops) - 1))
-            cost = sh.relu_conv_bn(c_in, c, 1, h_p if slot == 0 else h_in)
             state[slot] = len(ops) - 1
-        flops += cost.flops
-        params += cost.params
-    h_cell = h_p
     for i in range(4):
         outs = []
         for k in (2 * i, 2 * i + 1):
             src, op = cell[k]
-            stride = 2 if reduction and src < 2 else 1
-            h_in = h_cell if src < 2 or not reduction else sh.out_size(h_cell, 3, 2)
-            cost = _op_cost(op, c, h_in, stride)
-            flops += cost.flops
-            params += cost.params
-            template = _template(op, stride)
+            template = _template(op, 2 if reduction and src < 2 else 1)
             if not template:
                 outs.append(state[src])
                 continue
@@ -575,10 +589,8 @@ def _cell_block(cell: tuple, reduction: bool, reduction_prev: bool, first: bool,
     ops.append(OUTPUT)
     feats.append(_ZERO)
     edges.append((len(ops) - 2, len(ops) - 1))
-    first_h = h_pp if 0 in used else h_p
-    level = round(math.log2(max(input_h / max(first_h, 1e-9), 1.0)), 6)
     graph, feats_t = intern_block(tuple(ops), tuple(sorted(set(edges))), tuple(feats))
-    return Block(graph, feats_t, level, flops, params)
+    return graph, feats_t, frozenset(used)
 
 
 @lru_cache(maxsize=None)
