@@ -4,9 +4,9 @@ through the project runner: every row, every seed, every train size, resumable; 
     TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/fewshot.py                 # every row, then tables
     TGNAS_DATA_DIR=../shared/benchmarks_data python experiments/fewshot.py --rows tgnas_fewshot xgb_zc_tgnas --fresh
     python experiments/fewshot.py --table                                                   # tables from the cache
-    python experiments/fewshot.py --write-configs                                           # configs/fewshot/*.yaml
+    python experiments/fewshot.py --write-configs                                           # configs/fewshot/*/*.yaml
 
-A row is one config, ``configs/fewshot/<benchmark>_<row>.yaml`` (``python -m tgnas_naslib.naslib.run --config``
+A row is one config, ``configs/fewshot/<benchmark>/<row>.yaml`` (``python -m tgnas_naslib.naslib.run --config``
 runs it alone). Every predictor is tested on the same archs: ``split: benchmark`` draws the 200 test archs of a
 benchmark file with the seed and the training sets as nested prefixes of a seeded order of the rest (NB301: train up
 to 300 of its 500 cells, test on the other 200); seeds 0, 1, 2. A cell is one (benchmark, row, train size, seed): a
@@ -60,14 +60,13 @@ TEST_SIZE = 200
 
 
 def config_path(bench: str, row: str) -> Path:
-    return CONFIGS / f"{bench}_{row}.yaml"
+    return CONFIGS / bench / f"{row}.yaml"
 
 
 def write_configs() -> None:
-    """configs/fewshot/<benchmark>_<row>.yaml, one per row (the runner's keys, all sizes, seed 0)."""
+    """configs/fewshot/<benchmark>/<row>.yaml, one per row (the runner's keys, all sizes, seed 0)."""
     import yaml
 
-    CONFIGS.mkdir(parents=True, exist_ok=True)
     for bench, (space, dataset, file, sizes) in BENCHMARKS.items():
         for row, keys in ROWS.items():
             cfg = {"experiment": "predictor_evaluation", **keys, "search_space": space, "dataset": dataset,
@@ -76,6 +75,7 @@ def write_configs() -> None:
             head = (f"# Few-shot predictors (experiments/fewshot.py, docs/predictors.md): {row} on {LABELS[bench]}.\n"
                     f"# python -m tgnas_naslib.naslib.run --config {config_path(bench, row).relative_to(ROOT)}"
                     " [seed=1 train_size_list=[50]]\n")
+            config_path(bench, row).parent.mkdir(parents=True, exist_ok=True)
             config_path(bench, row).write_text(head + yaml.safe_dump(cfg, sort_keys=False, width=120))
     print(f"wrote {len(BENCHMARKS) * len(ROWS)} configs to {CONFIGS.relative_to(ROOT)}/")
 
@@ -293,7 +293,7 @@ def main() -> int:
                    help="only these train sizes (default: every size of each benchmark)")
     p.add_argument("--fresh", action="store_true", help="recompute the selected rows' cells even when cached")
     p.add_argument("--table", action="store_true", help="only print the tables from the cache")
-    p.add_argument("--write-configs", action="store_true", help="write configs/fewshot/*.yaml and stop")
+    p.add_argument("--write-configs", action="store_true", help="write configs/fewshot/*/*.yaml and stop")
     args = p.parse_args()
     if args.write_configs:
         write_configs()

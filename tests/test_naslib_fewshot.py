@@ -24,7 +24,7 @@ def _evaluator(predictor: str, **cfg_extra):
     from tgnas_naslib.naslib.runconfig import load_config
     from tgnas_naslib.naslib.split import BenchmarkSplitEvaluator
 
-    cfg = load_config(CONFIGS / f"nb201_c10_{predictor}.yaml", ["test_size=20", "train_size_list=[10, 30]",
+    cfg = load_config(CONFIGS / "nb201_c10" / f"{predictor}.yaml", ["test_size=20", "train_size_list=[10, 30]",
                                                                *[f"{k}={v}" for k, v in cfg_extra.items()]])
     config = _naslib_config(cfg, Path("/tmp"))
     ss = spec_only(get_search_space("nasbench201", "cifar10"))
@@ -64,7 +64,7 @@ def test_a_fewshot_cell_runs_in_naslibs_evaluator(tmp_path):
     from tgnas_naslib.naslib.run import run
     from tgnas_naslib.naslib.runconfig import load_config
 
-    cfg = load_config(CONFIGS / "nb201_c10_xgb_zc_tgnas.yaml", ["test_size=30", "train_size_list=[10, 20]",
+    cfg = load_config(CONFIGS / "nb201_c10" / "xgb_zc_tgnas.yaml", ["test_size=30", "train_size_list=[10, 20]",
                                                                 f"out_dir={tmp_path}"])
     results = run(cfg)
     assert [r["train_size"] for r in results[1:]] == [10, 20]
@@ -88,7 +88,7 @@ def test_bad_split_keys_are_one_line(overrides, match):
             _evaluator("xgb", train_size_list="[9500]")
         return
     with pytest.raises(ConfigError, match=match) as info:
-        load_config(CONFIGS / "nb201_c10_xgb_zc_tgnas.yaml", overrides)
+        load_config(CONFIGS / "nb201_c10" / "xgb_zc_tgnas.yaml", overrides)
     assert "\n" not in str(info.value)
 
 
@@ -97,7 +97,7 @@ def test_every_fewshot_config_validates():
         requires_benchmark(name)
     from tgnas_naslib.naslib.runconfig import load_config
 
-    paths = sorted(CONFIGS.glob("*.yaml"))
+    paths = sorted(CONFIGS.glob("*/*.yaml"))
     assert len(paths) == 48
     for path in paths:
         cfg = load_config(path)
