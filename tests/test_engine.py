@@ -11,7 +11,7 @@ import torch
 from tgnas_naslib import get_space, to_graph
 from tgnas_naslib.api import TGNAS
 from tgnas_naslib.model.config import TrainConfig
-from tgnas_naslib.model.infer import propagation
+from tgnas_naslib.model.propagate import propagation
 from tgnas_naslib.threads import torch_threads
 
 from conftest import assert_same_scores

@@ -253,7 +253,7 @@ def test_scoring_streams_and_deduplicates_network_graphs(model):
 def test_sparse_product_ignores_what_its_output_held():
     edges = np.array([[0, 1, 1], [1, 2, 3]])
     crow, col, weight = infer.propagation_arrays(edges, 4, True, dag=True)
-    adj = infer._csr(crow, col, weight, (4, 4))
+    adj = infer.to_csr(crow, col, weight, (4, 4))
     x = torch.randn(4, 8)
     for garbage in (float("nan"), float("inf"), 1e30):
         out = torch.full((4, 8), garbage)

@@ -46,6 +46,7 @@ import numpy as np
 from .datasets import CATALOG, load_benchmark
 from .datasets.catalog import ZC_PROXIES, stored_batch_of
 from .errors import TGNASError
+from .outputs import write_text
 from .paths import MissingDataError
 
 #: the day the rule was declared (before any fused number was looked at)
@@ -333,11 +334,7 @@ def write_reference(ref: Reference, folder: str | os.PathLike) -> Path:
     """Write a reference as JSON into ``folder`` (atomically), named by its key."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / _file_name(ref.key)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(ref.to_json()))
-    tmp.replace(path)
-    return path
+    return write_text(folder / _file_name(ref.key), json.dumps(ref.to_json()))
 
 
 # ----------------------------------------------------------------------------------------------------------------

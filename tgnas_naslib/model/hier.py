@@ -36,7 +36,8 @@ from torch import nn
 
 from ..graph import concat_ranges
 from ..network.skeleton import Block, Skeleton
-from .optim import adamw, descend
+from .optim import adamw, descend, pairwise_rank_loss
+from .propagate import propagation
 
 #: the network-size features the size term can read
 SIZE_TERMS = ("flops", "params")
@@ -354,21 +355,9 @@ def _log10(v: float) -> float:
 
 
 def _propagation(src: np.ndarray, dst: np.ndarray, n: int) -> torch.Tensor:
-    """The symmetric-normalised propagation matrix (undirected edges plus self-loops) of ``n`` nodes, as CSR (row =
-    target node; block graphs are DAGs, so no pair comes both ways)."""
-    loops = np.arange(n, dtype=np.int64)
-    s, d = np.concatenate([src, dst, loops]), np.concatenate([dst, src, loops])
-    deg = np.bincount(d, minlength=n).astype(np.float32)
-    w = (deg[s] ** np.float32(-0.5)) * (deg[d] ** np.float32(-0.5))
-    order = np.lexsort((s, d))
-    crow = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(d, minlength=n), out=crow[1:])
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
-        return torch.sparse_csr_tensor(torch.from_numpy(crow), torch.from_numpy(s[order]),
-                                       torch.from_numpy(w[order]), (n, n))
+    """The GCN's propagation matrix of ``n`` nodes (:func:`~tgnas_naslib.model.propagate.propagation`: undirected
+    edges plus self-loops, symmetric-normalised, CSR); block graphs are DAGs."""
+    return propagation(np.stack([src, dst]), n, undirected=True, dag=True)
 
 
 #: skeletons scored per forward pass (their distinct blocks are embedded once per pass)
@@ -470,15 +459,6 @@ def _to(batch: HierBatch, device: torch.device) -> HierBatch:
     if device.type == "cpu":
         return batch
     return HierBatch(*(v.to(device) if isinstance(v, torch.Tensor) else v for v in batch))
-
-
-def pairwise_rank_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """RankNet-style logistic loss over all ordered pairs of the batch."""
-    diff = target[:, None] - target[None, :]
-    mask = diff > 0
-    if not mask.any():
-        return pred.sum() * 0.0
-    return nn.functional.softplus(-(pred[:, None] - pred[None, :])[mask]).mean()
 
 
 def train_hier(skeletons: Sequence[Skeleton], y: Sequence[float], config: Any, model: HierModel | None = None,

@@ -24,7 +24,6 @@ every graph the plain way; the fast path is tested equal to it (within 1e-6 rela
 from __future__ import annotations
 
 import threading
-import warnings
 from itertools import chain
 from typing import Any, Iterator, NamedTuple, Sequence
 
@@ -36,6 +35,7 @@ from ..graph import ArchGraph, concat_ranges
 from ..shapes import feature_columns
 from .config import TrainConfig
 from .featurize import graph_matrix, node_weights, shape_matrix
+from .propagate import propagation_arrays, to_csr
 
 #: graphs are scored in pieces of about this many nodes: a piece's activations ([members, nodes, hidden] floats) stay
 #: in cache (measured on all NB201 network graphs: 8k-16k-node pieces score 20-40% faster than 32k-node ones)
@@ -48,43 +48,6 @@ MIN_ROWS = 32
 
 class EngineUnsupported(ValueError):
     """The checkpoint's architecture needs the torch-geometric path (e.g. GraphNorm)."""
-
-
-def propagation_arrays(edges: np.ndarray, num_nodes: int, undirected: bool, dag: bool = False
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`propagation` as numpy arrays: row pointers, column indices, float32 weights."""
-    src, dst = (edges[0], edges[1]) if edges.size else (np.empty(0, np.int64), np.empty(0, np.int64))
-    if undirected and src.size:
-        src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
-        if not dag:
-            key = np.unique(src * num_nodes + dst)  # drop duplicates (a pair given both ways)
-            src, dst = key // num_nodes, key % num_nodes
-    loops = np.arange(num_nodes, dtype=np.int64)
-    src, dst = np.concatenate([src, loops]), np.concatenate([dst, loops])
-    deg = np.bincount(dst, minlength=num_nodes).astype(np.float32)
-    inv = deg ** np.float32(-0.5)
-    weight = inv[src] * inv[dst]
-    order = np.lexsort((src, dst))  # rows = targets, columns ascending
-    dst, src, weight = dst[order], src[order], weight[order]
-    crow = np.zeros(num_nodes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(dst, minlength=num_nodes), out=crow[1:])
-    return crow, src, weight
-
-
-def _csr(crow: np.ndarray, col: np.ndarray, weight: np.ndarray, shape: tuple[int, int]) -> torch.Tensor:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta" / invariant checks off
-        return torch.sparse_csr_tensor(torch.from_numpy(crow), torch.from_numpy(col), torch.from_numpy(weight), shape)
-
-
-def propagation(edges: np.ndarray, num_nodes: int, undirected: bool, dag: bool = False) -> torch.Tensor:
-    """The GCN propagation matrix as CSR (row = target node): symmetrised if undirected, self-loops, D^-1/2 A D^-1/2.
-
-    ``edges`` is [2, E] (source, target) without duplicates; equal to torch-geometric's ``gcn_norm`` (tested).
-    ``dag=True``: the edges are acyclic (ArchGraph edges always are), so no pair comes both ways and the
-    symmetrised edges need no de-duplication.
-    """
-    return _csr(*propagation_arrays(edges, num_nodes, undirected, dag), (num_nodes, num_nodes))
 
 
 class Engine:
@@ -289,7 +252,7 @@ class Engine:
                 crow1[0] = 0
                 np.cumsum(lens, out=crow1[1:len(first1) + 1])
                 # a c1 class's propagation row: its first node's row, each column read through that node's c0 class
-                adj1 = _csr(crow1, c0[col[entries]], weight[entries], (rows, x0.shape[1])).to(self.device)
+                adj1 = to_csr(crow1, c0[col[entries]], weight[entries], (rows, x0.shape[1])).to(self.device)
                 _, (scale, shift) = layers[0]
                 hid = x0.new_empty((m, rows, h))
                 for k in range(m):
@@ -301,13 +264,13 @@ class Engine:
                 else:  # the next layer's product once per class too; its propagation reads every column's class
                     w, (scale, shift) = layers[1]
                     hid = torch.bmm(hid, w)
-                    adj2 = _csr(crow, index[col], weight, (n, rows)).to(self.device)
+                    adj2 = to_csr(crow, index[col], weight, (n, rows)).to(self.device)
                     prop = self._work(0, n)
                     for k in range(m):
                         _spmm(adj2, hid[k], prop[k])
                     hid = prop.mul_(scale).add_(shift).relu_()
                 layers = layers[2:]
-        adj = _csr(crow, col, weight, (n, n)).to(self.device)
+        adj = to_csr(crow, col, weight, (n, n)).to(self.device)
         scratch = [self._work(i, n) for i in range(3)]
 
         def other(t: torch.Tensor) -> torch.Tensor:  # a scratch tensor that is not t

@@ -1,4 +1,5 @@
-"""What every trainer of a TG-NAS model shares: the optimiser (AdamW at the config's rate and decay) and one step."""
+"""What every trainer of a TG-NAS model shares: the ranking loss, the optimiser (AdamW at the config's rate and
+decay) and one step."""
 
 from __future__ import annotations
 
@@ -17,3 +18,13 @@ def descend(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
     opt.zero_grad()
     loss.backward()
     opt.step()
+
+
+def pairwise_rank_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """RankNet-style logistic loss over all ordered pairs in the batch."""
+    diff_t = target[:, None] - target[None, :]
+    diff_p = pred[:, None] - pred[None, :]
+    mask = diff_t > 0
+    if not mask.any():
+        return pred.sum() * 0.0
+    return torch.nn.functional.softplus(-diff_p[mask]).mean()

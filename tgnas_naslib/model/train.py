@@ -13,22 +13,12 @@ from ..seeding import seed_everything
 from ..threads import torch_threads
 from .config import TrainConfig
 from .featurize import collate, graph_matrix, node_weights, shape_matrix
-from .optim import adamw, descend
+from .optim import adamw, descend, pairwise_rank_loss
 
 stats = require("scipy.stats", "training")
 from .gcn import TGNASGCN  # noqa: E402 -- after the scipy check, as the extras work decided
 
 __all__ = ["TrainConfig", "train_gcn", "predict", "cross_validate", "grouped_folds", "seed_everything"]
-
-
-def pairwise_rank_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """RankNet-style logistic loss over all ordered pairs in the batch."""
-    diff_t = target[:, None] - target[None, :]
-    diff_p = pred[:, None] - pred[None, :]
-    mask = diff_t > 0
-    if not mask.any():
-        return pred.sum() * 0.0
-    return torch.nn.functional.softplus(-diff_p[mask]).mean()
 
 
 def _loss_fn(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:

@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ..graph import ArchGraph, concat_ranges
+from ..outputs import atomic_path
 from ..shapes import RAW, Cost, NodeShape
 from . import TABLE, supporting  # the package is loaded first, also under `python -m`
 
@@ -374,7 +375,8 @@ def packaged_cli(argv: Sequence[str] | None, description: str, known: Sequence[s
 def write_packaged(path: Path, arrays: dict[str, np.ndarray], loader: Any) -> str:
     """Write a packaged table and forget the loaded one (``loader``'s cache); says where and how big."""
     path.parent.mkdir(exist_ok=True)
-    np.savez_compressed(path, **arrays)
+    with atomic_path(path) as tmp:  # a packaged table is whole or as it was
+        np.savez_compressed(tmp, **arrays)
     loader.cache_clear()
     return f"{int(arrays['count'])} archs -> {path} ({path.stat().st_size / 1024:.0f} KiB)"
 
