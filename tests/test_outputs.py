@@ -123,6 +123,9 @@ def test_study_refuses_a_read_only_out_before_the_study(read_only_dir, capsys, m
     (["--workers", "100000"], "--workers must be an integer from 1 to"),
     (["--engine", "local", "--workers", "2"], "--ray-address / --workers need --engine ray"),
     (["--benchmarks", "nb999"], "nb999"),
+    (["--fusion-cost-archs", "-1"], "--fusion-cost-archs must be an integer >= 0, got -1"),
+    (["--live-names", "nwot,bogus"], "--live-names 'nwot,bogus': unknown proxy bogus"),
+    (["--live-names", ","], "unknown proxy (none given)"),
 ])
 def test_study_refuses_bad_arguments_before_creating_out(tmp_path, capsys, argv, needle):
     out = tmp_path / "study"
