@@ -146,7 +146,7 @@ def darts_figure(py: str, n: int, threads: int, model: str | None) -> None:
                          capture_output=True, text=True).stdout.split()
     scored, seconds, cpu, before, peak, dup = int(out[0]), float(out[1]), float(out[2]), float(out[3]), \
         float(out[4]), int(out[5])
-    print(f"4. {scored:,} random DARTS archs ({dup} duplicates), one score() call, model {model or 'nb101'}, "
+    print(f"4. {scored:,} random DARTS archs ({dup} duplicates), one score() call, model {model or 'universal'}, "
           f"{threads} thread(s): {seconds:.1f} s = {scored / seconds:,.0f} archs/s ({scored / cpu:,.0f} per CPU "
           f"second of the process)  [target >= 10,000/s]; peak memory {peak:,.0f} MiB ({before:,.0f} MiB before the "
           f"call; `python -c \"import torch\"`: {torch_peak:,.0f} MiB)  [target < 1,024 MiB]")

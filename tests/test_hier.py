@@ -120,14 +120,27 @@ def test_bounded_caches_never_mix_the_graphs_of_one_batch(monkeypatch):
     rng = np.random.default_rng(0)
     darts = get_space("darts")
     archs = [darts.random(rng) for _ in range(40)]
-    reference = TGNAS.pretrained("lfo-nb301").score(archs, "darts", batch_size=16)
+    model = TGNAS.pretrained("lfo-nb301")
+    reference = model.score_graphs([darts.skeleton(a) for a in archs], batch_size=16)  # skeleton objects
     monkeypatch.setattr(hier.Featurizer, "MAX_GRAPHS", 3)  # a reset before almost every batch
     monkeypatch.setattr(skeleton, "_MAX_INTERNED", 5)
     monkeypatch.setattr(skeleton, "_INTERNED", {})
     spaces._cached_graph.cache_clear()  # rebuild the skeletons under the small interner
-    tiny = TGNAS.pretrained("lfo-nb301").score(archs, "darts", batch_size=16)
+    tiny = TGNAS.pretrained("lfo-nb301").score_graphs([darts.skeleton(a) for a in archs], batch_size=16)
     assert_same_scores(tiny, reference)
     assert len(skeleton._INTERNED) <= 5
+
+
+def test_darts_chunk_tables_score_as_skeleton_objects_do():
+    """``score`` lays DARTS genotypes out as one table per chunk (array operations); the scores equal those of the
+    same skeletons built one by one and scored as objects, in any chunking."""
+    darts = get_space("darts")
+    rng = np.random.default_rng(3)
+    archs = [darts.random(rng) for _ in range(300)]
+    model = TGNAS.pretrained("lfo-nb301")
+    objects = model.score_graphs([darts.skeleton(a) for a in archs])
+    for batch_size in (None, 1, 7, 300):
+        assert_same_scores(model.score(archs, "darts", batch_size=batch_size), objects, what=str(batch_size))
 
 
 def test_table_chain_merge_equals_the_per_graph_merge():

@@ -9,6 +9,7 @@ from torch import nn
 from tgnas_naslib.modules.trace import module_graph
 from tgnas_naslib.network.skeleton import block_ids, scope_key
 from tgnas_naslib.spaces import get_space
+from tgnas_naslib.spaces.darts_skeletons import skeletons as darts_skeletons
 
 #: space -> (reference module factory, input size of its default dataset)
 MODULES = {
@@ -118,3 +119,49 @@ def test_darts_skeletons_from_templates_equal_the_layer_by_layer_build():
     for _ in range(60):
         arch = darts.random(rng)
         assert darts.skeleton(arch) == darts.generic_skeleton(arch), darts.format(arch)
+
+
+def _darts_edge_cases() -> list[tuple]:
+    """Genotypes the random sampler rarely draws: a node reading one input twice (duplicate edges), identity skips
+    only, cells that never read input 0 or input 1, a strided skip as the only reader of an input."""
+    sep, skip, pool = "sep_conv_3x3", "skip_connect", "max_pool_3x3"
+    twice = ((0, sep), (0, skip), (1, skip), (1, skip), (2, pool), (3, "dil_conv_5x5"), (0, skip), (4, sep))
+    only_skips = tuple((s, skip) for s in (0, 1, 0, 2, 1, 3, 2, 4))
+    no_input0 = ((1, sep), (1, "avg_pool_3x3"), (1, skip), (2, sep), (2, "dil_conv_3x3"), (3, skip), (3, sep),
+                 (4, pool))
+    no_input1 = tuple((s, op) for s, op in zip((0, 0, 0, 2, 0, 3, 2, 4), (sep, pool, skip, skip, sep, skip, pool, sep)))
+    lone_skip = ((0, skip), (1, sep), (1, pool), (2, sep), (1, "sep_conv_5x5"), (2, skip), (3, pool), (4, sep))
+    cells = [twice, only_skips, no_input0, no_input1, lone_skip]
+    return [(a, b) for a in cells for b in cells]
+
+
+def test_darts_skeletons_laid_out_at_once_equal_the_per_genotype_build():
+    """The array layout of many genotypes (what scoring DARTS uses) gives, architecture by architecture, the same
+    blocks (graphs, features, levels, costs) and network cost as the per-genotype templates."""
+    darts = get_space("darts")
+    rng = np.random.default_rng(5)
+    archs = [darts.random(rng) for _ in range(400)] + _darts_edge_cases()
+    many = darts_skeletons(darts, archs)
+    assert many[0].source is not None and many[0].source[0].transient  # read from one chunk table
+    for arch, sk in zip(archs, many):
+        assert sk == darts.skeleton(arch), darts.format(arch)
+    assert sk.cost == darts.skeleton(arch).cost
+    none_op = ((((0, "none"),) + archs[0][0][1:]), archs[0][1])  # outside NASLib's seven: built on its own
+    assert darts_skeletons(darts, [none_op])[0] == darts.generic_skeleton(none_op)
+
+
+def test_a_darts_chunk_table_merges_chains_as_the_per_graph_merge_does():
+    from tgnas_naslib.model.hier import _collapse_table_chains, block_inputs
+
+    darts = get_space("darts")
+    table = darts_skeletons(darts, _darts_edge_cases() + [darts.random(np.random.default_rng(2)) for _ in range(30)]
+                            )[0].source[0]
+    vocab: dict[str, int] = {}
+    fast = _collapse_table_chains(table, vocab)
+    text = {i: t for t, i in vocab.items()}
+    graphs = [block_inputs(g.ops, g.edges, f, True, False)
+              for g, f in (table.graph(k) for k in range(len(table.graph_nodes) - 1))]
+    assert [text[i] for i in fast["node_op"].tolist()] == [o for g in graphs for o in g[0]]
+    assert fast["edge_src"].tolist() == [a for g in graphs for a, _ in g[1]]
+    assert fast["edge_dst"].tolist() == [b for g in graphs for _, b in g[1]]
+    assert np.array_equal(fast["graph_edges"], np.cumsum([0] + [len(g[1]) for g in graphs]))

@@ -62,11 +62,16 @@ class HierModel(nn.Module):
                                    nn.Linear(hidden, 2 if block_size else 1))
         self.size_w = nn.Parameter(torch.zeros(len(size_terms)))
 
-    def embed(self, x: torch.Tensor, adj: torch.Tensor, seg: torch.Tensor, n_graphs: int) -> torch.Tensor:
-        """Block-graph embeddings [n_graphs, 2 * hidden] (mean | sum readout) of a batch of block graphs."""
-        h = torch.relu(self.inp(x))
+    def embed(self, op_table: torch.Tensor, ops: torch.Tensor, feats: torch.Tensor, adj: torch.Tensor,
+              seg: torch.Tensor, n_graphs: int) -> torch.Tensor:
+        """Block-graph embeddings [n_graphs, 2 * hidden] (mean | sum readout) of a batch of block graphs: node ``k``
+        reads operator text ``op_table[ops[k]]`` and width-free features ``feats[k]``."""
+        # the input layer on [text | features], with the text part applied once per operator, not once per node
+        # (the same map; a DARTS batch has ~80 nodes per architecture and a few dozen distinct operator texts)
+        w, text_dim = self.inp.weight, op_table.shape[1]
+        h = torch.relu((op_table @ w[:, :text_dim].T)[ops] + torch.addmm(self.inp.bias, feats, w[:, text_dim:].T))
         for conv, norm in zip(self.convs, self.norms):
-            h = torch.relu(norm(torch.sparse.mm(adj, conv(h))))
+            h = torch.relu(norm(adj @ conv(h)))  # `@`, not torch.sparse.mm: the same CSR product, half the time
         sums = h.new_zeros((n_graphs, h.shape[1])).index_add_(0, seg, h)
         counts = h.new_zeros(n_graphs).index_add_(0, seg, torch.ones_like(seg, dtype=h.dtype))
         return torch.cat([sums / counts[:, None], sums], 1)
@@ -85,7 +90,7 @@ class HierModel(nn.Module):
 
     def forward(self, batch: "HierBatch") -> torch.Tensor:
         """One score per architecture of the batch."""
-        emb = self.embed(batch.x, batch.adj, batch.seg, batch.n_graphs)
+        emb = self.embed(batch.op_table, batch.ops, batch.feats, batch.adj, batch.seg, batch.n_graphs)
         structure, weight = self.phi(emb[batch.pair_graph], batch.pair_level)
         per_block = structure[batch.pair_of] + weight[batch.pair_of] * batch.block_flops
         per_arch = per_block.new_zeros(batch.n_archs).index_add_(0, batch.arch_of, per_block)
@@ -94,11 +99,13 @@ class HierModel(nn.Module):
 
 
 class HierBatch(NamedTuple):
-    """What one forward pass reads: distinct block graphs (node inputs, propagation matrix, graph of each node),
-    distinct (block graph, level) pairs, per architecture block its pair, architecture and log10 FLOPs, and the
-    network size features."""
+    """What one forward pass reads: distinct block graphs (operator-text table, each node's operator id and
+    width-free features, propagation matrix, graph of each node), distinct (block graph, level) pairs, per
+    architecture block its pair, architecture and log10 FLOPs, and the network size features."""
 
-    x: torch.Tensor
+    op_table: torch.Tensor
+    ops: torch.Tensor
+    feats: torch.Tensor
     adj: torch.Tensor
     seg: torch.Tensor
     n_graphs: int
@@ -172,18 +179,40 @@ def _collapse_table_chains(table: Any, vocab: dict[str, int]) -> dict[str, np.nd
     feats = np.asarray(table.node_feats, dtype=np.float32)
     new_feats = np.maximum.reduceat(feats[order], starts, axis=0)
     members = np.diff(np.concatenate([starts, [n]]))
-    new_op = np.array([vocab.setdefault(texts[o], len(vocab)) for o in node_op[keep].tolist()], dtype=np.int64)
-    for k in np.flatnonzero(members > 1).tolist():  # merged chains: their texts joined
-        ids = order[starts[k]:starts[k] + members[k]].tolist()
-        new_op[k] = vocab.setdefault(", ".join(texts[node_op[i]] for i in ids), len(vocab))
+    # a merged node's text: its members' texts joined; each distinct member sequence is joined once (vocabulary
+    # ids are handed out in node order, as a per-node loop would)
+    width = int(members.max()) if len(members) else 1
+    seq = np.full((len(keep), width), -1, dtype=np.int64)
+    rank = np.arange(n) - np.repeat(starts, members)  # each member's place in its merged node
+    seq[np.repeat(np.arange(len(keep)), members), rank] = node_op[order]
+    distinct, first, inverse = _unique_rows(seq, len(texts) + 1)
+    ids = np.empty(len(distinct), dtype=np.int64)
+    for d in np.argsort(first, kind="stable").tolist():
+        row = [texts[o] for o in distinct[d].tolist() if o >= 0]
+        ids[d] = vocab.setdefault(row[0] if len(row) == 1 else ", ".join(row), len(vocab))
+    new_op = ids[inverse.reshape(-1)]
     a, b = new_id[src], new_id[dst]
     cross = a != b
-    g = graph_of_edge[cross]
-    pairs = np.unique(np.stack([g, a[cross], b[cross]], 1), axis=0)  # sorted per graph, then by (a, b): as before
-    g, a, b = pairs[:, 0], pairs[:, 1], pairs[:, 2]
+    a, b = a[cross], b[cross]
+    key = np.unique(a * n + b) if n else np.zeros(0, dtype=np.int64)  # sorted by (a, b), so per graph: as before
+    a, b = key // max(n, 1), key % max(n, 1)
+    g = graph_of_node[keep][a]
     new_ge = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=n_graphs))]).astype(np.int64)
     return {"graph_nodes": new_gn, "graph_edges": new_ge, "node_op": new_op, "node_feats": new_feats,
             "edge_src": (a - new_gn[g]).astype(np.int64), "edge_dst": (b - new_gn[g]).astype(np.int64)}
+
+
+def _unique_rows(rows: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(rows, axis=0, return_index=True, return_inverse=True)`` for rows of small non-negative ints (-1
+    padding), through one int64 key per row where it fits (the row-wise unique sorts lexicographically, ~10x slower)."""
+    if rows.shape[1] * math.log2(base + 1) > 62:
+        distinct, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        return distinct, first, inverse.reshape(-1)
+    key = np.zeros(len(rows), dtype=np.int64)
+    for j in range(rows.shape[1]):
+        key = key * (base + 1) + (rows[:, j] + 1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return rows[first], first, inverse.reshape(-1)
 
 
 #: structural node features a model can add to the width-free ones (after chain merging): how far a node lies from
@@ -266,7 +295,8 @@ class Featurizer:
     def _table_arrays(self, table: Any) -> dict[str, np.ndarray]:
         """A skeleton table's block graphs in this featurizer's terms (operator ids into its vocabulary; chains
         collapsed when the model does): computed once per table."""
-        cache = self.__dict__.setdefault("_tables", {})
+        # a packaged table is laid out once for good; a transient one (a chunk of DARTS genotypes) until the next
+        cache = self.__dict__.setdefault("_tables" if not getattr(table, "transient", False) else "_transient", {})
         hit = cache.get(id(table))
         if hit is not None and hit[0] is table:
             return hit[1]
@@ -291,12 +321,15 @@ class Featurizer:
                           "node_feats": np.array([f for g in graphs for f in g[2]], dtype=np.float32),
                           "edge_src": np.array([a for g in graphs for a, _ in g[1]], dtype=np.int64),
                           "edge_dst": np.array([b for g in graphs for _, b in g[1]], dtype=np.int64)}
+            if getattr(table, "transient", False):
+                cache.clear()
             cache[id(table)] = (table, arrays)
         return arrays
 
-    def table_graphs(self, table: Any, graphs: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Node inputs, propagation matrix and graph of each node for block graphs ``graphs`` of a packaged skeleton
-        table (the same inputs :meth:`batch` builds from block objects; tested)."""
+    def table_graphs(self, table: Any, graphs: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """Operator-text table, node operator ids and features, propagation matrix and graph of each node for block
+        graphs ``graphs`` of a packaged skeleton table (the same inputs :meth:`batch` builds from block objects;
+        tested)."""
         arrays = self._table_arrays(table)
         nlo = arrays["graph_nodes"][graphs]
         ncount = arrays["graph_nodes"][graphs + 1] - nlo
@@ -307,10 +340,9 @@ class Featurizer:
         shift = np.repeat(np.cumsum(ncount) - ncount, ecount)
         with self._lock:
             table_ops = self._op_table()
-        x = torch.cat([table_ops[torch.from_numpy(arrays["node_op"][nodes])],
-                       torch.from_numpy(arrays["node_feats"][nodes])], 1)
         adj = _propagation(arrays["edge_src"][eidx] + shift, arrays["edge_dst"][eidx] + shift, int(ncount.sum()))
-        return x, adj, torch.from_numpy(np.repeat(np.arange(len(graphs)), ncount))
+        return (table_ops, torch.from_numpy(arrays["node_op"][nodes]), torch.from_numpy(arrays["node_feats"][nodes]),
+                adj, torch.from_numpy(np.repeat(np.arange(len(graphs)), ncount)))
 
     def batch(self, skeletons: Sequence[Skeleton], size_terms: Sequence[str]) -> HierBatch:
         """The batch of connected skeletons (callers drop disconnected ones first)."""
@@ -331,7 +363,6 @@ class Featurizer:
         src = np.concatenate([p[2] + o for p, o in zip(parts, offsets)])
         dst = np.concatenate([p[3] + o for p, o in zip(parts, offsets)])
         n = int(sizes.sum())
-        x = torch.cat([table[torch.from_numpy(ops)], torch.from_numpy(feats)], 1)
         adj = _propagation(src, dst, n)
         seg = torch.from_numpy(np.repeat(np.arange(len(parts)), sizes))
         pairs: dict[tuple[int, float], int] = {}
@@ -344,7 +375,8 @@ class Featurizer:
         keys = list(pairs)
         size = np.array([[_log10(s.cost.flops if t == "flops" else s.cost.params) for t in size_terms]
                          for s in skeletons], dtype=np.float32).reshape(len(skeletons), len(size_terms))
-        return HierBatch(x, adj, seg, len(parts), torch.tensor([k[0] for k in keys], dtype=torch.int64),
+        return HierBatch(table, torch.from_numpy(ops), torch.from_numpy(feats), adj, seg, len(parts),
+                         torch.tensor([k[0] for k in keys], dtype=torch.int64),
                          torch.tensor([k[1] for k in keys], dtype=torch.float32),
                          torch.tensor(pair_of, dtype=torch.int64), torch.tensor(arch_of, dtype=torch.int64),
                          len(skeletons), torch.from_numpy(size), torch.tensor(block_flops, dtype=torch.float32))
@@ -405,7 +437,7 @@ class HierEngine:
     def _table_phi(self, table: Any) -> tuple[np.ndarray, np.ndarray]:
         """Per table entry its (block graph, level) pair, and per member the two contributions of every pair
         [members, 2, pairs] (structure, weight of the block's log10 FLOPs; computed once per table)."""
-        cache = self.__dict__.setdefault("_tables", {})
+        cache = self.__dict__.setdefault("_tables", {}) if not getattr(table, "transient", False) else {}
         hit = cache.get(id(table))
         if hit is not None and hit[0] is table:
             return hit[1], hit[2]
@@ -417,10 +449,9 @@ class HierEngine:
         embs: list[list[torch.Tensor]] = [[] for _ in self.members]
         for start in range(0, len(graphs), PIECE):
             part = graphs[start:start + PIECE]
-            x, adj, seg = self.featurizer.table_graphs(table, part)
-            x, adj, seg = x.to(self.device), adj.to(self.device), seg.to(self.device)
+            inputs = [t.to(self.device) for t in self.featurizer.table_graphs(table, part)]
             for m, model in enumerate(self.members):
-                embs[m].append(model.embed(x, adj, seg, len(part)))
+                embs[m].append(model.embed(*inputs, len(part)))
         level_t = torch.from_numpy(pair_level.astype(np.float32)).to(self.device)
         index = torch.from_numpy(graph_local.reshape(-1)).to(self.device)
         for m, model in enumerate(self.members):

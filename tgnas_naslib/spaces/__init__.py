@@ -28,6 +28,7 @@ from .base import (
     plain,
 )
 from .darts import Darts
+from .darts_skeletons import skeletons as darts_skeletons
 from .nasbench101 import NasBench101
 from .nasbench201 import NasBench201
 from .nasbench_macro import NasBenchMacro
@@ -38,6 +39,8 @@ SPACES: dict[str, SearchSpace] = {
                          NasBenchMacro())
 }
 _ALIASES = {alias: s.name for s in SPACES.values() for alias in (s.name, *s.aliases)}
+#: spaces whose skeletons are laid out many at once with array operations (no packaged table: not enumerable)
+BATCH_SKELETONS: dict[str, Callable[[SearchSpace, list], list]] = {Darts.name: darts_skeletons}
 
 
 def supporting(*features: str) -> tuple[str, ...]:
@@ -173,6 +176,16 @@ def to_graphs(archs: Iterable[Any], space: str | None = None,
     else:
         table = load_table(name) if representation == "network" else None
         lookup = table.graph if table is not None else None
+    if representation == "skeleton" and lookup is None:  # no packaged table: the adapter may lay out all at once
+        archs = archs if isinstance(archs, list) else list(archs)
+        todo = [i for i, a in enumerate(archs) if not _ready(a)]
+        lay_out = BATCH_SKELETONS.get(name)
+        many = lay_out(adapter, [canonical(archs[i]) for i in todo]) if todo and lay_out else None
+        if many is not None:
+            out = list(archs)
+            for i, sk in zip(todo, many):
+                out[i] = sk
+            return out
     if lookup is not None:  # the table is the memo: one lookup per architecture
         return [a if _ready(a) else lookup(c := canonical(a)) or _cached_graph(name, c, representation)
                 for a in archs]

@@ -38,10 +38,14 @@ def skeleton_path(space: str) -> Any:
 
 
 class SkeletonTable:
-    """One space's packaged skeletons: skeletons by architecture, and the arrays the hierarchical scorer reads."""
+    """One space's packaged skeletons: skeletons by architecture, and the arrays the hierarchical scorer reads.
 
-    def __init__(self, space: str, data: dict[str, np.ndarray]) -> None:
+    ``transient``: a table laid out for one chunk of architectures (:meth:`SearchSpace.skeletons`), not a packaged
+    one: scorers read it once and keep nothing of it."""
+
+    def __init__(self, space: str, data: dict[str, np.ndarray], transient: bool = False) -> None:
         self.space = space
+        self.transient = transient
         self.ops: list[str] = data["ops"].tolist()
         self.graph_nodes = data["graph_nodes"].astype(np.int64)  # [G + 1]
         self.graph_edges = data["graph_edges"].astype(np.int64)  # [G + 1]
