@@ -46,7 +46,7 @@ LABELS = {"nb201_c10": "NB201 CIFAR-10 (9,445)", "nb201_c100": "NB201 CIFAR-100 
           "tnb_class_scene": "TNB101-micro class_scene (2,128)"}
 #: row -> the config keys that make it (beside the benchmark's)
 ROWS = {
-    "tgnas_fewshot": {"predictor": "tgnas", "zero_shot": False, "finetune_epochs": 50},
+    "tgnas_fewshot": {"predictor": "tgnas", "zero_shot": False, "finetune_epochs": 150},
     "xgb": {"predictor": "xgb"}, "lgb": {"predictor": "lgb"}, "rf": {"predictor": "rf"},
     "ngb": {"predictor": "ngb"}, "gp": {"predictor": "gp"}, "bananas": {"predictor": "bananas"},
     "mlp": {"predictor": "mlp"}, "gcn": {"predictor": "gcn"}, "seminas": {"predictor": "seminas"},

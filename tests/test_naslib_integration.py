@@ -434,3 +434,24 @@ def test_runner_writes_zc_scores(tmp_path, tg_model):
     config, results = json.loads(path.read_text())
     assert config["seed"] == 9000 and results["test_size"] == 200
     assert 0.4 < results["spearman"] < 1.0 and 0.3 < results["kendalltau"] < 1.0
+
+
+def test_every_few_shot_entry_point_fine_tunes_with_the_one_default_recipe():
+    """TGNAS.finetune, NASLib's predictor, the Ensemble members NASLib's optimizers build and the project runner's
+    ``finetune_epochs`` all take the recipe of names.py (chosen on NB101 only, experiments/fewshot_select.py)."""
+    import inspect
+
+    from tgnas_naslib import TGNAS
+    from tgnas_naslib.names import FINETUNE_EPOCHS, FINETUNE_LR
+    from tgnas_naslib.naslib.predictor import TGNASPredictor
+    from tgnas_naslib.naslib.runconfig import DEFAULTS
+
+    sig = inspect.signature(TGNAS.finetune).parameters
+    assert (sig["epochs"].default, sig["lr"].default) == (FINETUNE_EPOCHS, FINETUNE_LR)
+    assert TGNASPredictor(ss_type="nasbench201").hyperparams == {"zero_shot": True, "epochs": FINETUNE_EPOCHS,
+                                                                 "lr": FINETUNE_LR}
+    assert DEFAULTS["predictor_evaluation"]["finetune_epochs"] == FINETUNE_EPOCHS
+    from naslib.predictors.ensemble import Ensemble
+
+    members = Ensemble(num_ensemble=2, ss_type="nasbench201", predictor_type="tgnas").get_ensemble()
+    assert [m.hyperparams["epochs"] for m in members] == [FINETUNE_EPOCHS] * 2

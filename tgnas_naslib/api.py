@@ -16,7 +16,7 @@ from .errors import TGNASError
 from .graph import ArchGraph
 from .model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .model.config import TrainConfig
-from .names import DEFAULT_MODEL, PRETRAINED_DIR, PRETRAINED_MODELS  # noqa: F401  (public names, re-exported)
+from .names import DEFAULT_MODEL, FINETUNE_EPOCHS, FINETUNE_LR, PRETRAINED_DIR, PRETRAINED_MODELS  # noqa: F401
 from .spaces import to_graph, to_graphs
 
 if TYPE_CHECKING:  # torch-geometric is imported only for training and fine-tuning
@@ -390,7 +390,7 @@ class TGNAS:
 
     # few-shot -------------------------------------------------------------------------------------------------
     def finetune(self, archs: Any, y: Sequence[float], space: str | Sequence[str] | None = None,
-                 epochs: int = 50, lr: float = 3e-4, seed: int = 0) -> "TGNAS":
+                 epochs: int = FINETUNE_EPOCHS, lr: float = FINETUNE_LR, seed: int = 0) -> "TGNAS":
         """A copy of this model with every ensemble member fine-tuned on target-space labels (few-shot mode): ``y``
         one finite label per architecture, ``epochs`` >= 1, ``lr`` > 0."""
         graphs = self.graphs(archs, space)

@@ -1,4 +1,5 @@
-"""The shipped models by name and the default (no torch import: the CLI's help texts read them)."""
+"""The shipped models by name, the default, and how they are fine-tuned by default (no torch import: the CLI's help
+texts read them)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,8 @@ PRETRAINED_MODELS = {"universal": PRETRAINED_DIR / "universal.bundle.json",
                      "nb101-nas-embedder": PRETRAINED_DIR / "tgnas_nb101_nas_embedder.pt"}
 #: the model used when none is named
 DEFAULT_MODEL = "universal"
+#: few-shot fine-tuning of a model by default (``TGNAS.finetune``, NASLib's ``predictor: tgnas`` with ``zero_shot:
+#: false``, the project runner's ``finetune_epochs``): chosen on NB101 only, fine-tuning the member that never saw
+#: NB101, a family no few-shot table reports (``experiments/fewshot_select.py``, docs/predictors.md); 50 epochs before
+FINETUNE_EPOCHS = 150
+FINETUNE_LR = 3e-4

@@ -31,6 +31,7 @@ import numpy as np
 from naslib.predictors.predictor import Predictor
 
 from tgnas_naslib import checks
+from tgnas_naslib.names import FINETUNE_EPOCHS, FINETUNE_LR
 
 from .adapters import arch_graphs, to_arch_graph
 
@@ -99,10 +100,11 @@ def _is_single_graph(x: Any) -> bool:
 class TGNASPredictor(Predictor):
     """TG-NAS (data-free, zero-shot by default) as a NASLib predictor; higher is better."""
 
-    default_hyperparams = {"zero_shot": True, "epochs": 50, "lr": 3e-4}
+    default_hyperparams = {"zero_shot": True, "epochs": FINETUNE_EPOCHS, "lr": FINETUNE_LR}
 
     def __init__(self, ss_type: str | None = None, encoding_type: Any = None, zero_shot: bool = True,
-                 epochs: int = 50, lr: float = 3e-4, seed: int = 0, model: Any = None, device: str = "cpu"):
+                 epochs: int = FINETUNE_EPOCHS, lr: float = FINETUNE_LR, seed: int = 0, model: Any = None,
+                 device: str = "cpu"):
         """``model``: a loaded model, or a shipped name / checkpoint or bundle path (None: the run's ``tgnas_model``,
         else the default bundle)."""
         super().__init__(ss_type=ss_type, encoding_type=encoding_type)

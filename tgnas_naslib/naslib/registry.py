@@ -29,6 +29,7 @@ from naslib.predictors.ensemble import Ensemble
 from naslib.predictors.utils.pruners import measures
 
 from ..errors import TGNASError
+from ..names import FINETUNE_EPOCHS
 from . import provenance
 from .compat._marker import is_ours
 from .compat._rebind import mark_replacement
@@ -104,7 +105,7 @@ def _ensemble_members(self):
     """``Ensemble.get_ensemble`` for ``predictor_type: tgnas``: TG-NAS members sharing the pretrained model."""
     search = getattr(self.config, "search", None) if self.config is not None else None
     zero_shot = bool(getattr(search, "tgnas_zero_shot", True)) if search is not None else True
-    epochs = int(getattr(search, "tgnas_epochs", 50)) if search is not None else 50
+    epochs = int(getattr(search, "tgnas_epochs", FINETUNE_EPOCHS)) if search is not None else FINETUNE_EPOCHS
     seed = int(getattr(search, "seed", 0)) if search is not None else 0
     return [TGNASPredictor(ss_type=self.ss_type, zero_shot=zero_shot, epochs=epochs, seed=seed + i)
             for i in range(self.num_ensemble)]

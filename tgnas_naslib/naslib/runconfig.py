@@ -21,6 +21,7 @@ import yaml
 
 from tgnas_naslib.checks import SEED_MAX
 from tgnas_naslib.errors import TGNASError
+from tgnas_naslib.names import FINETUNE_EPOCHS
 from tgnas_naslib.spaces import NASLIB, NASLIB_PREDICTOR_EVALUATION, NASLIB_ZC, SEARCH, supporting
 
 #: the default ground-truth benchmark (a ``tgnas_naslib.datasets`` catalog name) per NASLib search space
@@ -61,7 +62,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                              "experiment_type": "single", "fidelity_single": 5, "fidelity_list": [5],
                              "max_hpo_time": 0, "uniform_random": 1, "seed": 0, "out_dir": "run",
                              "predictor": "tgnas", "search_space": "nasbench201", "dataset": "cifar10",
-                             "zero_shot": True, "finetune_epochs": 50, "data_dir": None, "tgnas_model": None,
+                             "zero_shot": True, "finetune_epochs": FINETUNE_EPOCHS, "data_dir": None,
+                             "tgnas_model": None,
                              "split": "naslib", "benchmark": None, "zc_proxies": None, "zc_tgnas": False},
     "search": {"optimizer": "tgnas_evolution", "search_space": "nasbench201", "dataset": "cifar10", "seed": 0,
                "out_dir": "run", "data_dir": None, "tgnas_model": None, "search": {}},
