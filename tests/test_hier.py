@@ -162,3 +162,25 @@ def test_table_chain_merge_equals_the_per_graph_merge():
     assert fast["edge_src"].tolist() == [a for g in graphs for a, _ in g[1]]
     assert fast["edge_dst"].tolist() == [b for g in graphs for _, b in g[1]]
     assert any(", " in text[i] for i in fast["node_op"].tolist())  # chains were merged
+
+
+def test_skeletons_of_one_laid_out_table_are_embedded_once_whatever_the_chunking(monkeypatch):
+    """``graphs()`` of many DARTS genotypes gives rows of laid-out tables (at most LAYOUT_CHUNK archs each); scoring
+    them in small chunks embeds each table's block graphs once, not once per chunk (that was quadratic)."""
+    from tgnas_naslib import spaces
+    from tgnas_naslib.model import hier
+
+    monkeypatch.setattr(spaces, "LAYOUT_CHUNK", 50)
+    darts = get_space("darts")
+    rng = np.random.default_rng(4)
+    archs = [darts.random(rng) for _ in range(120)]
+    model = TGNAS.pretrained("lfo-nb301")
+    sks = model.graphs(archs, "darts")
+    tables = {id(s.source[0]) for s in sks}
+    assert len(tables) == 3  # 50 + 50 + 20
+    calls = []
+    real = hier.Featurizer.table_graphs
+    monkeypatch.setattr(hier.Featurizer, "table_graphs", lambda self, t, g: calls.append(id(t)) or real(self, t, g))
+    chunked = model.score_graphs(sks, batch_size=8)
+    assert sorted(set(calls)) == sorted(tables) and len(calls) == len(tables)
+    assert_same_scores(chunked, model.score(archs, "darts"))

@@ -295,8 +295,7 @@ class Featurizer:
     def _table_arrays(self, table: Any) -> dict[str, np.ndarray]:
         """A skeleton table's block graphs in this featurizer's terms (operator ids into its vocabulary; chains
         collapsed when the model does): computed once per table."""
-        # a packaged table is laid out once for good; a transient one (a chunk of DARTS genotypes) until the next
-        cache = self.__dict__.setdefault("_tables" if not getattr(table, "transient", False) else "_transient", {})
+        cache = _table_cache(self, table)
         hit = cache.get(id(table))
         if hit is not None and hit[0] is table:
             return hit[1]
@@ -321,8 +320,6 @@ class Featurizer:
                           "node_feats": np.array([f for g in graphs for f in g[2]], dtype=np.float32),
                           "edge_src": np.array([a for g in graphs for a, _ in g[1]], dtype=np.int64),
                           "edge_dst": np.array([b for g in graphs for _, b in g[1]], dtype=np.int64)}
-            if getattr(table, "transient", False):
-                cache.clear()
             cache[id(table)] = (table, arrays)
         return arrays
 
@@ -382,6 +379,18 @@ class Featurizer:
                          len(skeletons), torch.from_numpy(size), torch.tensor(block_flops, dtype=torch.float32))
 
 
+def _table_cache(owner: Any, table: Any) -> dict:
+    """Where ``owner`` keeps what it computed from a skeleton table: for good for a packaged table; for a transient
+    one (a chunk of DARTS genotypes laid out at once) only until the next transient table comes."""
+    if not getattr(table, "transient", False):
+        return owner.__dict__.setdefault("_tables", {})
+    cache = owner.__dict__.setdefault("_transient", {})
+    hit = cache.get(id(table))
+    if hit is None or hit[0] is not table:
+        cache.clear()
+    return cache
+
+
 def _log10(v: float) -> float:
     return math.log10(max(float(v), 1.0))
 
@@ -437,7 +446,7 @@ class HierEngine:
     def _table_phi(self, table: Any) -> tuple[np.ndarray, np.ndarray]:
         """Per table entry its (block graph, level) pair, and per member the two contributions of every pair
         [members, 2, pairs] (structure, weight of the block's log10 FLOPs; computed once per table)."""
-        cache = self.__dict__.setdefault("_tables", {}) if not getattr(table, "transient", False) else {}
+        cache = _table_cache(self, table)
         hit = cache.get(id(table))
         if hit is not None and hit[0] is table:
             return hit[1], hit[2]

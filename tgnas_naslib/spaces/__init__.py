@@ -41,6 +41,9 @@ SPACES: dict[str, SearchSpace] = {
 _ALIASES = {alias: s.name for s in SPACES.values() for alias in (s.name, *s.aliases)}
 #: spaces whose skeletons are laid out many at once with array operations (no packaged table: not enumerable)
 BATCH_SKELETONS: dict[str, Callable[[SearchSpace, list], list]] = {Darts.name: darts_skeletons}
+#: architectures per table laid out at once (``score`` lays out a chunk at a time; ``graphs`` of many archs gets
+#: several tables of this size, so memory stays bounded)
+LAYOUT_CHUNK = 4096
 
 
 def supporting(*features: str) -> tuple[str, ...]:
@@ -180,7 +183,9 @@ def to_graphs(archs: Iterable[Any], space: str | None = None,
         archs = archs if isinstance(archs, list) else list(archs)
         todo = [i for i, a in enumerate(archs) if not _ready(a)]
         lay_out = BATCH_SKELETONS.get(name)
-        many = lay_out(adapter, [canonical(archs[i]) for i in todo]) if todo and lay_out else None
+        many = [sk for start in range(0, len(todo), LAYOUT_CHUNK)  # tables of bounded size
+                for sk in lay_out(adapter, [canonical(archs[i]) for i in todo[start:start + LAYOUT_CHUNK]])
+                ] if todo and lay_out else None
         if many is not None:
             out = list(archs)
             for i, sk in zip(todo, many):
