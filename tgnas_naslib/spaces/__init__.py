@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Iterable
 
 from ..graph import ArchGraph, ArchitectureError
+from . import darts_skeletons
 from .base import (
     DEFAULT_REPRESENTATION,
     FEATURES,
@@ -28,7 +29,6 @@ from .base import (
     plain,
 )
 from .darts import Darts
-from .darts_skeletons import skeletons as darts_skeletons
 from .nasbench101 import NasBench101
 from .nasbench201 import NasBench201
 from .nasbench_macro import NasBenchMacro
@@ -40,7 +40,7 @@ SPACES: dict[str, SearchSpace] = {
 }
 _ALIASES = {alias: s.name for s in SPACES.values() for alias in (s.name, *s.aliases)}
 #: spaces whose skeletons are laid out many at once with array operations (no packaged table: not enumerable)
-BATCH_SKELETONS: dict[str, Callable[[SearchSpace, list], list]] = {Darts.name: darts_skeletons}
+BATCH_SKELETONS: dict[str, Callable[[SearchSpace, list], list]] = {Darts.name: darts_skeletons.skeletons}
 #: architectures per table laid out at once (``score`` lays out a chunk at a time; ``graphs`` of many archs gets
 #: several tables of this size, so memory stays bounded)
 LAYOUT_CHUNK = 4096
