@@ -179,18 +179,15 @@ def to_graphs(archs: Iterable[Any], space: str | None = None,
     else:
         table = load_table(name) if representation == "network" else None
         lookup = table.graph if table is not None else None
-    if representation == "skeleton" and lookup is None:  # no packaged table: the adapter may lay out all at once
-        archs = archs if isinstance(archs, list) else list(archs)
-        todo = [i for i, a in enumerate(archs) if not _ready(a)]
-        lay_out = BATCH_SKELETONS.get(name)
-        many = [sk for start in range(0, len(todo), LAYOUT_CHUNK)  # tables of bounded size
-                for sk in lay_out(adapter, [canonical(archs[i]) for i in todo[start:start + LAYOUT_CHUNK]])
-                ] if todo and lay_out else None
-        if many is not None:
-            out = list(archs)
-            for i, sk in zip(todo, many):
+    lay_out = BATCH_SKELETONS.get(name) if representation == "skeleton" and lookup is None else None
+    if lay_out is not None:  # no packaged table: the adapter lays out LAYOUT_CHUNK architectures at a time
+        out = list(archs)
+        todo = [i for i, a in enumerate(out) if not _ready(a)]
+        for start in range(0, len(todo), LAYOUT_CHUNK):
+            part = todo[start:start + LAYOUT_CHUNK]
+            for i, sk in zip(part, lay_out(adapter, [canonical(out[i]) for i in part])):
                 out[i] = sk
-            return out
+        return out
     if lookup is not None:  # the table is the memo: one lookup per architecture
         return [a if _ready(a) else lookup(c := canonical(a)) or _cached_graph(name, c, representation)
                 for a in archs]

@@ -67,6 +67,12 @@ def _texts(dataset: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
+def _vocab(dataset: str) -> dict[str, int]:
+    """Node text -> its id in the table's vocabulary (:func:`_texts`)."""
+    return {t: i for i, t in enumerate(_texts(dataset))}
+
+
+@lru_cache(maxsize=None)
 def _variants() -> list[tuple[list[bool], list[str], list[tuple], list[tuple[int, int]], int]]:
     """Per (operator, stride 2?, absorbed?) — index ``op * 4 + 2 * strided + absorbed`` — its template as slots:
     exists, text, features, the two predecessors (-2 none, -1 the operator's input, j its slot j), last slot (-1:
@@ -93,7 +99,7 @@ def _variants() -> list[tuple[list[bool], list[str], list[tuple], list[tuple[int
 
 @lru_cache(maxsize=None)
 def _variant_arrays(dataset: str) -> tuple[np.ndarray, ...]:
-    vocab = {t: i for i, t in enumerate(_texts(dataset))}
+    vocab = _vocab(dataset)
     v = _variants()
     exists = np.array([x[0] for x in v], dtype=bool)
     texts = np.array([[vocab.get(t, -1) for t in x[1]] for x in v], dtype=np.int64)
@@ -111,7 +117,7 @@ def _role_graphs(src: np.ndarray, op: np.ndarray, role: tuple[bool, bool, bool],
     reduction, after_reduction, first = role
     m = len(src)
     rows = np.arange(m)
-    vocab = {t: i for i, t in enumerate(_texts(dataset))}
+    vocab = _vocab(dataset)
     v_exists, v_text, v_feats, v_preds, v_last = _variant_arrays(dataset)
     readers = [(src == s) for s in (0, 1)]
     used = [r.any(1) for r in readers]
@@ -213,10 +219,9 @@ def skeleton_arrays(archs: Sequence[tuple], dataset: str) -> dict[str, np.ndarra
     op_index = {o: i for i, o in enumerate(OPS)}
     flat = np.array([[(s, op_index[o]) for s, o in cell] for arch in archs for cell in arch],
                     dtype=np.int64).reshape(n, 2, 8, 2)
-    texts = _texts(dataset)
-    vocab = {t: i for i, t in enumerate(texts)}
+    vocab = _vocab(dataset)
     stem, head = _fixed_blocks(dataset)
-    node_op, node_feats, edges, counts, ecounts, used = [], [], [], [], [], []
+    node_op, node_feats, edges, counts, ecounts, reads = [], [], [], [], [], []
     for block in (stem, head):
         node_op.append(np.array([vocab[t] for t in block.graph.ops], dtype=np.int64))
         node_feats.append(np.array(block.feats, dtype=np.float64).reshape(-1, 3))
@@ -231,7 +236,7 @@ def skeleton_arrays(archs: Sequence[tuple], dataset: str) -> dict[str, np.ndarra
         edges.append(cell_edges[:, 1:])
         counts.append(exists.sum(1))
         ecounts.append(np.bincount(cell_edges[:, 0], minlength=n))
-        used.append(used0)
+        reads.append((used0, used1))  # which cell inputs each cell in this role reads
     counts_a, ecounts_a = np.concatenate(counts), np.concatenate(ecounts)
     edge_a = np.concatenate(edges)
     # entries: per architecture stem, its 8 cells, head
@@ -244,12 +249,9 @@ def skeleton_arrays(archs: Sequence[tuple], dataset: str) -> dict[str, np.ndarra
     level = np.zeros((n, 10))
     flops[:, 0], params[:, 0], level[:, 0] = stem.flops, stem.params, stem.level
     flops[:, 9], params[:, 9], level[:, 9] = head.flops, head.params, head.level
-    reads0 = {role: u for role, u in zip(range(4), used)}
     for k, pos in enumerate(_position_costs(dataset)):
-        red = k in (2, 5)
-        cells = flat[:, 1 if red else 0]
-        r0 = reads0[_ROLE_OF_CELL[k]]
-        r1 = (cells[..., 0] == 1).any(1)
+        cells = flat[:, 1 if ROLES[_ROLE_OF_CELL[k]][0] else 0]
+        r0, r1 = reads[_ROLE_OF_CELL[k]]
         f = np.zeros(n)  # summed in _cell_block's order: preprocessing 0, 1, then the operators
         p = np.zeros(n)
         f = f + np.where(r0, pos["pre0"][0], 0.0)
@@ -270,7 +272,7 @@ def skeleton_arrays(archs: Sequence[tuple], dataset: str) -> dict[str, np.ndarra
             cost = net[red, flat[:, red, j, 0], flat[:, red, j, 1]]
             arch_f = arch_f + cost[:, 0]
             arch_p = arch_p + cost[:, 1]
-    return {"ops": np.array(texts), "graph_nodes": np.concatenate([[0], np.cumsum(counts_a)]),
+    return {"ops": np.array(_texts(dataset)), "graph_nodes": np.concatenate([[0], np.cumsum(counts_a)]),
             "graph_edges": np.concatenate([[0], np.cumsum(ecounts_a)]), "node_op": np.concatenate(node_op),
             "node_feats": np.concatenate(node_feats), "edge_src": edge_a[:, 0], "edge_dst": edge_a[:, 1],
             "arch_blocks": np.arange(0, 10 * (n + 1), 10), "entry_graph": entry_graph.reshape(-1),
