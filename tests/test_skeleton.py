@@ -165,3 +165,24 @@ def test_a_darts_chunk_table_merges_chains_as_the_per_graph_merge_does():
     assert fast["edge_src"].tolist() == [a for g in graphs for a, _ in g[1]]
     assert fast["edge_dst"].tolist() == [b for g in graphs for _, b in g[1]]
     assert np.array_equal(fast["graph_edges"], np.cumsum([0] + [len(g[1]) for g in graphs]))
+
+
+@pytest.mark.parametrize("bad,match", [
+    ((((5, 3),) + ((1, 3),) * 7,) * 2, "intermediate node 2 cannot take input 5"),
+    ((((0, 9),) * 8,) * 2, "op index 9 outside 0..6"),
+    ((((0, 3),) * 7,) * 2, "must have 8 \\(input, op\\) pairs, got 7"),
+    ("Genotype(normal=[('conv_9x9', 0)])", "conv_9x9|normal"),
+])
+def test_a_malformed_darts_genotype_is_one_clear_error_before_any_layout(bad, match, capsys):
+    """Scoring DARTS lays genotypes out in arrays; a malformed one is refused by name first (the API raises an
+    ArchitectureError, the CLI prints one line and exits 2), never an index error from inside the layout."""
+    from tgnas_naslib import TGNAS
+    from tgnas_naslib.cli import main
+    from tgnas_naslib.graph import ArchitectureError
+
+    good = get_space("darts").random(np.random.default_rng(0))
+    with pytest.raises(ArchitectureError, match=match):
+        TGNAS.pretrained().score([good, bad], "darts")
+    assert main(["score", "--space", "darts", "--arch", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and "error" in err
