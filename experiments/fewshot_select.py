@@ -70,7 +70,8 @@ def run(name: str) -> dict:
 def table() -> None:
     """The round's table and the selected candidate."""
     rows = {p.stem: json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))}
-    print(f"NB101 few-shot selection ({BENCHMARK}, test 200, seeds {SEEDS}); member lfo-nb101 fine-tuned; Spearman")
+    print(f"NB101 few-shot selection ({BENCHMARK}, test 200, seeds {SEEDS}); member lfo-nb101 fine-tuned; Spearman "
+          "with the file's 108-epoch CIFAR-10 validation accuracy")
     print("| candidate | epochs | lr | " + " | ".join(f"n={n}" for n in SIZES) + " | criterion (mean) |")
     print("|---" * (len(SIZES) + 4) + "|")
     crit = {}
